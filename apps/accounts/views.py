@@ -1,0 +1,234 @@
+"""Dashboard pages for sign-up, sign-in and settings. Rules live in `services`."""
+
+from django.contrib import messages
+from django.contrib.auth import login, views as auth_views
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import DomainError, NotFound
+from apps.core.permissions import member_required
+from apps.tenants.models import Tenant
+from apps.tenants.selectors import tenant_url
+from apps.tenants.services import tenant_update
+
+from . import forms, selectors, services
+from .models import ApiKey, Invitation, Membership
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    if error.errors:
+        for field, field_messages in error.errors.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+    else:
+        form.add_error(None, error.detail)
+
+
+def signup(request):
+    form = forms.SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, tenant = services.account_register(
+                email=data["email"], password=data["password"],
+                organisation_name=data["organisation_name"], slug=data["slug"] or None,
+                full_name=data["full_name"],
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            token = services.login_handoff_token(user=user, tenant=tenant)
+            return redirect(tenant_url(tenant=tenant, path=reverse("handoff", args=[token])))
+    status = 400 if form.errors else 200
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def find_organisation(request):
+    form = forms.FindOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        tenant = Tenant.objects.filter(slug=form.cleaned_data["slug"].lower(),
+                                       status=Tenant.Status.READY).first()
+        if tenant is not None:
+            return redirect(tenant_url(tenant=tenant, path=reverse("login")))
+        form.add_error("slug", "No organisation has this address.")
+    return render(request, "accounts/find_organisation.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+def handoff(request, token):
+    try:
+        user = services.login_handoff_consume(token=token, tenant=request.tenant)
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome to {request.tenant.name}.")
+    return redirect("dashboard:home")
+
+
+class TenantLoginView(auth_views.LoginView):
+    """Session login on a tenant host: credentials, membership and the lockout rule."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        email = request.POST.get("username", "")
+        password = request.POST.get("password", "")
+        try:
+            user = services.login_authenticate(
+                email=email, password=password, tenant=request.tenant,
+                ip=request.META.get("REMOTE_ADDR", ""),
+            )
+        except DomainError as error:
+            form.is_valid()
+            form.errors.clear()
+            form.add_error(None, error.detail)
+            return self.render_to_response(self.get_context_data(form=form),
+                                           status=error.status)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(self.get_success_url())
+
+
+@member_required()
+def profile(request):
+    form = forms.ProfileForm(request.POST or None,
+                             initial={"full_name": request.user.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(user=request.user, **form.cleaned_data)
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            if form.cleaned_data["new_password"]:
+                from django.contrib.auth import update_session_auth_hash
+
+                update_session_auth_hash(request, request.user)
+            messages.success(request, "Profile saved.")
+            return redirect("settings-profile")
+    return render(request, "accounts/settings_profile.html", {"form": form})
+
+
+@member_required()
+def members(request):
+    invite_form = forms.InvitationForm(request.POST or None)
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            services.invitation_create(tenant=request.tenant, invited_by=request.membership,
+                                       **invite_form.cleaned_data)
+        except DomainError as error:
+            _apply_errors(invite_form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invite_form.cleaned_data['email']}.")
+            return redirect("settings-members")
+    context = {
+        "members": selectors.members_of(tenant=request.tenant),
+        "invitations": selectors.invitations_pending(tenant=request.tenant),
+        "invite_form": invite_form,
+        "roles": forms.RoleForm.base_fields["role"].choices,
+    }
+    return render(request, "accounts/settings_members.html", context)
+
+
+@require_POST
+@member_required()
+def member_update(request, member_id):
+    membership = get_object_or_404(Membership, public_id=member_id, tenant=request.tenant)
+    try:
+        if request.POST.get("action") == "remove":
+            services.membership_remove(membership=membership, actor=request.membership)
+            messages.success(request, f"{membership.user.email} was removed.")
+        else:
+            form = forms.RoleForm(request.POST)
+            role = form.cleaned_data["role"] if form.is_valid() else ""
+            services.membership_change_role(membership=membership, role=role,
+                                            actor=request.membership)
+            messages.success(request, f"{membership.user.email} is now {role}.")
+    except DomainError as error:
+        messages.error(request, error.detail)
+    return redirect("settings-members")
+
+
+@require_POST
+@member_required("admin")
+def invitation_revoke(request, invitation_id):
+    invitation = get_object_or_404(Invitation, public_id=invitation_id, tenant=request.tenant)
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.membership)
+        messages.success(request, f"Invitation to {invitation.email} withdrawn.")
+    except DomainError as error:
+        messages.error(request, error.detail)
+    return redirect("settings-members")
+
+
+def invitation_accept(request, token):
+    try:
+        invitation = services.invitation_from_token(token=token)
+        if invitation.tenant_id != request.tenant.pk:
+            raise NotFound("This invitation link is not valid.")
+    except DomainError as error:
+        return render(request, "accounts/invitation_invalid.html", {"error": error},
+                      status=error.status)
+    form = forms.AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept(
+                token=token, user=request.user, **form.cleaned_data
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"You joined {request.tenant.name}.")
+            return redirect("dashboard:home")
+    return render(request, "accounts/invitation_accept.html",
+                  {"form": form, "invitation": invitation}, status=400 if form.errors else 200)
+
+
+@member_required("admin")
+def api_keys(request):
+    form = forms.ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            api_key, new_key = services.api_key_create(
+                tenant=request.tenant, user=request.user, name=form.cleaned_data["name"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            form = forms.ApiKeyForm()
+    context = {"form": form, "new_key": new_key,
+               "keys": selectors.api_keys_of(tenant=request.tenant).order_by("-created")}
+    return render(request, "accounts/settings_api_keys.html", context,
+                  status=400 if form.errors else 200)
+
+
+@require_POST
+@member_required("admin")
+def api_key_revoke(request, key_id):
+    api_key = get_object_or_404(ApiKey, public_id=key_id, tenant=request.tenant, revoked=False)
+    services.api_key_revoke(api_key=api_key)
+    messages.success(request, f"Key “{api_key.name}” revoked.")
+    return redirect("settings-api-keys")
+
+
+@member_required("admin")
+def organisation(request):
+    tenant = request.tenant
+    form = forms.OrganisationForm(request.POST or None, initial={
+        "name": tenant.name, "billing_email": tenant.billing_email,
+        "postal_address": tenant.postal_address, "timezone": tenant.timezone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tenant_update(tenant=tenant, name=data["name"], billing_email=data["billing_email"],
+                          postal_address=data["postal_address"], timezone_name=data["timezone"])
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Organisation settings saved.")
+            return redirect("settings-organisation")
+    return render(request, "accounts/settings_organisation.html", {"form": form})

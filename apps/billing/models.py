@@ -1,0 +1,16 @@
+from django.db import models
+
+from .plans import PLAN_CHOICES
+
+
+class BillingAccount(models.Model):
+    """A tenant's plan. Stripe state is added by the billing capability."""
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE,
+                                  related_name="billing_account")
+    plan = models.CharField(max_length=32, choices=PLAN_CHOICES, default="free")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.tenant} on {self.plan}"

@@ -1,0 +1,118 @@
+"""application/problem+json (RFC 9457) for every API error, with a stable `code`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from apps.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://docs.strato.dev/errors/"
+
+# DRF's own error codes mapped to ours, so clients see one vocabulary.
+DRF_CODES = {
+    exceptions.ParseError: ("malformed_request", "Malformed request body"),
+    exceptions.AuthenticationFailed: ("authentication_failed", "Authentication failed"),
+    exceptions.NotAuthenticated: ("not_authenticated", "Authentication required"),
+    exceptions.PermissionDenied: ("permission_denied", "Permission denied"),
+    exceptions.NotFound: ("not_found", "Not found"),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed"),
+    exceptions.NotAcceptable: ("not_acceptable", "Not acceptable"),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Unsupported media type"),
+    exceptions.Throttled: ("rate_limited", "Too many requests"),
+    exceptions.ValidationError: ("validation_error", "Validation failed"),
+}
+
+
+def problem(
+    *, status_code: int, code: str, title: str, detail: str,
+    errors: dict[str, Any] | None = None, **extra: Any,
+) -> dict[str, Any]:
+    body = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def problem_json_response(**kwargs: Any) -> JsonResponse:
+    """For plain Django views and middleware (outside DRF)."""
+    body = problem(**kwargs)
+    return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _flatten_field_errors(data: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(data, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(_flatten_field_errors(value, name))
+        return flat
+    if isinstance(data, list) and data and all(isinstance(item, (dict, list)) for item in data):
+        flat = {}
+        for index, item in enumerate(data):
+            flat.update(_flatten_field_errors(item, f"{prefix}[{index}]"))
+        return flat
+    messages = data if isinstance(data, list) else [data]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+def _validation_detail(errors: dict[str, list[str]]) -> str:
+    field, messages = next(iter(errors.items()))
+    if field == "non_field_errors":
+        return messages[0]
+    return f"{field}: {messages[0]}"
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        body = problem(status_code=exc.status, code=exc.code, title=exc.title,
+                       detail=exc.detail, errors=exc.errors, **exc.extra)
+        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE,
+                        headers=exc.headers)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("Unhandled API error", exc_info=exc)
+        body = problem(status_code=500, code="server_error", title="Server error",
+                       detail="An unexpected error occurred. It has been logged.")
+        return Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
+
+    code, title = next(
+        (value for klass, value in DRF_CODES.items() if isinstance(exc, klass)),
+        ("error", "Error"),
+    )
+    errors = None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten_field_errors(exc.detail)
+        detail = _validation_detail(errors)
+    else:
+        detail = str(getattr(exc, "detail", exc))
+    extra = {}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        extra["retry_after"] = int(exc.wait)
+    if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
+        response.status_code = status.HTTP_401_UNAUTHORIZED
+    response.data = problem(status_code=response.status_code, code=code, title=title,
+                            detail=detail, errors=errors, **extra)
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response

@@ -1,0 +1,20 @@
+from rest_framework.generics import GenericAPIView
+
+from apps.core.permissions import IsTenantMember
+
+
+class TenantAPIView(GenericAPIView):
+    """Base for tenant endpoints: the tenant comes from the host and the membership from the one
+    permission layer, so handlers never check tenancy by hand."""
+
+    permission_classes = [IsTenantMember]
+
+    @property
+    def tenant(self):
+        return self.request.tenant
+
+    @property
+    def membership(self):
+        from apps.accounts.selectors import membership_for_request
+
+        return membership_for_request(self.request)

@@ -1,0 +1,171 @@
+"""The technology catalogue: data files under ``data/technologies/`` loaded once into indexes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .patterns import PatternIndex
+from .signals import Ecosystem, Kind
+
+DATA_DIR = Path(__file__).parent / "data" / "technologies"
+
+CATEGORIES = frozenset(
+    {
+        "language", "runtime", "framework", "library", "ui", "database", "orm", "search",
+        "cache", "queue", "cloud", "hosting", "deployment", "container", "iac", "ci", "tool",
+        "build", "linter", "testing", "package-manager", "monitoring", "analytics", "auth",
+        "payment", "email", "messaging", "storage", "cms", "ai", "security", "static-site",
+        "web-server",
+    }
+)  # fmt: skip
+
+# Catalogue keys holding dependency names, by the ecosystem they are looked up in.
+DEPENDENCY_KEYS: dict[str, Ecosystem] = {
+    "npm": Ecosystem.NPM,
+    "pypi": Ecosystem.PYPI,
+    "rubygems": Ecosystem.RUBYGEMS,
+    "composer": Ecosystem.COMPOSER,
+    "go": Ecosystem.GO,
+    "cargo": Ecosystem.CARGO,
+    "maven": Ecosystem.MAVEN,
+    "gradle": Ecosystem.GRADLE,
+    "nuget": Ecosystem.NUGET,
+    "docker": Ecosystem.DOCKER,
+    "actions": Ecosystem.ACTION,
+    "terraform": Ecosystem.TERRAFORM,
+    "env": Ecosystem.ENV,
+    "commands": Ecosystem.COMMAND,
+    "sections": Ecosystem.SECTION,
+}
+FILE_KEYS: dict[str, Kind] = {"config": Kind.CONFIG_FILE, "files": Kind.FILE_NAME}
+KNOWN_KEYS = frozenset(
+    {"slug", "name", "category", "aliases", "implies", "readme"} | DEPENDENCY_KEYS.keys()
+    | FILE_KEYS.keys()
+)  # fmt: skip
+
+# Names too common in prose to count as a README mention.
+_README_STOPWORDS = frozenset(
+    {"go", "c", "r", "d", "make", "rest", "express", "next", "render", "click", "black", "flow",
+     "rich", "mix", "jest", "chef", "salt", "kong", "hugo", "gin", "echo", "fiber", "koa", "ent",
+     "vite", "nx", "bun", "deno", "helm", "pulumi", "fly.io", "fly", "ruby", "rust", "java",
+     "python", "swift", "dart", "elm", "lua", "perl", "scala", "shell", "bash", "sass", "less",
+     "vault", "consul", "nomad", "sentry", "segment", "stripe", "twilio", "resend", "bootstrap",
+     "storybook", "turbo", "ember", "svelte", "astro", "remix", "prisma", "mocha", "chai",
+     "tailwind", "redux", "celery", "docker", "kubernetes", "terraform", "github-actions"}
+)  # fmt: skip
+
+
+def normalise(ecosystem: Ecosystem, name: str) -> str:
+    """The comparable form of a dependency name in its ecosystem."""
+    if ecosystem is Ecosystem.PYPI:
+        return re.sub(r"[-_.]+", "-", name).lower()
+    if ecosystem is Ecosystem.ENV:
+        return name.upper()
+    return name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Technology:
+    slug: str
+    name: str
+    category: str
+    aliases: tuple[str, ...]
+    implies: tuple[str, ...]
+
+
+class Catalogue:
+    def __init__(self, entries: list[dict]) -> None:
+        self.technologies: dict[str, Technology] = {}
+        self._exact: dict[Ecosystem, dict[str, list[str]]] = {e: {} for e in Ecosystem}
+        self._prefixes: dict[Ecosystem, list[tuple[str, str]]] = {e: [] for e in Ecosystem}
+        self.files: PatternIndex[tuple[str, Kind]] = PatternIndex()
+        readme_terms: dict[str, str] = {}
+        for entry in entries:
+            technology = self._add(entry)
+            for term in (technology.name, *technology.aliases):
+                if entry.get("readme", True) and len(term) >= 3:
+                    if term.lower() not in _README_STOPWORDS:
+                        readme_terms[term.lower()] = technology.slug
+        for ecosystem in Ecosystem:
+            self._prefixes[ecosystem].sort(key=lambda item: -len(item[0]))
+        self._readme_terms = readme_terms
+        alternatives = "|".join(re.escape(t) for t in sorted(readme_terms, key=len, reverse=True))
+        self.readme_regex = re.compile(rf"(?<![\w.@/-])({alternatives})(?![\w-])", re.IGNORECASE)
+        self._validate()
+
+    def _add(self, entry: dict) -> Technology:
+        unknown = entry.keys() - KNOWN_KEYS
+        if unknown:
+            raise ValueError(f"{entry.get('slug')}: unknown catalogue keys {sorted(unknown)}")
+        slug = entry["slug"]
+        if slug in self.technologies:
+            raise ValueError(f"duplicate technology slug {slug!r}")
+        technology = Technology(
+            slug=slug,
+            name=entry["name"],
+            category=entry["category"],
+            aliases=tuple(entry.get("aliases", ())),
+            implies=tuple(entry.get("implies", ())),
+        )
+        self.technologies[slug] = technology
+        self._register(Ecosystem.SLUG, slug, slug)
+        for alias in technology.aliases:
+            self._register(Ecosystem.SLUG, alias, slug)
+        for key, ecosystem in DEPENDENCY_KEYS.items():
+            for name in entry.get(key, ()):
+                self._register(ecosystem, name, slug)
+        for key, kind in FILE_KEYS.items():
+            self.files.add_all(entry.get(key, ()), (slug, kind))
+        return technology
+
+    def _register(self, ecosystem: Ecosystem, name: str, slug: str) -> None:
+        if name.endswith("*"):
+            self._prefixes[ecosystem].append((normalise(ecosystem, name[:-1]), slug))
+        else:
+            self._exact[ecosystem].setdefault(normalise(ecosystem, name), []).append(slug)
+
+    def _validate(self) -> None:
+        for technology in self.technologies.values():
+            if technology.category not in CATEGORIES:
+                raise ValueError(f"{technology.slug}: unknown category {technology.category!r}")
+            for implied in technology.implies:
+                if implied not in self.technologies:
+                    raise ValueError(f"{technology.slug} implies unknown {implied!r}")
+
+    def lookup(self, ecosystem: Ecosystem, name: str) -> list[str]:
+        """Technologies a dependency (or image, action, env var …) name stands for."""
+        key = normalise(ecosystem, name)
+        exact = self._exact[ecosystem].get(key)
+        if exact:
+            return exact
+        for prefix, slug in self._prefixes[ecosystem]:
+            if key.startswith(prefix):
+                return [slug]
+        if ecosystem is Ecosystem.GO:
+            # A package path inside a known module: github.com/aws/aws-sdk-go-v2/service/s3.
+            while "/" in key:
+                key = key.rsplit("/", 1)[0]
+                exact = self._exact[ecosystem].get(key)
+                if exact:
+                    return exact
+        if ecosystem is Ecosystem.DOCKER and "/" in key:
+            # bitnami/redis, cimg/python: the last segment names the software.
+            return self._exact[ecosystem].get(key.rsplit("/", 1)[1], [])
+        return []
+
+    def readme_mentions(self, text: str) -> set[str]:
+        return {self._readme_terms[m.lower()] for m in self.readme_regex.findall(text)}
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    entries: list[dict] = []
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            entries.extend(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    return Catalogue(entries)

@@ -1,0 +1,302 @@
+"""``analyse(path)``: walk, parse, map signals to technologies, score, group by component."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalogue import Catalogue, load_catalogue
+from .languages import LanguageTable, LanguageTally, load_language_table
+from .parsers import KUBERNETES
+from .parsers.containers import looks_like_kubernetes
+from .report import Component, Detection, Evidence, LanguageShare, Report
+from .signals import (
+    REPORT_THRESHOLD,
+    WEAK_KINDS,
+    WEAK_LOCATION_FACTOR,
+    WEAK_ONLY_CAP,
+    WEIGHTS,
+    Ecosystem,
+    Kind,
+    Manifest,
+    Signal,
+    combine,
+)
+from .walker import Located, Scan, scan
+
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+MAX_KUBERNETES_CANDIDATE_BYTES = 512 * 1024
+MAX_README_BYTES = 128 * 1024
+MAX_EVIDENCE_LISTED = 20
+IMPLICATION_ROUNDS = 5
+# A language is a technology of the project when it holds at least this share of the code.
+LANGUAGE_MIN_SHARE = 0.02
+
+# When several pieces of evidence carry a version, the most precise source wins.
+VERSION_PRIORITY = {
+    Kind.LOCKFILE: 0,
+    Kind.DEPENDENCY: 1,
+    Kind.DEV_DEPENDENCY: 2,
+    Kind.IMAGE: 3,
+    Kind.INFRASTRUCTURE: 4,
+    Kind.CONFIG_SECTION: 5,
+    Kind.CI_ACTION: 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """Evidence for one technology inside one component, with the version it carried."""
+
+    slug: str
+    component: str
+    evidence: Evidence
+    version: str | None = None
+    version_rank: int = len(VERSION_PRIORITY)
+
+
+def analyse(path: str | os.PathLike[str]) -> Report:
+    root = Path(path)
+    if not root.is_dir():
+        raise NotADirectoryError(f"not a directory: {root}")
+    return _Analysis(root, load_catalogue(), load_language_table()).run()
+
+
+class _Analysis:
+    def __init__(self, root: Path, catalogue: Catalogue, languages: LanguageTable) -> None:
+        self.root = root
+        self.catalogue = catalogue
+        self.languages = languages
+        self.observations: list[Observation] = []
+        self.project_names: dict[str, str] = {}
+        self.manifests_by_component: dict[str, list[str]] = defaultdict(list)
+        self.warnings: list[str] = []
+
+    def run(self) -> Report:
+        result = scan(self.root, self.catalogue, self.languages)
+        self.warnings.extend(result.warnings)
+        self._read_manifests(result)
+        self._read_kubernetes_candidates(result)
+        self._read_readmes(result)
+        for hit in result.file_hits:
+            self._observe(hit.slug, hit.file, hit.kind, hit.file.relpath.rsplit("/", 1)[-1])
+        repository_tally = LanguageTally()
+        components = []
+        for component_path in result.component_roots:
+            tally = result.tallies[component_path]
+            repository_tally.merge(tally)
+            shares = tally.shares()
+            self._observe_languages(component_path, shares)
+            components.append(component_path)
+        languages = repository_tally.shares()
+        technologies = self._detect(self.observations)
+        report_components = [self._component(path, result) for path in components]
+        for detection in technologies:
+            detection.components = [
+                component.path
+                for component in report_components
+                if any(d.slug == detection.slug for d in component.technologies)
+            ] or sorted({o.component for o in self.observations if o.slug == detection.slug})
+        return Report(
+            path=str(self.root),
+            languages=languages,
+            technologies=technologies,
+            components=[c for c in report_components if c.path == "." or c.technologies],
+            warnings=self.warnings,
+            files_scanned=result.files_scanned,
+        )
+
+    # Reading ---------------------------------------------------------------------------------
+
+    def _read_text(self, file: Located, limit: int) -> str | None:
+        try:
+            if os.path.getsize(file.abspath) > limit:
+                self.warnings.append(f"{file.relpath}: skipped, larger than {limit} bytes")
+                return None
+            with open(file.abspath, encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except OSError as error:
+            self.warnings.append(f"{file.relpath}: cannot read ({error.strerror})")
+            return None
+
+    def _parse(self, file: Located, parse, text: str) -> Manifest | None:
+        try:
+            return parse(text, Path(file.abspath))
+        except Exception as error:  # noqa: BLE001 - untrusted input must never stop the analysis
+            self.warnings.append(f"{file.relpath}: {error}")
+            return None
+
+    def _read_manifests(self, result: Scan) -> None:
+        for manifest_file in result.manifests:
+            file = manifest_file.file
+            text = self._read_text(file, MAX_MANIFEST_BYTES)
+            if text is None:
+                continue
+            manifest = self._parse(file, manifest_file.rule.parse, text)
+            if manifest_file.rule.component_root:
+                self.manifests_by_component[file.component].append(file.relpath)
+            if manifest is None:
+                continue
+            if manifest.project_name and manifest_file.rule.component_root:
+                self.project_names.setdefault(file.component, str(manifest.project_name))
+            for signal in manifest.signals:
+                self._observe_signal(signal, file)
+
+    def _read_kubernetes_candidates(self, result: Scan) -> None:
+        for file, size in result.yaml_files:
+            if size > MAX_KUBERNETES_CANDIDATE_BYTES:
+                continue
+            text = self._read_text(file, MAX_KUBERNETES_CANDIDATE_BYTES)
+            if text and looks_like_kubernetes(text):
+                manifest = self._parse(file, KUBERNETES.parse, text)
+                for signal in manifest.signals if manifest else ():
+                    self._observe_signal(signal, file)
+
+    def _read_readmes(self, result: Scan) -> None:
+        for file in result.readmes:
+            text = self._read_text(file, MAX_README_BYTES * 64)
+            if text:
+                for slug in sorted(self.catalogue.readme_mentions(text[:MAX_README_BYTES])):
+                    self._observe(slug, file, Kind.README, "mentioned in README")
+
+    # Observing -------------------------------------------------------------------------------
+
+    def _observe_signal(self, signal: Signal, file: Located) -> None:
+        slugs = self.catalogue.lookup(signal.ecosystem, signal.name)
+        if not slugs and signal.ecosystem is Ecosystem.SLUG:
+            slugs = self.catalogue.lookup(Ecosystem.DOCKER, signal.name)
+        match = f"{signal.name}@{signal.version}" if signal.version else signal.name
+        for slug in slugs:
+            self._observe(slug, file, signal.kind, match, signal.version, signal.weight_factor)
+
+    def _observe(
+        self,
+        slug: str,
+        file: Located,
+        kind: Kind,
+        match: str,
+        version: str | None = None,
+        factor: float = 1.0,
+    ) -> None:
+        weight = WEIGHTS[kind] * factor
+        if file.weak:
+            weight *= WEAK_LOCATION_FACTOR
+        evidence = Evidence(
+            file=file.relpath,
+            kind=kind.value,
+            match=match,
+            weight=round(weight, 3),
+            weak=file.weak or kind in WEAK_KINDS,
+        )
+        rank = VERSION_PRIORITY.get(kind, len(VERSION_PRIORITY))
+        self.observations.append(Observation(slug, file.component, evidence, version, rank))
+
+    def _observe_languages(self, component: str, shares: list[LanguageShare]) -> None:
+        for share in shares:
+            language = self.languages.by_name[share.name]
+            if language.slug is None or language.slug not in self.catalogue.technologies:
+                continue
+            strong = share.share >= LANGUAGE_MIN_SHARE
+            weight = WEIGHTS[Kind.SOURCE_FILES] + 0.45 * share.share if strong else 0.2
+            location = component if component != "." else ""
+            evidence = Evidence(
+                file=location or ".",
+                kind=Kind.SOURCE_FILES.value,
+                match=f"{share.files} {share.name} files, {share.bytes} bytes ({share.share:.0%})",
+                weight=round(weight, 3),
+                weak=not strong,
+            )
+            self.observations.append(Observation(language.slug, component, evidence))
+
+    # Scoring ---------------------------------------------------------------------------------
+
+    def _detect(self, observations: list[Observation]) -> list[Detection]:
+        by_slug: dict[str, dict[tuple[str, str, str], Evidence]] = defaultdict(dict)
+        versions: dict[str, tuple[int, str]] = {}
+        for observation in observations:
+            evidence = observation.evidence
+            key = (evidence.file, evidence.kind, evidence.match)
+            known = by_slug[observation.slug].get(key)
+            if known is None or known.weight < evidence.weight:
+                by_slug[observation.slug][key] = evidence
+            if observation.version and (
+                observation.slug not in versions
+                or observation.version_rank < versions[observation.slug][0]
+            ):
+                versions[observation.slug] = (observation.version_rank, observation.version)
+        evidence_by_slug = {slug: list(found.values()) for slug, found in by_slug.items()}
+        confidences = {slug: _confidence(evidence) for slug, evidence in evidence_by_slug.items()}
+        implied = self._imply(evidence_by_slug, confidences)
+        detections = []
+        for slug, confidence in confidences.items():
+            if confidence < REPORT_THRESHOLD:
+                continue
+            technology = self.catalogue.technologies[slug]
+            evidence = sorted(
+                evidence_by_slug.get(slug, []) + list(implied.get(slug, {}).values()),
+                key=lambda e: (-e.weight, e.file, e.match),
+            )
+            detections.append(
+                Detection(
+                    slug=slug,
+                    name=technology.name,
+                    category=technology.category,
+                    confidence=round(confidence, 3),
+                    version=versions.get(slug, (0, None))[1],
+                    evidence=evidence[:MAX_EVIDENCE_LISTED],
+                )
+            )
+        detections.sort(key=lambda d: (-d.confidence, d.slug))
+        return detections
+
+    def _imply(
+        self, evidence_by_slug: dict[str, list[Evidence]], confidences: dict[str, float]
+    ) -> dict[str, dict[str, Evidence]]:
+        """Add implied technologies (Next.js ⇒ React) until nothing changes; updates confidences."""
+        implied: dict[str, dict[str, Evidence]] = defaultdict(dict)
+        for _ in range(IMPLICATION_ROUNDS):
+            changed = False
+            for slug, confidence in list(confidences.items()):
+                if confidence < REPORT_THRESHOLD:
+                    continue
+                strongest = max(
+                    evidence_by_slug.get(slug, []) + list(implied[slug].values()),
+                    key=lambda e: e.weight,
+                )
+                for target in self.catalogue.technologies[slug].implies:
+                    evidence = Evidence(
+                        file=strongest.file,
+                        kind=Kind.IMPLIED.value,
+                        match=f"implied by {slug} ({strongest.match})",
+                        weight=round(confidence, 3),
+                    )
+                    if implied[target].get(slug) != evidence:
+                        implied[target][slug] = evidence
+                        changed = True
+            if not changed:
+                break
+            for target, by_implier in implied.items():
+                confidences[target] = _confidence(
+                    evidence_by_slug.get(target, []) + list(by_implier.values())
+                )
+        return implied
+
+    def _component(self, path: str, result: Scan) -> Component:
+        observations = [o for o in self.observations if o.component == path]
+        default_name = self.root.name if path == "." else path.rsplit("/", 1)[-1]
+        return Component(
+            path=path,
+            name=self.project_names.get(path, default_name),
+            manifests=sorted(self.manifests_by_component.get(path, [])),
+            languages=result.tallies[path].shares(),
+            technologies=self._detect(observations),
+        )
+
+
+def _confidence(evidence: list[Evidence]) -> float:
+    confidence = combine([e.weight for e in evidence])
+    if all(e.weak for e in evidence):
+        confidence = min(confidence, WEAK_ONLY_CAP)
+    return confidence

@@ -1,0 +1,117 @@
+"""Language of a file by name, extension or shebang, and byte totals per language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from .report import LanguageShare
+
+DATA_FILE = Path(__file__).parent / "data" / "languages.yaml"
+COUNTED_TYPES = frozenset({"programming", "markup"})
+SHEBANG = re.compile(rb"^#!\s*(\S+)(?:\s+(?:-\S+\s+)*(\S+))?")
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    name: str
+    type: str
+    slug: str | None
+
+    @property
+    def counted(self) -> bool:
+        return self.type in COUNTED_TYPES
+
+
+class LanguageTable:
+    def __init__(self, data: dict[str, dict]) -> None:
+        self.by_extension: dict[str, Language] = {}
+        self.by_filename: dict[str, Language] = {}
+        self.by_interpreter: dict[str, Language] = {}
+        self.by_name: dict[str, Language] = {}
+        for name, spec in data.items():
+            language = Language(name=name, type=spec["type"], slug=spec.get("slug"))
+            self.by_name[name] = language
+            for extension in spec.get("extensions", ()):
+                self.by_extension[extension] = language
+            for filename in spec.get("filenames", ()):
+                self.by_filename[filename] = language
+            for interpreter in spec.get("interpreters", ()):
+                self.by_interpreter[interpreter] = language
+
+    def for_name(self, name: str) -> Language | None:
+        """Language by file name or extension; None when only the content could tell."""
+        language = self.by_filename.get(name)
+        if language is not None:
+            return language
+        dot = name.rfind(".")
+        if dot <= 0:
+            return None
+        return self.by_extension.get(name[dot:].lower())
+
+    def for_shebang(self, head: bytes) -> Language | None:
+        match = SHEBANG.match(head)
+        if match is None:
+            return None
+        program, argument = match.groups()
+        interpreter = program.rsplit(b"/", 1)[-1]
+        if interpreter == b"env" and argument:
+            interpreter = argument
+        name = re.sub(r"[\d.]+$", "", interpreter.decode("ascii", "replace"))
+        return self.by_interpreter.get(name) or self.by_interpreter.get(name.lower())
+
+
+@cache
+def load_language_table() -> LanguageTable:
+    with DATA_FILE.open(encoding="utf-8") as handle:
+        return LanguageTable(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+
+class LanguageTally:
+    """Bytes and file counts per counted language."""
+
+    def __init__(self) -> None:
+        self.bytes: dict[str, int] = {}
+        self.files: dict[str, int] = {}
+        # Bytes of C/C++ headers, attributed once the rest of the repository is known.
+        self.header_bytes = 0
+        self.header_files = 0
+
+    def add(self, language: Language, size: int) -> None:
+        self.bytes[language.name] = self.bytes.get(language.name, 0) + size
+        self.files[language.name] = self.files.get(language.name, 0) + 1
+
+    def add_header(self, size: int) -> None:
+        self.header_bytes += size
+        self.header_files += 1
+
+    def merge(self, other: LanguageTally) -> None:
+        for name, size in other.bytes.items():
+            self.bytes[name] = self.bytes.get(name, 0) + size
+            self.files[name] = self.files.get(name, 0) + other.files[name]
+        self.header_bytes += other.header_bytes
+        self.header_files += other.header_files
+
+    def shares(self) -> list[LanguageShare]:
+        totals = dict(self.bytes)
+        files = dict(self.files)
+        if self.header_files:
+            # Linguist needs heuristics for .h; the language the rest of the code is in decides.
+            owner = max(
+                ("C++", "Objective-C", "C"), key=lambda name: (totals.get(name, 0), name == "C")
+            )
+            totals[owner] = totals.get(owner, 0) + self.header_bytes
+            files[owner] = files.get(owner, 0) + self.header_files
+        grand_total = sum(totals.values())
+        if not grand_total:
+            return []
+        ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        return [
+            LanguageShare(name, size, files[name], round(size / grand_total, 4))
+            for name, size in ranked
+            if size
+        ]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "apps.tenants"
+    label = "tenants"
+    verbose_name = "Tenants"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -1,0 +1,11 @@
+"""The public host's API endpoints alone, for its OpenAPI document."""
+
+from django.urls import include, path
+
+from apps.accounts.api.urls import public_urlpatterns
+from apps.monitoring.views import ReadinessView
+
+urlpatterns = [
+    path("api/", include([*public_urlpatterns,
+                          path("health", ReadinessView.as_view(), name="health")])),
+]

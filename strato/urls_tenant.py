@@ -1,0 +1,64 @@
+"""Tenant hosts: dashboard, tenant API, auth pages and the tenant's staff admin."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.accounts import views as account_views
+from apps.accounts.api.urls import tenant_urlpatterns as account_api
+from apps.core import views as core_views
+from apps.core.permissions import member_required
+from apps.monitoring.views import ReadinessView
+from apps.tenants import views as tenant_views
+
+api_patterns = [
+    *account_api,
+    path("health", ReadinessView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_tenant_api"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+dashboard_patterns = [
+    path("", tenant_views.home, name="home"),
+]
+
+settings_patterns = [
+    path("profile/", account_views.profile, name="settings-profile"),
+    path("organisation/", account_views.organisation, name="settings-organisation"),
+    path("members/", account_views.members, name="settings-members"),
+    path("members/<uuid:member_id>/", account_views.member_update, name="settings-member"),
+    path("invitations/<uuid:invitation_id>/revoke/", account_views.invitation_revoke,
+         name="settings-invitation-revoke"),
+    path("api-keys/", account_views.api_keys, name="settings-api-keys"),
+    path("api-keys/<uuid:key_id>/revoke/", account_views.api_key_revoke,
+         name="settings-api-key-revoke"),
+]
+
+auth_patterns = [
+    path("login/", account_views.TenantLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("handoff/<str:token>/", account_views.handoff, name="handoff"),
+    path("invitations/<str:token>/", account_views.invitation_accept, name="invitation-accept"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="accounts/email/password_reset.txt",
+        subject_template_name="accounts/email/password_reset_subject.txt"),
+        name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
+        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
+    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
+        template_name="accounts/password_reset_confirm.html"), name="password_reset_confirm"),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"),
+        name="password_reset_complete"),
+]
+
+urlpatterns = [
+    *auth_patterns,
+    path("", include((dashboard_patterns, "dashboard"))),
+    path("settings/", include(settings_patterns)),
+    path("outbox/", member_required()(core_views.outbox), name="outbox"),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]

@@ -1,0 +1,9 @@
+"""The tenant hosts' API endpoints alone, for their OpenAPI document."""
+
+from django.urls import include, path
+
+from apps.accounts.api.urls import tenant_urlpatterns
+
+urlpatterns = [
+    path("api/", include(tenant_urlpatterns)),
+]
