@@ -20,3 +20,4 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"principal": "10000/min", "auth": "10000/min"},
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+STATIC_ROOT = None

@@ -1,0 +1,109 @@
+"""Shared fixtures: real PostgreSQL (schemas per tenant) and real Redis.
+
+Tenants are provisioned once and reused; transactional tests (browser, Celery) flush the public
+tables, so the tenant fixtures re-provision whatever a flush removed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Membership, Role, User
+from apps.tenants import services as tenant_services
+from apps.tenants.models import Tenant
+
+PASSWORD = "Sturdy-Passphrase-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        tenant_services.tenancy_bootstrap()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_clean_cache():
+    connection.set_schema_to_public()
+    cache.clear()
+    yield
+    connection.set_schema_to_public()
+
+
+def ensure_tenant(slug: str, *, name: str | None = None) -> Tenant:
+    """The ready tenant `slug`, provisioned if a flush removed it."""
+    with schema_context(get_public_schema_name()):
+        tenant_services.tenancy_bootstrap()
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is not None:
+            return tenant
+        schema = "t_" + slug.replace("-", "_")
+        if schema_exists(schema):
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        return tenant_services.tenant_provision(name=name or slug.title(), slug=slug)
+
+
+def add_member(tenant: Tenant, email: str, role: str = Role.MEMBER) -> User:
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email=email, password=PASSWORD, full_name=email.split("@")[0].title()
+    )
+    Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
+    return user
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return ensure_tenant("acme", name="Acme Analytics")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return ensure_tenant("globex", name="Globex")
+
+
+@pytest.fixture
+def owner(tenant) -> User:
+    return add_member(tenant, "owner@acme.test", Role.OWNER)
+
+
+@pytest.fixture
+def admin_user(tenant) -> User:
+    return add_member(tenant, "admin@acme.test", Role.ADMIN)
+
+
+@pytest.fixture
+def member(tenant) -> User:
+    return add_member(tenant, "member@acme.test", Role.MEMBER)
+
+
+@pytest.fixture
+def other_owner(other_tenant) -> User:
+    return add_member(other_tenant, "owner@globex.test", Role.OWNER)
+
+
+def host_of(tenant: Tenant) -> str:
+    return f"{tenant.slug}.localhost"
+
+
+@pytest.fixture
+def public_client() -> APIClient:
+    return APIClient(HTTP_HOST="localhost")
+
+
+@pytest.fixture
+def api_client_for():
+    """An API client on `tenant`'s host; authenticated with a fresh JWT when `user` is given."""
+    from apps.accounts.services import tokens_issue
+
+    def make(tenant: Tenant, user: User | None = None) -> APIClient:
+        client = APIClient(HTTP_HOST=host_of(tenant))
+        if user is not None:
+            access = tokens_issue(user=user, tenant=tenant)["access"]
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        return client
+
+    return make
