@@ -153,7 +153,9 @@ def run_with_services(profile: str, command: list[str], *, settings: str) -> int
 def run_dev() -> int:
     """Migrate, seed the demo tenant, then run web, worker and beat until Ctrl-C."""
     python = sys.executable
-    env = {**os.environ, **up("dev"), "DJANGO_SETTINGS_MODULE": "strato.settings.dev"}
+    env = {**os.environ, **up("dev"), "DJANGO_SETTINGS_MODULE": "strato.settings.dev",
+           # Procfile.dev's `python` and `celery` are the virtualenv's.
+           "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     try:
         for step in (["migrate_schemas", "--shared"], ["migrate_schemas", "--tenant"], ["seed_demo"]):
             subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)

@@ -7,9 +7,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import tenant_urlpatterns as account_api
+from apps.billing import views as billing_views
+from apps.campaigns import views as campaign_views
 from apps.core import views as core_views
 from apps.core.permissions import member_required
 from apps.monitoring.views import ReadinessView
+from apps.repos import views as repo_views
 from apps.tenants import views as tenant_views
 
 api_patterns = [
@@ -21,6 +24,9 @@ api_patterns = [
 
 dashboard_patterns = [
     path("", tenant_views.home, name="home"),
+    path("campaigns/", campaign_views.index, name="campaigns"),
+    path("repositories/", repo_views.index, name="repositories"),
+    path("billing/", billing_views.index, name="billing"),
 ]
 
 settings_patterns = [

@@ -1,0 +1,8 @@
+from django.shortcuts import render
+
+from apps.core.permissions import member_required
+
+
+@member_required()
+def index(request):
+    return render(request, "campaigns/index.html")
