@@ -33,7 +33,7 @@ _DESCRIPTIONS = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+def problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
     responses = {}
     for status in statuses:
         description, code, detail = _DESCRIPTIONS[status]
@@ -41,7 +41,7 @@ def problem_responses(*statuses: int) -> dict[int, OpenApiResponse]:
                    "status": status, "detail": detail, "code": code}
         if status == 400:
             example["errors"] = {"email": ["Enter a valid email address."]}
-        responses[status] = OpenApiResponse(
+        responses[(status, "application/problem+json")] = OpenApiResponse(
             ProblemSerializer, description=description,
             examples=[OpenApiExample(code, value=example, status_codes=[str(status)],
                                      response_only=True)],
