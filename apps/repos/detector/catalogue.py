@@ -35,6 +35,7 @@ DEPENDENCY_KEYS: dict[str, Ecosystem] = {
     "maven": Ecosystem.MAVEN,
     "gradle": Ecosystem.GRADLE,
     "nuget": Ecosystem.NUGET,
+    "hex": Ecosystem.HEX,
     "docker": Ecosystem.DOCKER,
     "actions": Ecosystem.ACTION,
     "terraform": Ecosystem.TERRAFORM,

@@ -269,7 +269,7 @@ class _Analysis:
                     evidence = Evidence(
                         file=strongest.file,
                         kind=Kind.IMPLIED.value,
-                        match=f"implied by {slug} ({strongest.match})",
+                        match=f"implied by {slug}",
                         weight=round(confidence, 3),
                     )
                     if implied[target].get(slug) != evidence:

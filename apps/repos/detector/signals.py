@@ -68,6 +68,7 @@ class Ecosystem(StrEnum):
     MAVEN = "maven"
     GRADLE = "gradle"
     NUGET = "nuget"
+    HEX = "hex"
     DOCKER = "docker"
     ACTION = "actions"
     TERRAFORM = "terraform"

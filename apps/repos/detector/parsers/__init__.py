@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..patterns import PatternIndex
 from ..signals import Manifest
-from . import ci, containers, dotnet, environment, golang, hosting, jvm, npm, php, python, ruby
-from . import rust, terraform
+from . import ci, containers, dotnet, elixir, environment, golang, hosting, jvm, npm, php, python
+from . import ruby, rust, terraform
 
 Parser = Callable[[str, Path], Manifest]
 
@@ -62,6 +62,7 @@ _register(("*.versions.toml",), jvm.parse_version_catalogue)
 _register(("*.csproj", "*.fsproj", "*.vbproj"), dotnet.parse_project_file, component_root=True)
 _register(("packages.config", "Directory.Packages.props", "Directory.Build.props"),
           dotnet.parse_project_file)
+_register(("mix.exs",), elixir.parse_mix_exs, component_root=True)
 _register(("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile"),
           containers.parse_dockerfile)
 _register(("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml"),
