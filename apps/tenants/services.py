@@ -60,8 +60,23 @@ def _schema_name_for_slug(slug: str) -> str:
     return "t_" + slug.replace("-", "_")
 
 
+def clone_function_install() -> None:
+    """(Re)create django-tenants' `clone_schema` SQL function.
+
+    Installed once at bootstrap rather than on every clone as `CloneSchema.clone_schema` does:
+    its CREATE OR REPLACE locks the function until commit, which would serialise concurrent
+    signups and pool refills.
+    """
+    CloneSchema()._create_clone_schema_function()
+
+
 def _clone_template(schema_name: str) -> None:
-    CloneSchema().clone_schema(settings.STRATO_TEMPLATE_SCHEMA, schema_name, "DATA")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'clone_schema'")
+        if cursor.fetchone() is None:
+            clone_function_install()
+        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')",
+                       [settings.STRATO_TEMPLATE_SCHEMA, schema_name])
     connection.set_schema_to_public()
 
 
@@ -95,6 +110,7 @@ def tenancy_bootstrap(*, verbosity: int = 0) -> None:
     """Idempotent: what must exist before the first signup."""
     public_tenant_ensure()
     template_schema_ensure(verbosity=verbosity)
+    clone_function_install()
 
 
 @transaction.atomic

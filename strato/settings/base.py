@@ -134,6 +134,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Security -----------------------------------------------------------------------------------
 
 PASSWORD_HASHERS = [
+    "apps.accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
