@@ -53,7 +53,7 @@ GENERATED_FILE = re.compile(
         \.min\.(js|css)$ | [-.]bundle\.js$ | \.map$ | _pb2(_grpc)?\.pyi?$ | \.pb\.(go|cc|h)$
         | \.pb\.gw\.go$ | _grpc\.pb\.go$ | \.g\.dart$ | \.freezed\.dart$ | \.designer\.cs$
         | \.generated\.\w+$ | \.g\.cs$ | _generated\.go$ | \.pbobjc\.[hm]$ | -lock\.json$
-        | \.lock$ | \.snap$ | \.d\.ts\.map$
+        | \.lock$ | \.snap$ | \.d\.ts\.map$ | ^gradlew(\.bat)?$ | ^mvnw(\.cmd)?$
     )""",
     re.VERBOSE,
 )

@@ -40,7 +40,7 @@ class PatternIndex(Generic[Value]):
             self._path_globs.append((re.compile(regex), value))
         elif not _GLOB_CHARS & set(pattern):
             self._exact[pattern].append(value)
-        elif pattern.startswith("*.") and not _GLOB_CHARS & set(pattern[2:]):
+        elif pattern.startswith("*.") and not (_GLOB_CHARS | {"."}) & set(pattern[2:]):
             self._extension[pattern[1:]].append(value)
         else:
             self._name_globs.append((re.compile(_glob_regex(pattern)), value))

@@ -122,14 +122,17 @@ def _classify_files(
         elif name.endswith(YAML_SUFFIXES) and not weak:
             located = Located(relpath, entry.path, component, weak)
             result.yaml_files.append((located, entry.stat(follow_symlinks=False).st_size))
+        is_tool_config = False
         for slug, kind in catalogue.files.match(name, relpath):
             located = located or Located(relpath, entry.path, component, weak)
             result.file_hits.append(FileHit(located, slug, kind))
+            is_tool_config = is_tool_config or kind is Kind.CONFIG_FILE
         if DOCUMENTATION_FILE.match(name):
             if at_component_root and name[:6].lower() == "readme":
                 result.readmes.append(located or Located(relpath, entry.path, component, weak))
             continue
-        if weak:
+        # Tool configuration (next.config.js, setup.py …) is not the project's own code.
+        if weak or is_tool_config or GENERATED_FILE.search(name):
             continue
         language = languages.for_name(name)
         if language is None:
@@ -137,8 +140,7 @@ def _classify_files(
                 tally.add_header(entry.stat(follow_symlinks=False).st_size)
             elif "." not in name[1:]:
                 _tally_by_shebang(entry, tally, languages)
-            continue
-        if language.counted and not GENERATED_FILE.search(name):
+        elif language.counted:
             tally.add(language, entry.stat(follow_symlinks=False).st_size)
 
 

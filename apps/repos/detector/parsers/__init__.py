@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..patterns import PatternIndex
 from ..signals import Manifest
-from . import ci, containers, dotnet, elixir, environment, golang, hosting, jvm, npm, php, python
+from . import ci, containers, databases, dotnet, elixir, environment, golang, hosting, jvm, npm, php, python
 from . import ruby, rust, terraform
 
 Parser = Callable[[str, Path], Manifest]
@@ -82,6 +82,9 @@ _register(("app.json",), hosting.parse_app_json)
 _register(("render.yaml", "render.yml"), hosting.parse_render_yaml)
 _register(("fly.toml",), hosting.parse_fly_toml)
 _register(("serverless.yml", "serverless.yaml"), hosting.parse_serverless)
+
+_register(("schema.prisma", "prisma/*.prisma"), databases.parse_prisma_schema)
+_register(("config/database.yml",), databases.parse_rails_database_yml)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..signals import Ecosystem, Kind, Manifest, ManifestError
 from .common import as_dict, as_list, clean_version, load_json, load_toml
 
-_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$")
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*(.*)$")
 _EGG = re.compile(r"#egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE = re.compile(r"^\s*(?:-r|--requirement)[\s=]+(\S+)")
 _PIN = re.compile(r"^\s*(?:===?|~=)\s*([^\s,;]+)")
@@ -21,28 +21,43 @@ SETUP_CFG_TOOL_SECTIONS = {"flake8": "flake8", "mypy": "mypy", "tool:pytest": "p
                            "pylint": "pylint", "bdist_wheel": "setuptools"}  # fmt: skip
 
 
-def requirement(line: str) -> tuple[str, str | None] | None:
-    """(name, pinned version) of a PEP 508 requirement string, or None if it names nothing."""
+# Extras often name the service a package is installed for: celery[redis], sentry-sdk[flask].
+EXTRA_FACTOR = 0.7
+
+
+def requirement(line: str) -> tuple[str, str | None, list[str]] | None:
+    """(name, pinned version, extras) of a PEP 508 requirement, or None if it names nothing."""
     line = line.split(" #", 1)[0].strip()
     if not line or line.startswith("#"):
         return None
     egg = _EGG.search(line)
     if egg:
-        return egg.group(1), None
+        return egg.group(1), None, []
     if line.startswith("-") or "://" in line.split("@", 1)[0]:
         return None
     match = _REQUIREMENT.match(line)
     if match is None:
         return None
-    name, rest = match.groups()
+    name, extras, rest = match.groups()
     pin = _PIN.match(rest.split(";", 1)[0])
-    return name, pin.group(1) if pin else None
+    extra_names = [extra.strip() for extra in (extras or "").split(",") if extra.strip()]
+    return name, pin.group(1) if pin else None, extra_names
+
+
+def _add_requirement(manifest: Manifest, line: str, kind: Kind) -> None:
+    parsed = requirement(line)
+    if parsed is None:
+        return
+    name, version, extras = parsed
+    manifest.add(Ecosystem.PYPI, name, kind, version)
+    for extra in extras:
+        manifest.add(Ecosystem.PYPI, extra, kind, weight_factor=EXTRA_FACTOR)
 
 
 def _add_requirements(manifest: Manifest, lines: object, kind: Kind) -> None:
     for line in as_list(lines):
-        if isinstance(line, str) and (parsed := requirement(line)):
-            manifest.add(Ecosystem.PYPI, parsed[0], kind, parsed[1])
+        if isinstance(line, str):
+            _add_requirement(manifest, line, kind)
 
 
 def parse_requirements(text: str, file: Path) -> Manifest:
@@ -62,8 +77,8 @@ def _read_requirements(manifest: Manifest, text: str, file: Path, seen: set, dep
             seen.add(target)
             included = target.read_text(encoding="utf-8", errors="replace")
             _read_requirements(manifest, included, target, seen, depth + 1)
-        elif parsed := requirement(line):
-            manifest.add(Ecosystem.PYPI, parsed[0], kind, parsed[1])
+        else:
+            _add_requirement(manifest, line, kind)
 
 
 def parse_pyproject(text: str, file: Path) -> Manifest:
@@ -142,8 +157,7 @@ def parse_setup_py(text: str, file: Path) -> Manifest:
         body = text[match.end() : text.find(closing, match.end())]
         kind = Kind.DEPENDENCY if match.group(1) == "install_requires" else Kind.DEV_DEPENDENCY
         for quoted in _QUOTED.findall(body):
-            if parsed := requirement(quoted):
-                manifest.add(Ecosystem.PYPI, parsed[0], kind, parsed[1])
+            _add_requirement(manifest, quoted, kind)
     name = re.search(r"""\bname\s*=\s*["']([^"']+)["']""", text)
     manifest.project_name = name.group(1) if name else None
     return manifest

@@ -11,7 +11,7 @@ from .common import clean_version
 # A Ruby string literal: "x", 'x', %q(x), %Q{x}, %(x), %q[x], %q<x>, %q|x|.
 _STRING = r"""(?:"([^"\n]*)"|'([^'\n]*)'|%[qQ]?\(([^)\n]*)\)|%[qQ]?\{([^}\n]*)\}|%[qQ]?\[([^\]\n]*)\]|%[qQ]?<([^>\n]*)>|%[qQ]?\|([^|\n]*)\|)"""  # noqa: E501
 _STRING_GROUPS = re.compile(_STRING).groups
-_GEM = re.compile(rf"^\s*gem\s*\(?\s*{_STRING}\s*(?:,\s*{_STRING})?", re.MULTILINE)
+_GEM = re.compile(rf"^[ \t]*gem[ \t]*\(?[ \t]*{_STRING}[ \t]*(?:,[ \t]*{_STRING})?", re.MULTILINE)
 _GEMSPEC_DEPENDENCY = re.compile(
     rf"\.add_(runtime_|development_)?dependency\s*\(?\s*{_STRING}\s*(?:,\s*{_STRING})?"
 )

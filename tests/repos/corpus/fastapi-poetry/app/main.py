@@ -1,0 +1,6 @@
+from fastapi import FastAPI
+
+from app.routers import forecasts
+
+app = FastAPI(title="Weather API")
+app.include_router(forecasts.router)

@@ -1,0 +1,5 @@
+from app.main import app
+
+
+def test_app_has_title():
+    assert app.title == "Weather API"

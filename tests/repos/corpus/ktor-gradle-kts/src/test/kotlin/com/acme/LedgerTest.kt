@@ -1,0 +1,7 @@
+package com.acme
+
+import io.kotest.core.spec.style.StringSpec
+
+class LedgerTest : StringSpec({
+    "balances add up" { }
+})

@@ -1,0 +1,11 @@
+package com.acme.catalog;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+
+@SpringBootTest
+class CatalogApplicationTests {
+
+    @Test
+    void contextLoads() {}
+}
