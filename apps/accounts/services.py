@@ -299,7 +299,7 @@ def invitation_accept(
         elif not user.check_password(password):
             raise AuthenticationFailed("An account with this email exists; enter its password.",
                                        code="invalid_credentials")
-    membership, created = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()

@@ -1,7 +1,8 @@
 """Dashboard pages for sign-up, sign-in and settings. Rules live in `services`."""
 
 from django.contrib import messages
-from django.contrib.auth import login, views as auth_views
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -192,7 +193,7 @@ def api_keys(request):
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            api_key, new_key = services.api_key_create(
+            _api_key, new_key = services.api_key_create(
                 tenant=request.tenant, user=request.user, name=form.cleaned_data["name"],
                 expires_at=form.cleaned_data["expires_at"],
             )

@@ -44,7 +44,7 @@ def tenant_slug_validate(*, slug: str) -> str:
     if not SLUG_PATTERN.match(slug) or "--" in slug:
         raise ValidationFailed.for_field(
             "slug",
-            "Use 3–40 lowercase letters, digits and single hyphens, starting and ending with a "
+            "Use 3 to 40 lowercase letters, digits and single hyphens, starting and ending with a "
             "letter or digit.",
             code="invalid_slug",
         )

@@ -79,6 +79,20 @@ def _validation_detail(errors: dict[str, list[str]]) -> str:
     return f"{field}: {messages[0]}"
 
 
+def _detail_and_code(detail: Any) -> tuple[str, str | None]:
+    """Message and code of a non-validation DRF error detail.
+
+    simplejwt raises `InvalidToken` with a dict detail (`detail`, `code`, `messages`); the most
+    specific message is the first of `messages` ("Token is expired").
+    """
+    if isinstance(detail, dict):
+        messages = detail.get("messages") or []
+        specific = next((m.get("message") for m in messages if isinstance(m, dict)), None)
+        code = detail.get("code") or getattr(detail.get("detail"), "code", None)
+        return str(specific or detail.get("detail", "")), str(code) if code else None
+    return str(detail), getattr(detail, "code", None)
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
         body = problem(status_code=exc.status, code=exc.code, title=exc.title,
@@ -97,16 +111,20 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
                        detail="An unexpected error occurred. It has been logged.")
         return Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
 
-    code, title = next(
-        (value for klass, value in DRF_CODES.items() if isinstance(exc, klass)),
-        ("error", "Error"),
+    klass, (code, title) = next(
+        ((klass, value) for klass, value in DRF_CODES.items() if isinstance(exc, klass)),
+        (None, ("error", "Error")),
     )
     errors = None
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten_field_errors(exc.detail)
         detail = _validation_detail(errors)
     else:
-        detail = str(getattr(exc, "detail", exc))
+        detail, specific_code = _detail_and_code(getattr(exc, "detail", str(exc)))
+        # A code given where the error was raised (`token_wrong_tenant`, simplejwt's
+        # `token_not_valid`) says more than the generic one of its class.
+        if specific_code and specific_code != getattr(klass, "default_code", None):
+            code = specific_code
     extra = {}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         extra["retry_after"] = int(exc.wait)
