@@ -73,6 +73,7 @@ class _Analysis:
         self.project_names: dict[str, str] = {}
         self.manifests_by_component: dict[str, list[str]] = defaultdict(list)
         self.warnings: list[str] = []
+        self.unreadable: set[str] = set()
 
     def run(self) -> Report:
         result = scan(self.root, self.catalogue, self.languages)
@@ -81,6 +82,8 @@ class _Analysis:
         self._read_kubernetes_candidates(result)
         self._read_readmes(result)
         for hit in result.file_hits:
+            if hit.file.relpath in self.unreadable:
+                continue  # a broken package.json proves nothing, not even Node.js
             self._observe(hit.slug, hit.file, hit.kind, hit.file.relpath.rsplit("/", 1)[-1])
         repository_tally = LanguageTally()
         components = []
@@ -126,6 +129,7 @@ class _Analysis:
             return parse(text, Path(file.abspath))
         except Exception as error:  # noqa: BLE001 - untrusted input must never stop the analysis
             self.warnings.append(f"{file.relpath}: {error}")
+            self.unreadable.add(file.relpath)
             return None
 
     def _read_manifests(self, result: Scan) -> None:

@@ -1,0 +1,3 @@
+module.exports = function (config) {
+  config.set({ frameworks: ["jasmine", "@angular-devkit/build-angular"] });
+};

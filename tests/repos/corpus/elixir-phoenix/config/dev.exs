@@ -1,0 +1,3 @@
+import Config
+
+config :chat, Chat.Repo, database: "chat_dev"

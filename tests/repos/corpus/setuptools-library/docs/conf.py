@@ -1,0 +1,2 @@
+project = "tinyhttp"
+extensions = ["sphinx.ext.autodoc"]
