@@ -43,7 +43,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
-        keyword, _, key = header.partition(" ")
+        keyword, _space, key = header.partition(" ")
         if keyword != API_KEY_KEYWORD:
             return None
         key = key.strip()
