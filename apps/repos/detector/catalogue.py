@@ -61,6 +61,16 @@ _README_STOPWORDS = frozenset(
 )  # fmt: skip
 
 
+# A client library's version says nothing about the service it talks to (psycopg is not
+# PostgreSQL 3.1): for these categories only images and explicit settings give a version.
+SERVICE_CATEGORIES = frozenset(
+    {"database", "cache", "search", "cloud", "hosting", "storage", "monitoring", "auth",
+     "payment", "email", "messaging", "analytics", "ai", "cms", "runtime", "language"}
+)  # fmt: skip
+PACKAGE_ECOSYSTEMS = frozenset(DEPENDENCY_KEYS[key] for key in (
+    "npm", "pypi", "rubygems", "composer", "go", "cargo", "maven", "gradle", "nuget", "hex"))
+
+
 def normalise(ecosystem: Ecosystem, name: str) -> str:
     """The comparable form of a dependency name in its ecosystem."""
     if ecosystem is Ecosystem.PYPI:
@@ -85,6 +95,8 @@ class Catalogue:
         self._exact: dict[Ecosystem, dict[str, list[str]]] = {e: {} for e in Ecosystem}
         self._prefixes: dict[Ecosystem, list[tuple[str, str]]] = {e: [] for e in Ecosystem}
         self.files: PatternIndex[tuple[str, Kind]] = PatternIndex()
+        # (ecosystem, slug) -> the package whose version is the technology's version.
+        self._primary_package: dict[tuple[Ecosystem, str], str] = {}
         readme_terms: dict[str, str] = {}
         for entry in entries:
             technology = self._add(entry)
@@ -118,8 +130,11 @@ class Catalogue:
         for alias in technology.aliases:
             self._register(Ecosystem.SLUG, alias, slug)
         for key, ecosystem in DEPENDENCY_KEYS.items():
-            for name in entry.get(key, ()):
+            names = entry.get(key, ())
+            for name in names:
                 self._register(ecosystem, name, slug)
+            if names and ecosystem in PACKAGE_ECOSYSTEMS:
+                self._primary_package[ecosystem, slug] = normalise(ecosystem, names[0])
         for key, kind in FILE_KEYS.items():
             self.files.add_all(entry.get(key, ()), (slug, kind))
         return technology
@@ -158,6 +173,20 @@ class Catalogue:
             # bitnami/redis, cimg/python: the last segment names the software.
             return self._exact[ecosystem].get(key.rsplit("/", 1)[1], [])
         return []
+
+    def gives_version(self, slug: str, ecosystem: Ecosystem, name: str) -> bool:
+        """Whether a signal's version is the technology's own (next@14 is Next.js 14)."""
+        if ecosystem in (Ecosystem.SLUG, Ecosystem.DOCKER):
+            return True
+        if ecosystem not in PACKAGE_ECOSYSTEMS:
+            return False  # action refs, provider versions: versions of something else
+        if self.technologies[slug].category in SERVICE_CATEGORIES:
+            return False
+        primary = self._primary_package.get((ecosystem, slug))
+        if primary is None:
+            return False
+        key = normalise(ecosystem, name)
+        return key == primary or (primary.endswith("*") and key.startswith(primary[:-1]))
 
     def readme_mentions(self, text: str) -> set[str]:
         return {self._readme_terms[m.lower()] for m in self.readme_regex.findall(text)}

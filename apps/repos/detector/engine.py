@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
 from .languages import LanguageTable, LanguageTally, load_language_table
-from .parsers import KUBERNETES
+from .parsers import KUBERNETES, ParserRule
 from .parsers.containers import looks_like_kubernetes
 from .report import Component, Detection, Evidence, LanguageShare, Report
 from .signals import (
@@ -42,7 +42,6 @@ VERSION_PRIORITY = {
     Kind.IMAGE: 3,
     Kind.INFRASTRUCTURE: 4,
     Kind.CONFIG_SECTION: 5,
-    Kind.CI_ACTION: 6,
 }
 
 
@@ -124,10 +123,12 @@ class _Analysis:
             self.warnings.append(f"{file.relpath}: cannot read ({error.strerror})")
             return None
 
-    def _parse(self, file: Located, parse, text: str) -> Manifest | None:
+    def _parse(self, file: Located, rule: ParserRule, text: str) -> Manifest | None:
         try:
-            return parse(text, Path(file.abspath))
-        except Exception as error:  # noqa: BLE001 - untrusted input must never stop the analysis
+            if rule.needs_root:
+                return rule.parse(text, Path(file.abspath), root=self.root)  # type: ignore[call-arg]
+            return rule.parse(text, Path(file.abspath))
+        except Exception as error:  # untrusted input must never stop the analysis
             self.warnings.append(f"{file.relpath}: {error}")
             self.unreadable.add(file.relpath)
             return None
@@ -138,7 +139,7 @@ class _Analysis:
             text = self._read_text(file, MAX_MANIFEST_BYTES)
             if text is None:
                 continue
-            manifest = self._parse(file, manifest_file.rule.parse, text)
+            manifest = self._parse(file, manifest_file.rule, text)
             if manifest_file.rule.component_root:
                 self.manifests_by_component[file.component].append(file.relpath)
             if manifest is None:
@@ -154,7 +155,7 @@ class _Analysis:
                 continue
             text = self._read_text(file, MAX_KUBERNETES_CANDIDATE_BYTES)
             if text and looks_like_kubernetes(text):
-                manifest = self._parse(file, KUBERNETES.parse, text)
+                manifest = self._parse(file, KUBERNETES, text)
                 for signal in manifest.signals if manifest else ():
                     self._observe_signal(signal, file)
 
@@ -173,7 +174,10 @@ class _Analysis:
             slugs = self.catalogue.lookup(Ecosystem.DOCKER, signal.name)
         match = f"{signal.name}@{signal.version}" if signal.version else signal.name
         for slug in slugs:
-            self._observe(slug, file, signal.kind, match, signal.version, signal.weight_factor)
+            version = signal.version
+            if version and not self.catalogue.gives_version(slug, signal.ecosystem, signal.name):
+                version = None
+            self._observe(slug, file, signal.kind, match, version, signal.weight_factor)
 
     def _observe(
         self,

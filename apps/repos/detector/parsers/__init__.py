@@ -22,14 +22,18 @@ class ParserRule:
     parse: Parser
     # A package manifest makes its directory a component (workspace package, service …).
     component_root: bool = False
+    # The parser follows includes and must be told where the checkout ends.
+    needs_root: bool = False
 
 
 RULES: dict[str, ParserRule] = {}
 _INDEX: PatternIndex[ParserRule] = PatternIndex()
 
 
-def _register(patterns: tuple[str, ...], parse: Parser, component_root: bool = False) -> None:
-    rule = ParserRule(parse, component_root)
+def _register(
+    patterns: tuple[str, ...], parse: Parser, component_root: bool = False, needs_root: bool = False
+) -> None:
+    rule = ParserRule(parse, component_root, needs_root)
     for pattern in patterns:
         RULES[pattern] = rule
         _INDEX.add(pattern, rule)
@@ -40,7 +44,7 @@ _register(("package-lock.json", "npm-shrinkwrap.json"), npm.parse_package_lock)
 _register(("yarn.lock",), npm.parse_yarn_lock)
 _register(("pnpm-lock.yaml",), npm.parse_pnpm_lock)
 _register(("requirements*.txt", "requirements/*.txt", "requirements*.in"), python.parse_requirements,
-          component_root=True)
+          component_root=True, needs_root=True)
 _register(("pyproject.toml",), python.parse_pyproject, component_root=True)
 _register(("Pipfile",), python.parse_pipfile, component_root=True)
 _register(("Pipfile.lock",), python.parse_pipfile_lock)

@@ -60,23 +60,32 @@ def _add_requirements(manifest: Manifest, lines: object, kind: Kind) -> None:
             _add_requirement(manifest, line, kind)
 
 
-def parse_requirements(text: str, file: Path) -> Manifest:
+def parse_requirements(text: str, file: Path, root: Path | None = None) -> Manifest:
+    """Requirements with their ``-r`` includes; includes never leave ``root`` (the checkout)."""
     manifest = Manifest()
-    _read_requirements(manifest, text, file, seen={file.resolve()}, depth=0)
+    boundary = (root or file.parent).resolve()
+    _read_requirements(manifest, text, file, boundary, seen={file.resolve()}, depth=0)
     return manifest
 
 
-def _read_requirements(manifest: Manifest, text: str, file: Path, seen: set, depth: int) -> None:
+def _read_requirements(
+    manifest: Manifest, text: str, file: Path, boundary: Path, seen: set[Path], depth: int
+) -> None:
     kind = Kind.DEV_DEPENDENCY if re.search(r"dev|test|lint|doc", file.name) else Kind.DEPENDENCY
     for line in text.splitlines():
         include = _INCLUDE.match(line)
         if include:
             target = (file.parent / include.group(1)).resolve()
-            if target in seen or depth >= MAX_INCLUDE_DEPTH or not target.is_file():
+            if (
+                target in seen
+                or depth >= MAX_INCLUDE_DEPTH
+                or not target.is_relative_to(boundary)
+                or not target.is_file()
+            ):
                 continue
             seen.add(target)
             included = target.read_text(encoding="utf-8", errors="replace")
-            _read_requirements(manifest, included, target, seen, depth + 1)
+            _read_requirements(manifest, included, target, boundary, seen, depth + 1)
         else:
             _add_requirement(manifest, line, kind)
 
