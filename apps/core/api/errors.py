@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -99,6 +100,11 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
                        detail=exc.detail, errors=exc.errors, **exc.extra)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE,
                         headers=exc.headers)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised when DRF first reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+        body = problem(status_code=413, code="payload_too_large", title="Payload too large",
+                       detail="The request body is larger than this server accepts.")
+        return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
