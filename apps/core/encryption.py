@@ -48,7 +48,7 @@ class EncryptedTextField(models.TextField):
     """Stores ciphertext; Python code only ever sees plaintext."""
 
     def from_db_value(self, value, expression, connection):
-        return None if value in (None, "") else decrypt(value)
+        return value if value in (None, "") else decrypt(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
