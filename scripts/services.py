@@ -43,6 +43,13 @@ def data_dir(profile: str) -> Path:
     return path
 
 
+def postgres_running(profile: str) -> bool:
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir(profile) / "pg")
+    return info is not None and info.is_running()
+
+
 def start_postgres(profile: str) -> str:
     import pgserver
 
@@ -133,21 +140,31 @@ def up(profile: str) -> dict[str, str]:
     return env
 
 
-def down(profile: str) -> None:
-    if not os.environ.get("DATABASE_URL"):
+def down(profile: str, *, postgres: bool = True, redis: bool = True) -> None:
+    if postgres and not os.environ.get("DATABASE_URL"):
         stop_postgres(profile)
-    if not os.environ.get("REDIS_URL"):
+    if redis and not os.environ.get("REDIS_URL"):
         stop_redis(profile)
 
 
+def _running_before(profile: str) -> dict[str, bool]:
+    port_file = data_dir(profile) / "redis" / "port"
+    return {
+        "postgres": postgres_running(profile),
+        "redis": port_file.exists() and _redis_running(int(port_file.read_text())),
+    }
+
+
 def run_with_services(profile: str, command: list[str], *, settings: str) -> int:
+    """Run `command` with the services up; stop afterwards only what this call started."""
+    already = _running_before(profile)
     env = {**os.environ, **up(profile), "DJANGO_SETTINGS_MODULE": settings}
     try:
         return subprocess.call(command, env=env, cwd=ROOT)
     except KeyboardInterrupt:
         return 130
     finally:
-        down(profile)
+        down(profile, postgres=not already["postgres"], redis=not already["redis"])
 
 
 def run_dev() -> int:
@@ -171,7 +188,8 @@ def run_dev() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["up", "down", "env", "exec", "run"])
-    parser.add_argument("--profile", default="dev", choices=["dev", "test", "bench"])
+    parser.add_argument("--profile", default="dev",
+                        help="data folder under .data/ (dev, test, bench, …)")
     parser.add_argument("--settings", default=None)
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)

@@ -28,7 +28,7 @@ from apps.core.errors import (
     ValidationFailed,
 )
 from apps.tenants.models import Tenant
-from apps.tenants.selectors import tenant_url
+from apps.tenants.selectors import tenant_reverse
 from apps.tenants.services import tenant_provision
 
 from .models import ApiKey, Invitation, Membership, Role, User
@@ -229,8 +229,8 @@ def invitation_token(*, invitation: Invitation) -> str:
 
 
 def invitation_url(*, invitation: Invitation) -> str:
-    return tenant_url(tenant=invitation.tenant,
-                      path=f"/invitations/{invitation_token(invitation=invitation)}/")
+    return tenant_reverse(tenant=invitation.tenant, viewname="invitation-accept",
+                          args=(invitation_token(invitation=invitation),))
 
 
 @transaction.atomic

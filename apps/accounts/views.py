@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, NotFound
 from apps.core.permissions import member_required
 from apps.tenants.models import Tenant
-from apps.tenants.selectors import tenant_url
+from apps.tenants.selectors import tenant_reverse
 from apps.tenants.services import tenant_update
 
 from . import forms, selectors, services
@@ -39,7 +38,7 @@ def signup(request):
             _apply_errors(form, error)
         else:
             token = services.login_handoff_token(user=user, tenant=tenant)
-            return redirect(tenant_url(tenant=tenant, path=reverse("handoff", args=[token])))
+            return redirect(tenant_reverse(tenant=tenant, viewname="handoff", args=(token,)))
     status = 400 if form.errors else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
@@ -50,7 +49,7 @@ def find_organisation(request):
         tenant = Tenant.objects.filter(slug=form.cleaned_data["slug"].lower(),
                                        status=Tenant.Status.READY).first()
         if tenant is not None:
-            return redirect(tenant_url(tenant=tenant, path=reverse("login")))
+            return redirect(tenant_reverse(tenant=tenant, viewname="login"))
         form.add_error("slug", "No organisation has this address.")
     return render(request, "accounts/find_organisation.html", {"form": form},
                   status=400 if form.errors else 200)

@@ -21,7 +21,8 @@ _HTML_ERRORS = {
 
 class ApiProblemMiddleware:
     """Outermost: errors produced outside DRF (unknown host, unknown URL, crash) under /api/
-    still reach API clients as problem+json instead of an HTML page."""
+    still reach API clients as problem+json instead of an HTML page. API answers carry
+    credentials-dependent data, so nothing under /api/ is cached unless a view says so."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -29,6 +30,8 @@ class ApiProblemMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         is_api = request.path.startswith("/api/")
+        if is_api and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
         if (is_api and response.status_code >= 400
                 and not response.get("Content-Type", "").startswith("application/")):
             code, title = _HTML_ERRORS.get(response.status_code, ("error", "Error"))

@@ -54,6 +54,14 @@ def tenant_url(*, tenant: Tenant, path: str = "/") -> str:
     return f"{settings.STRATO_URL_SCHEME}://{tenant_host(tenant=tenant)}{port}{path}"
 
 
+def tenant_reverse(*, tenant: Tenant, viewname: str, args: tuple = ()) -> str:
+    """Absolute URL of a tenant-host view, from any host (the public one included)."""
+    from django.urls import reverse
+
+    return tenant_url(tenant=tenant,
+                      path=reverse(viewname, urlconf=settings.ROOT_URLCONF, args=args))
+
+
 def public_url(*, path: str = "/") -> str:
     port = f":{settings.STRATO_PUBLIC_PORT}" if settings.STRATO_PUBLIC_PORT else ""
     return f"{settings.STRATO_URL_SCHEME}://{settings.STRATO_BASE_DOMAIN}{port}{path}"

@@ -165,7 +165,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "script-src": ["'self'", "'unsafe-inline'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # Signup on the public host redirects to the new tenant's host.
+        "form-action": ["'self'", f"*.{STRATO_BASE_DOMAIN}:*"],
     }
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
