@@ -14,3 +14,23 @@ class BillingAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} on {self.plan}"
+
+
+class UsageCounter(models.Model):
+    """Metered use of a monthly resource (emails, analyses) in one billing period."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE,
+                               related_name="usage_counters")
+    resource = models.CharField(max_length=32)
+    period_start = models.DateField()
+    used = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "resource", "period_start"],
+                                    name="usage_counter_once_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant} {self.resource} {self.period_start}: {self.used}"
