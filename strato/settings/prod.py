@@ -1,6 +1,6 @@
 """Production: every secret comes from the environment; HTTPS everywhere; JSON logs."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = False
@@ -17,9 +17,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS",
-    default=[f"https://{STRATO_BASE_DOMAIN}", f"https://*.{STRATO_BASE_DOMAIN}"],  # noqa: F405
+    default=[f"https://{STRATO_BASE_DOMAIN}", f"https://*.{STRATO_BASE_DOMAIN}"],
 )
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="anymail.backends.resend.EmailBackend")
 LOG_FORMAT = env("LOG_FORMAT", default="json")
-LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
