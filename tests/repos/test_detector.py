@@ -62,9 +62,7 @@ def test_corpus_primary_language(repo, reports):
     assert languages[:1] == expected(repo)["languages"][:1]
 
 
-@pytest.mark.parametrize(
-    "repo", [repo for repo in CORPUS_REPOS if "components" in expected(repo)]
-)
+@pytest.mark.parametrize("repo", [repo for repo in CORPUS_REPOS if "components" in expected(repo)])
 def test_corpus_monorepo_components_keep_their_own_technologies(repo, reports):
     report = reports[repo]
     for path, slugs in expected(repo)["components"].items():
@@ -344,7 +342,9 @@ def test_language_shares_by_bytes_with_shebangs_and_headers(tmp_path):
 
 
 def test_symlinks_are_not_followed(tmp_path):
-    outside = write(tmp_path / "outside", {"package.json": json.dumps({"dependencies": {"koa": "2"}})})
+    outside = write(
+        tmp_path / "outside", {"package.json": json.dumps({"dependencies": {"koa": "2"}})}
+    )
     repo = write(tmp_path / "repo", {"main.py": "print('hi')\n"})
     os.symlink(outside, repo / "linked")
     assert "koa" not in analyse(repo).slugs()

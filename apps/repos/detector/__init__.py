@@ -1,8 +1,8 @@
 """Technology detection for a source tree, with no Django (or network) dependency.
 
-    from apps.repos.detector import analyse
-    report = analyse("/path/to/checkout")
-    report.to_dict()  # {"languages": [...], "technologies": [...], "components": [...]}
+from apps.repos.detector import analyse
+report = analyse("/path/to/checkout")
+report.to_dict()  # {"languages": [...], "technologies": [...], "components": [...]}
 """
 
 from .catalogue import load_catalogue

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
-from .patterns import PatternIndex
+from .parsers.common import load_data_file
 from .signals import Ecosystem, Kind
 
 DATA_DIR = Path(__file__).parent / "data" / "technologies"
@@ -67,8 +65,21 @@ SERVICE_CATEGORIES = frozenset(
     {"database", "cache", "search", "cloud", "hosting", "storage", "monitoring", "auth",
      "payment", "email", "messaging", "analytics", "ai", "cms", "runtime", "language"}
 )  # fmt: skip
-PACKAGE_ECOSYSTEMS = frozenset(DEPENDENCY_KEYS[key] for key in (
-    "npm", "pypi", "rubygems", "composer", "go", "cargo", "maven", "gradle", "nuget", "hex"))
+PACKAGE_ECOSYSTEMS = frozenset(
+    DEPENDENCY_KEYS[key]
+    for key in (
+        "npm",
+        "pypi",
+        "rubygems",
+        "composer",
+        "go",
+        "cargo",
+        "maven",
+        "gradle",
+        "nuget",
+        "hex",
+    )
+)
 
 
 def normalise(ecosystem: Ecosystem, name: str) -> str:
@@ -94,16 +105,18 @@ class Catalogue:
         self.technologies: dict[str, Technology] = {}
         self._exact: dict[Ecosystem, dict[str, list[str]]] = {e: {} for e in Ecosystem}
         self._prefixes: dict[Ecosystem, list[tuple[str, str]]] = {e: [] for e in Ecosystem}
-        self.files: PatternIndex[tuple[str, Kind]] = PatternIndex()
+        # File-name patterns with the technology and kind of evidence they stand for.
+        self.file_patterns: list[tuple[str, tuple[str, Kind]]] = []
         # (ecosystem, slug) -> the package whose version is the technology's version.
         self._primary_package: dict[tuple[Ecosystem, str], str] = {}
         readme_terms: dict[str, str] = {}
         for entry in entries:
             technology = self._add(entry)
+            if not entry.get("readme", True):
+                continue
             for term in (technology.name, *technology.aliases):
-                if entry.get("readme", True) and len(term) >= 3:
-                    if term.lower() not in _README_STOPWORDS:
-                        readme_terms[term.lower()] = technology.slug
+                if len(term) >= 3 and term.lower() not in _README_STOPWORDS:
+                    readme_terms[term.lower()] = technology.slug
         for ecosystem in Ecosystem:
             self._prefixes[ecosystem].sort(key=lambda item: -len(item[0]))
         self._readme_terms = readme_terms
@@ -136,7 +149,7 @@ class Catalogue:
             if names and ecosystem in PACKAGE_ECOSYSTEMS:
                 self._primary_package[ecosystem, slug] = normalise(ecosystem, names[0])
         for key, kind in FILE_KEYS.items():
-            self.files.add_all(entry.get(key, ()), (slug, kind))
+            self.file_patterns.extend((pattern, (slug, kind)) for pattern in entry.get(key, ()))
         return technology
 
     def _register(self, ecosystem: Ecosystem, name: str, slug: str) -> None:
@@ -196,6 +209,5 @@ class Catalogue:
 def load_catalogue() -> Catalogue:
     entries: list[dict] = []
     for path in sorted(DATA_DIR.glob("*.yaml")):
-        with path.open(encoding="utf-8") as handle:
-            entries.extend(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+        entries.extend(load_data_file(path))
     return Catalogue(entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -56,16 +57,26 @@ class Observation:
     version_rank: int = len(VERSION_PRIORITY)
 
 
-def analyse(path: str | os.PathLike[str]) -> Report:
+def analyse(path: str | os.PathLike[str], *, workers: int | None = None) -> Report:
+    """Detect the languages and technologies of the checkout at ``path``.
+
+    ``workers`` processes walk a large tree (default: up to 4, one per CPU; 1 inside daemonic
+    processes such as Celery's prefork workers, which may not fork).
+    """
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"not a directory: {root}")
-    return _Analysis(root, load_catalogue(), load_language_table()).run()
+    if workers is None:
+        workers = 1 if multiprocessing.current_process().daemon else min(os.cpu_count() or 1, 4)
+    return _Analysis(root, load_catalogue(), load_language_table(), workers).run()
 
 
 class _Analysis:
-    def __init__(self, root: Path, catalogue: Catalogue, languages: LanguageTable) -> None:
+    def __init__(
+        self, root: Path, catalogue: Catalogue, languages: LanguageTable, workers: int
+    ) -> None:
         self.root = root
+        self.workers = workers
         self.catalogue = catalogue
         self.languages = languages
         self.observations: list[Observation] = []
@@ -75,7 +86,7 @@ class _Analysis:
         self.unreadable: set[str] = set()
 
     def run(self) -> Report:
-        result = scan(self.root, self.catalogue, self.languages)
+        result = scan(self.root, self.catalogue, self.languages, self.workers)
         self.warnings.extend(result.warnings)
         self._read_manifests(result)
         self._read_kubernetes_candidates(result)
@@ -86,8 +97,8 @@ class _Analysis:
             self._observe(hit.slug, hit.file, hit.kind, hit.file.relpath.rsplit("/", 1)[-1])
         repository_tally = LanguageTally()
         components = []
-        for component_path in result.component_roots:
-            tally = result.tallies[component_path]
+        for component_path in sorted(result.component_roots, key=lambda p: (p != ".", p)):
+            tally = result.tally(component_path)
             repository_tally.merge(tally)
             shares = tally.shares()
             self._observe_languages(component_path, shares)
@@ -298,7 +309,7 @@ class _Analysis:
             path=path,
             name=self.project_names.get(path, default_name),
             manifests=sorted(self.manifests_by_component.get(path, [])),
-            languages=result.tallies[path].shares(),
+            languages=result.tally(path).shares(),
             technologies=self._detect(observations),
         )
 

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from .parsers.common import load_data_file
 from .report import LanguageShare
 
 DATA_FILE = Path(__file__).parent / "data" / "languages.yaml"
@@ -67,8 +66,7 @@ class LanguageTable:
 
 @cache
 def load_language_table() -> LanguageTable:
-    with DATA_FILE.open(encoding="utf-8") as handle:
-        return LanguageTable(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    return LanguageTable(load_data_file(DATA_FILE))
 
 
 class LanguageTally:
@@ -81,13 +79,13 @@ class LanguageTally:
         self.header_bytes = 0
         self.header_files = 0
 
-    def add(self, language: Language, size: int) -> None:
-        self.bytes[language.name] = self.bytes.get(language.name, 0) + size
-        self.files[language.name] = self.files.get(language.name, 0) + 1
+    def add(self, language_name: str, size: int, files: int = 1) -> None:
+        self.bytes[language_name] = self.bytes.get(language_name, 0) + size
+        self.files[language_name] = self.files.get(language_name, 0) + files
 
-    def add_header(self, size: int) -> None:
+    def add_header(self, size: int, files: int = 1) -> None:
         self.header_bytes += size
-        self.header_files += 1
+        self.header_files += files
 
     def merge(self, other: LanguageTally) -> None:
         for name, size in other.bytes.items():

@@ -7,8 +7,6 @@ example folders are walked, but what they show is only weak evidence and not cou
 
 from __future__ import annotations
 
-import re
-
 # Vendored code, dependencies, build output, caches and VCS metadata (cf. Linguist vendor.yml).
 EXCLUDED_DIRS = frozenset(
     {
@@ -19,7 +17,7 @@ EXCLUDED_DIRS = frozenset(
         "__pycache__", ".venv", "venv", "virtualenv", ".tox", ".nox", ".mypy_cache",
         ".pytest_cache", ".ruff_cache", ".cache", ".parcel-cache", ".turbo", "coverage",
         "htmlcov", ".gradle", ".idea", ".vscode", ".yarn", ".pnpm-store", "Pods", "Carthage",
-        "elm-stuff", ".bundle", ".stack-work", "site-packages", "wheels", ".eggs", 
+        "elm-stuff", ".bundle", ".stack-work", "site-packages", "wheels", ".eggs",
         "storybook-static", ".docusaurus", ".expo", ".angular", ".dart_tool",
     }
 )  # fmt: skip
@@ -48,22 +46,28 @@ HIDDEN_DIRS_KEPT = frozenset(
 )  # fmt: skip
 
 # Generated files (cf. Linguist generated.rb): counted neither as code nor as evidence.
-GENERATED_FILE = re.compile(
-    r"""(
-        \.min\.(js|css)$ | [-.]bundle\.js$ | \.map$ | _pb2(_grpc)?\.pyi?$ | \.pb\.(go|cc|h)$
-        | \.pb\.gw\.go$ | _grpc\.pb\.go$ | \.g\.dart$ | \.freezed\.dart$ | \.designer\.cs$
-        | \.generated\.\w+$ | \.g\.cs$ | _generated\.go$ | \.pbobjc\.[hm]$ | -lock\.json$
-        | \.lock$ | \.snap$ | \.d\.ts\.map$ | ^gradlew(\.bat)?$ | ^mvnw(\.cmd)?$
-    )""",
-    re.VERBOSE,
-)
+GENERATED_SUFFIXES = (
+    ".min.js", ".min.css", "-min.js", ".bundle.js", "-bundle.js", ".map", "_pb2.py", "_pb2.pyi",
+    "_pb2_grpc.py", ".pb.go", ".pb.gw.go", ".pb.cc", ".pb.h", ".g.dart", ".freezed.dart",
+    ".designer.cs", ".g.cs", "_generated.go", ".pbobjc.h", ".pbobjc.m", "-lock.json", ".lock",
+    ".snap",
+)  # fmt: skip
+GENERATED_NAMES = frozenset({"gradlew", "gradlew.bat", "mvnw", "mvnw.cmd"})  # build wrappers
 
 # Prose files at any depth (README, LICENSE …): not code, whatever their extension.
-DOCUMENTATION_FILE = re.compile(
-    r"^(readme|changelog|changes|history|license|licence|copying|contributing|authors|notice"
-    r"|code_of_conduct|security|citation)(\.|$)",
-    re.IGNORECASE,
-)
+DOCUMENTATION_STEMS = frozenset(
+    {"readme", "changelog", "changes", "history", "license", "licence", "copying", "contributing",
+     "authors", "notice", "code_of_conduct", "security", "citation"}
+)  # fmt: skip
+
+
+def is_generated(name: str) -> bool:
+    return name.endswith(GENERATED_SUFFIXES) or name in GENERATED_NAMES or ".generated." in name
+
+
+def is_documentation(stem: str) -> bool:
+    """Whether a file name without its extension names prose (README, LICENSE …)."""
+    return stem.lower() in DOCUMENTATION_STEMS
 
 
 def is_excluded_dir(name: str) -> bool:

@@ -2,8 +2,9 @@
 
 Patterns are exact names (``next.config.js``), basename globs (``.eslintrc*``, ``*.tf``) or path
 globs containing a slash (``.github/workflows/*.yml``), matched against the path tail. Exact
-names and plain ``*.ext`` patterns are dictionary look-ups; the remaining globs share one
-compiled regular expression so a file that matches nothing costs a single ``re.match``.
+names and plain ``*.ext`` patterns are dictionary look-ups and the other basename globs share
+one compiled regular expression, so a file that matches nothing costs a single ``re.match``.
+Path globs are split into a directory part, checked once per directory, and a name part.
 """
 
 from __future__ import annotations
@@ -17,11 +18,7 @@ from typing import Generic, TypeVar
 Value = TypeVar("Value")
 
 _GLOB_CHARS = frozenset("*?[")
-
-
-def _glob_regex(pattern: str) -> str:
-    # fnmatch.translate gives "(?s:...)\Z"; keep it as is, it is anchored at the end.
-    return fnmatch.translate(pattern)
+_NO_RULES: list = []
 
 
 class PatternIndex(Generic[Value]):
@@ -29,38 +26,55 @@ class PatternIndex(Generic[Value]):
         self._exact: dict[str, list[Value]] = defaultdict(list)
         self._extension: dict[str, list[Value]] = defaultdict(list)
         self._name_globs: list[tuple[re.Pattern[str], Value]] = []
-        self._path_globs: list[tuple[re.Pattern[str], Value]] = []
+        self._path_globs: list[tuple[re.Pattern[str], re.Pattern[str], Value]] = []
         self._name_any: re.Pattern[str] | None = None
-        self._path_any: re.Pattern[str] | None = None
+        self._directory_any: re.Pattern[str] | None = None
         self._compiled = False
 
     def add(self, pattern: str, value: Value) -> None:
+        self._compiled = False
         if "/" in pattern:
-            regex = "(?:.*/)?" + _glob_regex(pattern)
-            self._path_globs.append((re.compile(regex), value))
+            directory, name = pattern.rsplit("/", 1)
+            directory_regex = re.compile("(?:.*/)?" + fnmatch.translate(directory))
+            self._path_globs.append((directory_regex, re.compile(fnmatch.translate(name)), value))
         elif not _GLOB_CHARS & set(pattern):
             self._exact[pattern].append(value)
         elif pattern.startswith("*.") and not (_GLOB_CHARS | {"."}) & set(pattern[2:]):
             self._extension[pattern[1:]].append(value)
         else:
-            self._name_globs.append((re.compile(_glob_regex(pattern)), value))
-        self._compiled = False
+            self._name_globs.append((re.compile(fnmatch.translate(pattern)), value))
 
     def add_all(self, patterns: Iterable[str], value: Value) -> None:
         for pattern in patterns:
             self.add(pattern, value)
 
-    @staticmethod
-    def _union(globs: list[tuple[re.Pattern[str], Value]]) -> re.Pattern[str] | None:
-        if not globs:
-            return None
-        return re.compile("|".join(f"(?:{regex.pattern})" for regex, _ in globs))
+    def _compile(self) -> None:
+        if self._name_globs:
+            union = "|".join(f"(?:{regex.pattern})" for regex, _ in self._name_globs)
+            self._name_any = re.compile(union)
+        if self._path_globs:
+            union = "|".join(f"(?:{regex.pattern})" for regex, _, _ in self._path_globs)
+            self._directory_any = re.compile(union)
+        self._compiled = True
 
-    def match(self, name: str, relpath: str) -> list[Value]:
+    def directory_rules(self, directory: str) -> list[tuple[re.Pattern[str], Value]]:
+        """Name patterns of the path globs whose directory part matches ``directory``."""
         if not self._compiled:
-            self._name_any = self._union(self._name_globs)
-            self._path_any = self._union(self._path_globs)
-            self._compiled = True
+            self._compile()
+        if not directory or self._directory_any is None or not self._directory_any.match(directory):
+            return []
+        return [
+            (name_regex, value)
+            for directory_regex, name_regex, value in self._path_globs
+            if directory_regex.match(directory)
+        ]
+
+    def match(
+        self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]] = _NO_RULES
+    ) -> list[Value]:
+        """Values of every pattern ``name`` matches (path globs via ``directory_rules``)."""
+        if not self._compiled:
+            self._compile()
         found: list[Value] = []
         exact = self._exact.get(name)
         if exact:
@@ -72,6 +86,7 @@ class PatternIndex(Generic[Value]):
                 found.extend(by_extension)
         if self._name_any is not None and self._name_any.match(name):
             found.extend(value for regex, value in self._name_globs if regex.match(name))
-        if self._path_any is not None and "/" in relpath and self._path_any.match(relpath):
-            found.extend(value for regex, value in self._path_globs if regex.match(relpath))
+        for regex, value in directory_rules:
+            if regex.match(name):
+                found.append(value)
         return found

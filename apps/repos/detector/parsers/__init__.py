@@ -9,10 +9,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..patterns import PatternIndex
 from ..signals import Manifest
-from . import ci, containers, databases, dotnet, elixir, environment, golang, hosting, jvm, npm, php, python
-from . import ruby, rust, terraform
+from . import (
+    ci,
+    containers,
+    databases,
+    dotnet,
+    elixir,
+    environment,
+    golang,
+    hosting,
+    jvm,
+    npm,
+    php,
+    python,
+    ruby,
+    rust,
+    terraform,
+)
 
 Parser = Callable[[str, Path], Manifest]
 
@@ -26,8 +40,8 @@ class ParserRule:
     needs_root: bool = False
 
 
+# File-name pattern -> the parser that reads matching files.
 RULES: dict[str, ParserRule] = {}
-_INDEX: PatternIndex[ParserRule] = PatternIndex()
 
 
 def _register(
@@ -36,15 +50,18 @@ def _register(
     rule = ParserRule(parse, component_root, needs_root)
     for pattern in patterns:
         RULES[pattern] = rule
-        _INDEX.add(pattern, rule)
 
 
 _register(("package.json",), npm.parse_package_json, component_root=True)
 _register(("package-lock.json", "npm-shrinkwrap.json"), npm.parse_package_lock)
 _register(("yarn.lock",), npm.parse_yarn_lock)
 _register(("pnpm-lock.yaml",), npm.parse_pnpm_lock)
-_register(("requirements*.txt", "requirements/*.txt", "requirements*.in"), python.parse_requirements,
-          component_root=True, needs_root=True)
+_register(
+    ("requirements*.txt", "requirements/*.txt", "requirements*.in"),
+    python.parse_requirements,
+    component_root=True,
+    needs_root=True,
+)
 _register(("pyproject.toml",), python.parse_pyproject, component_root=True)
 _register(("Pipfile",), python.parse_pipfile, component_root=True)
 _register(("Pipfile.lock",), python.parse_pipfile_lock)
@@ -64,20 +81,36 @@ _register(("build.gradle", "build.gradle.kts"), jvm.parse_gradle, component_root
 _register(("settings.gradle", "settings.gradle.kts"), jvm.parse_gradle)
 _register(("*.versions.toml",), jvm.parse_version_catalogue)
 _register(("*.csproj", "*.fsproj", "*.vbproj"), dotnet.parse_project_file, component_root=True)
-_register(("packages.config", "Directory.Packages.props", "Directory.Build.props"),
-          dotnet.parse_project_file)
+_register(
+    ("packages.config", "Directory.Packages.props", "Directory.Build.props"),
+    dotnet.parse_project_file,
+)
 _register(("mix.exs",), elixir.parse_mix_exs, component_root=True)
-_register(("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile"),
-          containers.parse_dockerfile)
-_register(("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml"),
-          containers.parse_compose)
+_register(
+    ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile"),
+    containers.parse_dockerfile,
+)
+_register(
+    ("docker-compose*.yml", "docker-compose*.yaml", "compose*.yml", "compose*.yaml"),
+    containers.parse_compose,
+)
 _register(("Chart.yaml",), containers.parse_helm_chart)
 _register(("values.yaml", "values-*.yaml", "values.*.yaml"), containers.parse_helm_values)
 _register(("*.tf",), terraform.parse_terraform)
-_register((".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml"),
-          ci.parse_github_workflow)
-_register((".gitlab-ci.yml", "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml",
-           "azure-pipelines.yml"), ci.parse_image_pipeline)
+_register(
+    (".github/workflows/*.yml", ".github/workflows/*.yaml", "action.yml", "action.yaml"),
+    ci.parse_github_workflow,
+)
+_register(
+    (
+        ".gitlab-ci.yml",
+        "bitbucket-pipelines.yml",
+        ".drone.yml",
+        ".woodpecker.yml",
+        "azure-pipelines.yml",
+    ),
+    ci.parse_image_pipeline,
+)
 _register((".circleci/config.yml", ".circleci/config.yaml"), ci.parse_circleci)
 _register((".travis.yml",), ci.parse_travis)
 _register((".env", ".env.*", "*.env", "env.example", "env.sample"), environment.parse_env_file)
@@ -91,11 +124,6 @@ _register(("schema.prisma", "prisma/*.prisma"), databases.parse_prisma_schema)
 _register(("config/database.yml",), databases.parse_rails_database_yml)
 
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
-def parser_for(name: str, relpath: str) -> ParserRule | None:
-    rules = _INDEX.match(name, relpath)
-    return rules[0] if rules else None
 
 
 KUBERNETES = ParserRule(containers.parse_kubernetes)

@@ -30,7 +30,9 @@ def parse_github_workflow(text: str, file: Path) -> Manifest:
     for job in as_dict(document.get("jobs")).values():
         job = as_dict(job)
         container = job.get("container")
-        add_image(manifest, as_dict(container).get("image") if isinstance(container, dict) else container)
+        add_image(
+            manifest, as_dict(container).get("image") if isinstance(container, dict) else container
+        )
         for service in as_dict(job.get("services")).values():
             image = as_dict(service).get("image")
             if isinstance(image, str):
@@ -81,5 +83,7 @@ def parse_travis(text: str, file: Path) -> Manifest:
         manifest.add(Ecosystem.SLUG, language, Kind.CONFIG_SECTION)
     for service in as_list(document.get("services")):
         if isinstance(service, str):
-            manifest.add(Ecosystem.SLUG, service, Kind.CONFIG_SECTION, weight_factor=CI_SERVICE_FACTOR)
+            manifest.add(
+                Ecosystem.SLUG, service, Kind.CONFIG_SECTION, weight_factor=CI_SERVICE_FACTOR
+            )
     return manifest

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..signals import ManifestError
-
 
 
 class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -26,7 +26,17 @@ def _construct_unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node
 
 
 _TolerantLoader.add_multi_constructor("!", _construct_unknown_tag)
-_PINNED_SPEC = re.compile(r"^\s*(?:===?|~=|~>|\^|~|=|v)?\s*(\d+(?:\.\d+){0,3}(?:[-+.][0-9A-Za-z.]+)?)")
+
+
+def load_data_file(path: Path) -> Any:
+    """One of the detector's own YAML data files."""
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_TolerantLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+_PINNED_SPEC = re.compile(
+    r"^\s*(?:===?|~=|~>|\^|~|=|v)?\s*(\d+(?:\.\d+){0,3}(?:[-+.][0-9A-Za-z.]+)?)"
+)
 _VERSION = re.compile(r"\d+(?:\.\d+){0,3}")
 
 

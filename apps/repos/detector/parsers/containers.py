@@ -69,7 +69,9 @@ def images_in(document: object) -> list[str]:
             found.append(value)
         elif isinstance(value, dict) and isinstance(value.get("repository"), str):
             tag = value.get("tag")
-            found.append(value["repository"] + (f":{tag}" if isinstance(tag, (str, int, float)) else ""))
+            found.append(
+                value["repository"] + (f":{tag}" if isinstance(tag, (str, int, float)) else "")
+            )
     return found
 
 
@@ -106,8 +108,12 @@ def parse_helm_chart(text: str, file: Path) -> Manifest:
     chart = as_dict(documents[0]) if documents else {}
     manifest = Manifest(project_name=chart.get("name"))
     for dependency in as_list(chart.get("dependencies")):
-        manifest.add(Ecosystem.SLUG, str(as_dict(dependency).get("name", "")), Kind.DEPENDENCY,
-                     tag_version(str(as_dict(dependency).get("version", ""))))
+        manifest.add(
+            Ecosystem.SLUG,
+            str(as_dict(dependency).get("name", "")),
+            Kind.DEPENDENCY,
+            tag_version(str(as_dict(dependency).get("version", ""))),
+        )
     return manifest
 
 

@@ -22,8 +22,11 @@ def parse_project_file(text: str, file: Path) -> Manifest:
     for tag in ("PackageReference", "PackageVersion", "package"):
         for reference in root.iter(tag):
             name = reference.get("Include") or reference.get("Update") or reference.get("id")
-            version = reference.get("Version") or reference.get("version") or reference.findtext(
-                "Version")
+            version = (
+                reference.get("Version")
+                or reference.get("version")
+                or reference.findtext("Version")
+            )
             manifest.add(Ecosystem.NUGET, name or "", Kind.DEPENDENCY, clean_version(version))
     framework = root.findtext(".//TargetFramework") or root.findtext(".//TargetFrameworks") or ""
     target = _TARGET_FRAMEWORK.match(framework.strip())

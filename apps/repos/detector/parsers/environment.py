@@ -7,7 +7,9 @@ from pathlib import Path
 
 from ..signals import PLACEHOLDER_FACTOR, Ecosystem, Kind, Manifest
 
-_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$", re.MULTILINE)
+_ASSIGNMENT = re.compile(
+    r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$", re.MULTILINE
+)
 _PLACEHOLDER = re.compile(
     r"^$|^<.*>$|^\$\{?\w*\}?$|^\[.*\]$|^(x+|\*+|\.\.\.|-+|#+|0+|todo|tbd|none|null|nil|empty|"
     r"changeme|change[-_ ]?me|replace[-_ ]?me|secret|password|token|key|example|dummy|fake|"
@@ -30,6 +32,7 @@ def parse_env_file(text: str, file: Path) -> Manifest:
         manifest.add(Ecosystem.ENV, key, Kind.ENV_VAR, weight_factor=factor)
         scheme = _URL_SCHEME.match(value)
         if scheme:  # postgres://…, redis://…: a real-looking connection string names its server
-            manifest.add(Ecosystem.SLUG, scheme.group(1).split("+")[0], Kind.ENV_VAR,
-                         weight_factor=factor)
+            manifest.add(
+                Ecosystem.SLUG, scheme.group(1).split("+")[0], Kind.ENV_VAR, weight_factor=factor
+            )
     return manifest

@@ -30,8 +30,11 @@ def parse_app_json(text: str, file: Path) -> Manifest:
         manifest.add(Ecosystem.SLUG, str(plan).split(":", 1)[0], Kind.CONFIG_SECTION)
     for buildpack in as_list(data.get("buildpacks")):
         url = str(as_dict(buildpack).get("url", ""))
-        manifest.add(Ecosystem.SLUG, url.rsplit("/", 1)[-1].removeprefix("heroku-buildpack-"),
-                     Kind.CONFIG_SECTION)
+        manifest.add(
+            Ecosystem.SLUG,
+            url.rsplit("/", 1)[-1].removeprefix("heroku-buildpack-"),
+            Kind.CONFIG_SECTION,
+        )
     return manifest
 
 
@@ -63,7 +66,9 @@ def parse_fly_toml(text: str, file: Path) -> Manifest:
 
 def parse_serverless(text: str, file: Path) -> Manifest:
     data = as_dict(load_yaml(text))
-    manifest = Manifest(project_name=data.get("service") if isinstance(data.get("service"), str) else None)
+    manifest = Manifest(
+        project_name=data.get("service") if isinstance(data.get("service"), str) else None
+    )
     provider = as_dict(data.get("provider"))
     if isinstance(provider.get("name"), str):
         manifest.add(Ecosystem.SLUG, provider["name"], Kind.CONFIG_SECTION)

@@ -17,7 +17,7 @@ def parse_xml(text: str) -> ElementTree.Element:
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise ManifestError("XML with a DTD is not parsed")
     try:
-        root = ElementTree.fromstring(text)
+        root = ElementTree.fromstring(text)  # noqa: S314 - DTDs refused above, no entities left
     except ElementTree.ParseError as error:
         raise ManifestError(f"invalid XML: {error}") from error
     for element in root.iter():
@@ -39,8 +39,12 @@ def parse_pom(text: str, file: Path) -> Manifest:
     parent = root.find("parent")
     if parent is not None:
         coordinates = f"{parent.findtext('groupId')}:{parent.findtext('artifactId')}"
-        manifest.add(Ecosystem.MAVEN, coordinates, Kind.DEPENDENCY,
-                     clean_version(resolve(parent.findtext("version"))))
+        manifest.add(
+            Ecosystem.MAVEN,
+            coordinates,
+            Kind.DEPENDENCY,
+            clean_version(resolve(parent.findtext("version"))),
+        )
     for path, kind in (
         (".//dependencies/dependency", Kind.DEPENDENCY),
         (".//plugins/plugin", Kind.DEV_DEPENDENCY),
@@ -53,8 +57,12 @@ def parse_pom(text: str, file: Path) -> Manifest:
                 continue
             scope = dependency.findtext("scope")
             dependency_kind = Kind.DEV_DEPENDENCY if scope == "test" else kind
-            manifest.add(Ecosystem.MAVEN, f"{group}:{artifact}", dependency_kind,
-                         clean_version(resolve(dependency.findtext("version"))))
+            manifest.add(
+                Ecosystem.MAVEN,
+                f"{group}:{artifact}",
+                dependency_kind,
+                clean_version(resolve(dependency.findtext("version"))),
+            )
     java = properties.get("java.version") or properties.get("maven.compiler.source")
     if java:
         manifest.add(Ecosystem.SLUG, "java", Kind.CONFIG_SECTION, clean_version(java))
@@ -85,8 +93,11 @@ def parse_gradle(text: str, file: Path) -> Manifest:
     manifest = Manifest()
     for regex in (_GRADLE_STRING_DEPENDENCY, _GRADLE_MAP_DEPENDENCY):
         for configuration, group, artifact, version in regex.findall(text):
-            kind = Kind.DEV_DEPENDENCY if configuration.startswith(("test", "android")) else (
-                Kind.DEPENDENCY)
+            kind = (
+                Kind.DEV_DEPENDENCY
+                if configuration.startswith(("test", "android"))
+                else (Kind.DEPENDENCY)
+            )
             manifest.add(Ecosystem.MAVEN, f"{group}:{artifact}", kind, clean_version(version))
     for plugin, version in _GRADLE_PLUGIN.findall(text):
         manifest.add(Ecosystem.GRADLE, plugin, Kind.DEPENDENCY, clean_version(version))
@@ -114,7 +125,9 @@ def parse_version_catalogue(text: str, file: Path) -> Manifest:
         if isinstance(entry, str):
             group, _, rest = entry.partition(":")
             artifact, _, version = rest.partition(":")
-            manifest.add(Ecosystem.MAVEN, f"{group}:{artifact}", Kind.DEPENDENCY, clean_version(version))
+            manifest.add(
+                Ecosystem.MAVEN, f"{group}:{artifact}", Kind.DEPENDENCY, clean_version(version)
+            )
             continue
         entry = as_dict(entry)
         module = entry.get("module") or f"{entry.get('group')}:{entry.get('name')}"

@@ -23,7 +23,9 @@ def parse_package_json(text: str, file: Path) -> Manifest:
     data = load_json(text)
     if not isinstance(data, dict):
         raise ManifestError("package.json is not an object")
-    manifest = Manifest(project_name=data.get("name") if isinstance(data.get("name"), str) else None)
+    manifest = Manifest(
+        project_name=data.get("name") if isinstance(data.get("name"), str) else None
+    )
     for field, kind in DEPENDENCY_FIELDS.items():
         for name, spec in as_dict(data.get(field)).items():
             if isinstance(spec, str) and spec.startswith(("workspace:", "file:", "link:")):
@@ -41,8 +43,12 @@ def parse_package_json(text: str, file: Path) -> Manifest:
     engines = as_dict(data.get("engines"))
     for engine in ("node", "bun", "deno"):
         if engine in engines:
-            manifest.add(Ecosystem.SLUG, engine, Kind.CONFIG_SECTION, clean_version(
-                str(engines[engine]).lstrip(">=< ")))
+            manifest.add(
+                Ecosystem.SLUG,
+                engine,
+                Kind.CONFIG_SECTION,
+                clean_version(str(engines[engine]).lstrip(">=< ")),
+            )
     return manifest
 
 

@@ -14,8 +14,12 @@ def parse_composer_json(text: str, file: Path) -> Manifest:
     for field, kind in (("require", Kind.DEPENDENCY), ("require-dev", Kind.DEV_DEPENDENCY)):
         for name, spec in as_dict(data.get(field)).items():
             if name == "php":
-                manifest.add(Ecosystem.SLUG, "php", Kind.CONFIG_SECTION, clean_version(
-                    str(spec).lstrip(">=")))
+                manifest.add(
+                    Ecosystem.SLUG,
+                    "php",
+                    Kind.CONFIG_SECTION,
+                    clean_version(str(spec).lstrip(">=")),
+                )
             elif "/" in name:  # ext-* and lib-* are platform packages
                 manifest.add(Ecosystem.COMPOSER, name, kind, clean_version(spec))
     return manifest
@@ -27,6 +31,10 @@ def parse_composer_lock(text: str, file: Path) -> Manifest:
     for section in ("packages", "packages-dev"):
         for package in as_list(data.get(section)):
             package = as_dict(package)
-            manifest.add(Ecosystem.COMPOSER, str(package.get("name", "")), Kind.LOCKFILE,
-                         clean_version(package.get("version")))
+            manifest.add(
+                Ecosystem.COMPOSER,
+                str(package.get("name", "")),
+                Kind.LOCKFILE,
+                clean_version(package.get("version")),
+            )
     return manifest

@@ -1,4 +1,4 @@
-"""PyPI: requirements files (with -r includes), pyproject.toml, Pipfile, setup.py/setup.cfg, locks."""
+"""PyPI: requirements (with -r includes), pyproject.toml, Pipfile, setup.py/setup.cfg, lockfiles."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ _INCLUDE = re.compile(r"^\s*(?:-r|--requirement)[\s=]+(\S+)")
 _PIN = re.compile(r"^\s*(?:===?|~=)\s*([^\s,;]+)")
 MAX_INCLUDE_DEPTH = 5
 
-# pyproject [tool.*] and setup.cfg sections that show a tool is configured.
-SETUP_CFG_TOOL_SECTIONS = {"flake8": "flake8", "mypy": "mypy", "tool:pytest": "pytest",
-                           "isort": "isort", "coverage:run": "coverage", "pycodestyle": "pycodestyle",
-                           "pylint": "pylint", "bdist_wheel": "setuptools"}  # fmt: skip
+# setup.cfg sections that show a tool is configured, and the tool's name.
+SETUP_CFG_TOOL_SECTIONS = {
+    "flake8": "flake8", "mypy": "mypy", "tool:pytest": "pytest", "isort": "isort",
+    "coverage:run": "coverage", "pycodestyle": "pycodestyle", "pylint": "pylint",
+    "bdist_wheel": "setuptools",
+}  # fmt: skip
 
 
 # Extras often name the service a package is installed for: celery[redis], sentry-sdk[flask].
@@ -101,19 +103,25 @@ def parse_pyproject(text: str, file: Path) -> Manifest:
         _add_requirements(manifest, group, Kind.DEV_DEPENDENCY)
     for group in as_dict(data.get("dependency-groups")).values():  # PEP 735, used by uv
         _add_requirements(manifest, group, Kind.DEV_DEPENDENCY)
-    _add_requirements(manifest, as_dict(tool.get("uv")).get("dev-dependencies"), Kind.DEV_DEPENDENCY)
+    _add_requirements(
+        manifest, as_dict(tool.get("uv")).get("dev-dependencies"), Kind.DEV_DEPENDENCY
+    )
     for group in as_dict(as_dict(tool.get("pdm")).get("dev-dependencies")).values():
         _add_requirements(manifest, group, Kind.DEV_DEPENDENCY)
     _add_poetry_table(manifest, poetry.get("dependencies"), Kind.DEPENDENCY)
     _add_poetry_table(manifest, poetry.get("dev-dependencies"), Kind.DEV_DEPENDENCY)
     for group in as_dict(poetry.get("group")).values():
         _add_poetry_table(manifest, as_dict(group).get("dependencies"), Kind.DEV_DEPENDENCY)
-    _add_requirements(manifest, as_dict(data.get("build-system")).get("requires"), Kind.DEV_DEPENDENCY)
+    _add_requirements(
+        manifest, as_dict(data.get("build-system")).get("requires"), Kind.DEV_DEPENDENCY
+    )
     for name in tool:
         manifest.add(Ecosystem.SECTION, f"pyproject:{name}", Kind.CONFIG_SECTION)
     python = project.get("requires-python") or as_dict(poetry.get("dependencies")).get("python")
     if isinstance(python, str):
-        manifest.add(Ecosystem.SLUG, "python", Kind.CONFIG_SECTION, clean_version(python.lstrip(">=")))
+        manifest.add(
+            Ecosystem.SLUG, "python", Kind.CONFIG_SECTION, clean_version(python.lstrip(">="))
+        )
     return manifest
 
 
@@ -141,7 +149,9 @@ def parse_pipfile_lock(text: str, file: Path) -> Manifest:
     manifest = Manifest()
     for section in ("default", "develop"):
         for name, entry in as_dict(data.get(section)).items():
-            manifest.add(Ecosystem.PYPI, name, Kind.LOCKFILE, clean_version(as_dict(entry).get("version")))
+            manifest.add(
+                Ecosystem.PYPI, name, Kind.LOCKFILE, clean_version(as_dict(entry).get("version"))
+            )
     return manifest
 
 
@@ -150,11 +160,15 @@ def parse_toml_lock(text: str, file: Path) -> Manifest:
     manifest = Manifest()
     for package in as_list(load_toml(text).get("package")):
         package = as_dict(package)
-        manifest.add(Ecosystem.PYPI, str(package.get("name", "")), Kind.LOCKFILE, package.get("version"))
+        manifest.add(
+            Ecosystem.PYPI, str(package.get("name", "")), Kind.LOCKFILE, package.get("version")
+        )
     return manifest
 
 
-_INSTALL_REQUIRES = re.compile(r"(install_requires|tests_require|extras_require)\s*=\s*([\[{])", re.S)
+_INSTALL_REQUIRES = re.compile(
+    r"(install_requires|tests_require|extras_require)\s*=\s*([\[{])", re.S
+)
 _QUOTED = re.compile(r"""["']([^"'\n]+)["']""")
 
 
@@ -179,13 +193,19 @@ def parse_setup_cfg(text: str, file: Path) -> Manifest:
     except configparser.Error as error:
         raise ManifestError(f"invalid setup.cfg: {error}") from error
     manifest = Manifest(project_name=parser.get("metadata", "name", fallback=None))
-    _add_requirements(manifest, parser.get("options", "install_requires", fallback="").splitlines(),
-                      Kind.DEPENDENCY)
+    _add_requirements(
+        manifest,
+        parser.get("options", "install_requires", fallback="").splitlines(),
+        Kind.DEPENDENCY,
+    )
     if parser.has_section("options.extras_require"):
         for _, value in parser.items("options.extras_require"):
             _add_requirements(manifest, value.splitlines(), Kind.DEV_DEPENDENCY)
     for section in parser.sections():
         if section in SETUP_CFG_TOOL_SECTIONS:
-            manifest.add(Ecosystem.SECTION, f"setup.cfg:{SETUP_CFG_TOOL_SECTIONS[section]}",
-                         Kind.CONFIG_SECTION)
+            manifest.add(
+                Ecosystem.SECTION,
+                f"setup.cfg:{SETUP_CFG_TOOL_SECTIONS[section]}",
+                Kind.CONFIG_SECTION,
+            )
     return manifest

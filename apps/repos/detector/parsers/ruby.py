@@ -42,11 +42,17 @@ def parse_gemfile(text: str, file: Path) -> Manifest:
         name = _first(match.groups()[:_STRING_GROUPS])
         version = _first(match.groups()[_STRING_GROUPS:])
         dev = any(start <= match.start() < end for start, end in dev_ranges)
-        manifest.add(Ecosystem.RUBYGEMS, name or "",
-                     Kind.DEV_DEPENDENCY if dev else Kind.DEPENDENCY, clean_version(version))
+        manifest.add(
+            Ecosystem.RUBYGEMS,
+            name or "",
+            Kind.DEV_DEPENDENCY if dev else Kind.DEPENDENCY,
+            clean_version(version),
+        )
     ruby = _RUBY_VERSION.search(text)
     if ruby:
-        manifest.add(Ecosystem.SLUG, "ruby", Kind.CONFIG_SECTION, clean_version(_first(ruby.groups())))
+        manifest.add(
+            Ecosystem.SLUG, "ruby", Kind.CONFIG_SECTION, clean_version(_first(ruby.groups()))
+        )
     return manifest
 
 

@@ -38,5 +38,7 @@ def parse_cargo_lock(text: str, file: Path) -> Manifest:
     manifest = Manifest()
     for package in as_list(load_toml(text).get("package")):
         package = as_dict(package)
-        manifest.add(Ecosystem.CARGO, str(package.get("name", "")), Kind.LOCKFILE, package.get("version"))
+        manifest.add(
+            Ecosystem.CARGO, str(package.get("name", "")), Kind.LOCKFILE, package.get("version")
+        )
     return manifest
