@@ -12,9 +12,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django_redis import get_redis_connection
+from django_tenants.utils import get_public_schema_name, schema_context
 
 WORKER_HEARTBEAT_KEY = "monitoring:worker-heartbeat"
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = 120
+TENANT_TASK_HEARTBEAT_KEY = "monitoring:tenant-task-heartbeat"
+TENANT_TASK_HEARTBEAT_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -45,7 +48,9 @@ def _redis() -> str:
 
 
 def _worker() -> str:
-    beat = cache.get(WORKER_HEARTBEAT_KEY)
+    # Cache keys carry the schema; the heartbeat is one per deployment, kept under public.
+    with schema_context(get_public_schema_name()):
+        beat = cache.get(WORKER_HEARTBEAT_KEY)
     if beat is None:
         raise RuntimeError("no worker heartbeat recorded yet")
     age = time.time() - float(beat)
@@ -90,5 +95,17 @@ def run_checks() -> list[CheckResult]:
     return results
 
 
+def record_tenant_task_heartbeat() -> dict:
+    """Written in the schema the task runs in (the cache key carries it).
+
+    Beat runs this for every ready tenant: a tenant without a recent entry is one whose
+    per-tenant jobs do not run (broken schema, routing, worker).
+    """
+    beat = {"schema": connection.schema_name, "at": time.time()}
+    cache.set(TENANT_TASK_HEARTBEAT_KEY, beat, TENANT_TASK_HEARTBEAT_SECONDS)
+    return beat
+
+
 def record_worker_heartbeat() -> None:
-    cache.set(WORKER_HEARTBEAT_KEY, time.time(), WORKER_HEARTBEAT_MAX_AGE_SECONDS * 10)
+    with schema_context(get_public_schema_name()):
+        cache.set(WORKER_HEARTBEAT_KEY, time.time(), WORKER_HEARTBEAT_MAX_AGE_SECONDS * 10)

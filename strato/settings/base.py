@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.monitoring.tasks.record_worker_heartbeat",
         "schedule": 30.0,
     },
+    # Jobs for every tenant go through apps.core.tasks.for_each_ready_tenant.
+    "tenant-task-heartbeat": {
+        "task": "apps.core.tasks.for_each_ready_tenant",
+        "schedule": 300.0,
+        "args": ("apps.monitoring.tasks.record_tenant_task_heartbeat",),
+    },
 }
 
 # --- Observability ------------------------------------------------------------------------------
