@@ -29,6 +29,7 @@ from .walker import Located, Scan, scan
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 MAX_KUBERNETES_CANDIDATE_BYTES = 512 * 1024
+KUBERNETES_SNIFF_BYTES = 4096
 MAX_README_BYTES = 128 * 1024
 MAX_EVIDENCE_LISTED = 20
 IMPLICATION_ROUNDS = 5
@@ -105,7 +106,12 @@ class _Analysis:
             components.append(component_path)
         languages = repository_tally.shares()
         technologies = self._detect(self.observations)
-        report_components = [self._component(path, result) for path in components]
+        by_component: dict[str, list[Observation]] = defaultdict(list)
+        for observation in self.observations:
+            by_component[observation.component].append(observation)
+        report_components = [
+            self._component(path, result, by_component[path]) for path in components
+        ]
         for detection in technologies:
             detection.components = [
                 component.path
@@ -162,13 +168,23 @@ class _Analysis:
 
     def _read_kubernetes_candidates(self, result: Scan) -> None:
         for file, size in result.yaml_files:
-            if size > MAX_KUBERNETES_CANDIDATE_BYTES:
+            if size > MAX_KUBERNETES_CANDIDATE_BYTES or not self._starts_like_kubernetes(file):
                 continue
             text = self._read_text(file, MAX_KUBERNETES_CANDIDATE_BYTES)
             if text and looks_like_kubernetes(text):
                 manifest = self._parse(file, KUBERNETES, text)
                 for signal in manifest.signals if manifest else ():
                     self._observe_signal(signal, file)
+
+    @staticmethod
+    def _starts_like_kubernetes(file: Located) -> bool:
+        """Cheap first look: apiVersion and kind sit near the top of a Kubernetes object."""
+        try:
+            with open(file.abspath, "rb") as handle:
+                head = handle.read(KUBERNETES_SNIFF_BYTES)
+        except OSError:
+            return False
+        return b"apiVersion:" in head and b"kind:" in head
 
     def _read_readmes(self, result: Scan) -> None:
         for file in result.readmes:
@@ -302,8 +318,7 @@ class _Analysis:
                 )
         return implied
 
-    def _component(self, path: str, result: Scan) -> Component:
-        observations = [o for o in self.observations if o.component == path]
+    def _component(self, path: str, result: Scan, observations: list[Observation]) -> Component:
         default_name = self.root.name if path == "." else path.rsplit("/", 1)[-1]
         return Component(
             path=path,

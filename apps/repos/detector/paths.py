@@ -54,7 +54,7 @@ GENERATED_SUFFIXES = (
 )  # fmt: skip
 GENERATED_NAMES = frozenset({"gradlew", "gradlew.bat", "mvnw", "mvnw.cmd"})  # build wrappers
 
-# Prose files at any depth (README, LICENSE …): not code, whatever their extension.
+# Prose files at any depth (README, LICENSE …), by name without extension: not code.
 DOCUMENTATION_STEMS = frozenset(
     {"readme", "changelog", "changes", "history", "license", "licence", "copying", "contributing",
      "authors", "notice", "code_of_conduct", "security", "citation"}
@@ -63,11 +63,6 @@ DOCUMENTATION_STEMS = frozenset(
 
 def is_generated(name: str) -> bool:
     return name.endswith(GENERATED_SUFFIXES) or name in GENERATED_NAMES or ".generated." in name
-
-
-def is_documentation(stem: str) -> bool:
-    """Whether a file name without its extension names prose (README, LICENSE …)."""
-    return stem.lower() in DOCUMENTATION_STEMS
 
 
 def is_excluded_dir(name: str) -> bool:

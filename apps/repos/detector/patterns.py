@@ -1,15 +1,14 @@
 """Fast matching of many file-name patterns against every file of a repository.
 
-Patterns are exact names (``next.config.js``), basename globs (``.eslintrc*``, ``*.tf``) or path
-globs containing a slash (``.github/workflows/*.yml``), matched against the path tail. Exact
-names and plain ``*.ext`` patterns are dictionary look-ups and the other basename globs share
-one compiled regular expression, so a file that matches nothing costs a single ``re.match``.
-Path globs are split into a directory part, checked once per directory, and a name part.
+Patterns are exact names (``next.config.js``), extensions (``*.tf``), other name globs
+(``.eslintrc*``) or path globs containing a slash (``.github/workflows/*.yml``, matched against
+the path tail). Exact names and extensions are dictionary look-ups; the other name globs share
+one compiled regular expression, so a file that matches nothing costs one ``re.match``. Path
+globs are split into a directory part, checked once per directory, and a name part.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,17 +16,23 @@ from typing import Generic, TypeVar
 
 Value = TypeVar("Value")
 
-_GLOB_CHARS = frozenset("*?[")
-_NO_RULES: list = []
+_GLOB_CHARS = frozenset("*?")
+
+
+def glob_regex(pattern: str) -> str:
+    """A regex for a glob with ``*`` and ``?`` that never crosses a newline."""
+    return "".join(
+        "[^\n]*" if char == "*" else "[^\n]" if char == "?" else re.escape(char) for char in pattern
+    )
 
 
 class PatternIndex(Generic[Value]):
     def __init__(self) -> None:
+        self.by_extension: dict[str, list[Value]] = defaultdict(list)
         self._exact: dict[str, list[Value]] = defaultdict(list)
-        self._extension: dict[str, list[Value]] = defaultdict(list)
         self._name_globs: list[tuple[re.Pattern[str], Value]] = []
         self._path_globs: list[tuple[re.Pattern[str], re.Pattern[str], Value]] = []
-        self._name_any: re.Pattern[str] | None = None
+        self._names_any: re.Pattern[str] | None = None
         self._directory_any: re.Pattern[str] | None = None
         self._compiled = False
 
@@ -35,14 +40,15 @@ class PatternIndex(Generic[Value]):
         self._compiled = False
         if "/" in pattern:
             directory, name = pattern.rsplit("/", 1)
-            directory_regex = re.compile("(?:.*/)?" + fnmatch.translate(directory))
-            self._path_globs.append((directory_regex, re.compile(fnmatch.translate(name)), value))
+            directory_regex = re.compile(f"(?:.*/)?{glob_regex(directory)}$")
+            name_regex = re.compile(f"{glob_regex(name)}$")
+            self._path_globs.append((directory_regex, name_regex, value))
         elif not _GLOB_CHARS & set(pattern):
             self._exact[pattern].append(value)
         elif pattern.startswith("*.") and not (_GLOB_CHARS | {"."}) & set(pattern[2:]):
-            self._extension[pattern[1:]].append(value)
+            self.by_extension[pattern[1:]].append(value)
         else:
-            self._name_globs.append((re.compile(fnmatch.translate(pattern)), value))
+            self._name_globs.append((re.compile(f"{glob_regex(pattern)}$"), value))
 
     def add_all(self, patterns: Iterable[str], value: Value) -> None:
         for pattern in patterns:
@@ -50,8 +56,8 @@ class PatternIndex(Generic[Value]):
 
     def _compile(self) -> None:
         if self._name_globs:
-            union = "|".join(f"(?:{regex.pattern})" for regex, _ in self._name_globs)
-            self._name_any = re.compile(union)
+            union = "|".join(regex.pattern[:-1] for regex, _ in self._name_globs)
+            self._names_any = re.compile(f"(?:{union})$")
         if self._path_globs:
             union = "|".join(f"(?:{regex.pattern})" for regex, _, _ in self._path_globs)
             self._directory_any = re.compile(union)
@@ -64,28 +70,21 @@ class PatternIndex(Generic[Value]):
         if not directory or self._directory_any is None or not self._directory_any.match(directory):
             return []
         return [
-            (name_regex, value)
-            for directory_regex, name_regex, value in self._path_globs
-            if directory_regex.match(directory)
+            (name, value) for folder, name, value in self._path_globs if folder.match(directory)
         ]
 
-    def match(
-        self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]] = _NO_RULES
-    ) -> list[Value]:
-        """Values of every pattern ``name`` matches (path globs via ``directory_rules``)."""
+    def match(self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]]) -> list[Value]:
+        """Values of the exact-name, name-glob and path-glob patterns ``name`` matches.
+
+        Extension patterns are left to the caller, which looks the extension up anyway
+        (``by_extension``).
+        """
         if not self._compiled:
             self._compile()
-        found: list[Value] = []
-        exact = self._exact.get(name)
-        if exact:
-            found.extend(exact)
-        dot = name.rfind(".")
-        if dot > 0:
-            by_extension = self._extension.get(name[dot:])
-            if by_extension:
-                found.extend(by_extension)
-        if self._name_any is not None and self._name_any.match(name):
-            found.extend(value for regex, value in self._name_globs if regex.match(name))
+        found = self._exact.get(name)
+        found = list(found) if found else []
+        if self._names_any is not None and self._names_any.match(name):
+            found += [value for regex, value in self._name_globs if regex.match(name)]
         for regex, value in directory_rules:
             if regex.match(name):
                 found.append(value)

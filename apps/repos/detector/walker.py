@@ -21,7 +21,7 @@ from pathlib import Path
 from .catalogue import Catalogue
 from .languages import Language, LanguageTable, LanguageTally
 from .parsers import RULES, YAML_SUFFIXES, ParserRule
-from .paths import GENERATED_NAMES, WEAK_DIRS, is_documentation, is_excluded_dir, is_generated
+from .paths import DOCUMENTATION_STEMS, WEAK_DIRS, is_excluded_dir, is_generated
 from .patterns import PatternIndex
 from .signals import Kind
 
@@ -161,67 +161,62 @@ class _DirectoryWalker:
         except OSError as error:
             result.warnings.append(f"{rel or '.'}: cannot list directory ({error.strerror})")
             return
-        match = self.index.match
-        directory_rules = self.index.directory_rules(rel)
-        by_filename = self.languages.by_filename
-        by_extension = self.languages.by_extension
-        sizes: dict[str, int] = {}
-        counts: dict[str, int] = {}
-        header_bytes = header_files = file_count = 0
-        targeted: list[tuple[os.DirEntry, list[FileTarget]]] = []
-        readmes: list[os.DirEntry] = []
+        files = []
         for entry in entries:
             # With follow_symlinks=False a symlink is neither file nor directory: links out of
             # the checkout are never followed (Linguist ignores them too).
-            if not entry.is_file(follow_symlinks=False):
-                if entry.is_dir(follow_symlinks=False) and not is_excluded_dir(entry.name):
-                    child_rel = f"{rel}/{entry.name}" if rel else entry.name
-                    child_weak = weak or entry.name.lower() in WEAK_DIRS
-                    stack.append((entry.path, child_rel, component, child_weak))
-                continue
-            file_count += 1
+            if entry.is_file(follow_symlinks=False):
+                files.append(entry)
+            elif entry.is_dir(follow_symlinks=False) and not is_excluded_dir(entry.name):
+                child_rel = f"{rel}/{entry.name}" if rel else entry.name
+                stack.append(
+                    (entry.path, child_rel, component, weak or entry.name.lower() in WEAK_DIRS)
+                )
+        if not files:
+            return
+        result.files_scanned += len(files)
+        match = self.index.match
+        directory_rules = self.index.directory_rules(rel)
+        by_extension = self.index.by_extension
+        languages_by_extension = self.languages.by_extension
+        languages_by_filename = self.languages.by_filename
+        targeted: list[tuple[os.DirEntry, list[FileTarget]]] = []
+        readmes: list[str] = []
+        sizes: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        header_bytes = header_files = 0
+        for entry in files:
             name = entry.name
+            dot = name.rfind(".")
+            extension = name[dot:] if dot > 0 else ""
             targets = match(name, directory_rules)
-            if targets or name.endswith(YAML_SUFFIXES):
+            if extension in by_extension:
+                targets += by_extension[extension]
+            if targets or extension in YAML_SUFFIXES:
                 targeted.append((entry, targets))
                 if any(
                     type(target) is tuple and target[1] is Kind.CONFIG_FILE for target in targets
                 ):
                     continue  # tool configuration (next.config.js …) is not the project's code
-            dot = name.rfind(".")
-            if is_documentation(name if dot <= 0 else name[:dot]):
+            if (name[:dot] if dot > 0 else name).lower() in DOCUMENTATION_STEMS:
                 if name[:6].lower() == "readme":
-                    readmes.append(entry)
+                    readmes.append(name)
                 continue
-            if weak:
+            if weak or is_generated(name):
                 continue
-            language = by_filename.get(name)
-            if language is None and dot > 0:
-                language = by_extension.get(name[dot:].lower())
+            language = languages_by_filename.get(name) or languages_by_extension.get(extension)
             if language is None:
-                if dot <= 0 and name not in GENERATED_NAMES:
-                    language = self._shebang_language(entry)
-                elif name.endswith(HEADER_EXTENSION):
+                if extension == HEADER_EXTENSION:
                     header_bytes += entry.stat(follow_symlinks=False).st_size
                     header_files += 1
                     continue
-            if language is None or not language.counted or is_generated(name):
-                continue
-            key = language.name
-            sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
-            counts[key] = counts.get(key, 0) + 1
-        result.files_scanned += file_count
+                language = self._special_language(entry)
+            if language is not None and language.counted:
+                key = language.name
+                sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
+                counts[key] = counts.get(key, 0) + 1
 
-        if (
-            rel
-            and not weak
-            and any(
-                type(target) is ParserRule and target.component_root
-                for _, targets in targeted
-                for target in targets
-            )
-            and os.path.basename(rel) not in REQUIREMENTS_DIRS
-        ):
+        if rel and not weak and self._is_component_root(rel, targeted):
             component = rel
             result.component_roots.append(rel)
             for position in range(len(stack) - 1, -1, -1):  # sub-directories queued above
@@ -236,10 +231,31 @@ class _DirectoryWalker:
             tally.add_header(header_bytes, header_files)
         for entry, targets in targeted:
             _record_targets(entry, targets, rel, component, weak, result)
-        if (rel or ".") == component:
-            for entry in readmes:
-                relpath = f"{rel}/{entry.name}" if rel else entry.name
-                result.readmes.append(Located(relpath, entry.path, component, weak))
+        if readmes and (rel or ".") == component:
+            for name in readmes:
+                relpath = f"{rel}/{name}" if rel else name
+                result.readmes.append(
+                    Located(relpath, os.path.join(directory, name), component, weak)
+                )
+
+    @staticmethod
+    def _is_component_root(rel: str, targeted: list[tuple[os.DirEntry, list[FileTarget]]]) -> bool:
+        return (
+            any(
+                type(target) is ParserRule and target.component_root
+                for _, targets in targeted
+                for target in targets
+            )
+            and os.path.basename(rel) not in REQUIREMENTS_DIRS
+        )
+
+    def _special_language(self, entry: os.DirEntry) -> Language | None:
+        """Language by an odd-case extension, or by shebang when there is no extension."""
+        name = entry.name
+        dot = name.rfind(".")
+        if dot > 0:
+            return self.languages.by_extension.get(name[dot:].lower())
+        return self._shebang_language(entry)
 
     def _shebang_language(self, entry: os.DirEntry) -> Language | None:
         try:
