@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -58,26 +57,17 @@ class Observation:
     version_rank: int = len(VERSION_PRIORITY)
 
 
-def analyse(path: str | os.PathLike[str], *, workers: int | None = None) -> Report:
-    """Detect the languages and technologies of the checkout at ``path``.
-
-    ``workers`` processes walk a large tree (default: up to 4, one per CPU; 1 inside daemonic
-    processes such as Celery's prefork workers, which may not fork).
-    """
+def analyse(path: str | os.PathLike[str]) -> Report:
+    """Detect the languages and technologies of the checkout at ``path`` (no network)."""
     root = Path(path)
     if not root.is_dir():
         raise NotADirectoryError(f"not a directory: {root}")
-    if workers is None:
-        workers = 1 if multiprocessing.current_process().daemon else min(os.cpu_count() or 1, 4)
-    return _Analysis(root, load_catalogue(), load_language_table(), workers).run()
+    return _Analysis(root, load_catalogue(), load_language_table()).run()
 
 
 class _Analysis:
-    def __init__(
-        self, root: Path, catalogue: Catalogue, languages: LanguageTable, workers: int
-    ) -> None:
+    def __init__(self, root: Path, catalogue: Catalogue, languages: LanguageTable) -> None:
         self.root = root
-        self.workers = workers
         self.catalogue = catalogue
         self.languages = languages
         self.observations: list[Observation] = []
@@ -87,7 +77,7 @@ class _Analysis:
         self.unreadable: set[str] = set()
 
     def run(self) -> Report:
-        result = scan(self.root, self.catalogue, self.languages, self.workers)
+        result = scan(self.root, self.catalogue, self.languages)
         self.warnings.extend(result.warnings)
         self._read_manifests(result)
         self._read_kubernetes_candidates(result)

@@ -8,12 +8,7 @@ patterns, so the cost per uninteresting file is a few dictionary look-ups and on
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 import os
-from collections import deque
-from collections.abc import MutableSequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -29,10 +24,6 @@ HEADER_EXTENSION = ".h"
 SHEBANG_BYTES = 256
 # Directories holding several requirement files belong to the project above them.
 REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d"})
-
-# Below this many queued directories the tree is walked in this process alone: forking a
-# worker costs more than it saves on a small repository.
-PARALLEL_MIN_PENDING_DIRECTORIES = 48
 
 FileTarget = ParserRule | tuple[str, Kind]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
@@ -76,17 +67,6 @@ class Scan:
     def tally(self, component: str) -> LanguageTally:
         return self.tallies.setdefault(component, LanguageTally())
 
-    def merge(self, other: Scan) -> None:
-        self.manifests += other.manifests
-        self.file_hits += other.file_hits
-        self.yaml_files += other.yaml_files
-        self.readmes += other.readmes
-        self.component_roots += other.component_roots
-        self.files_scanned += other.files_scanned
-        self.warnings += other.warnings
-        for component, tally in other.tallies.items():
-            self.tally(component).merge(tally)
-
 
 @cache
 def _file_index(catalogue: Catalogue) -> PatternIndex[FileTarget]:
@@ -98,49 +78,14 @@ def _file_index(catalogue: Catalogue) -> PatternIndex[FileTarget]:
     return index
 
 
-def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, workers: int = 1) -> Scan:
-    """Walk breadth-first; on a large tree, hand the pending sub-trees to worker processes."""
+def scan(root: Path, catalogue: Catalogue, languages: LanguageTable) -> Scan:
     result = Scan(component_roots=["."])
     result.tallies["."] = LanguageTally()
-    pending: deque[Task] = deque([(str(root), "", ".", False)])
+    stack: list[Task] = [(str(root), "", ".", False)]
     walker = _DirectoryWalker(_file_index(catalogue), languages, result)
-    while pending:
-        if workers > 1 and len(pending) >= PARALLEL_MIN_PENDING_DIRECTORIES:
-            _scan_in_parallel(list(pending), workers, walker)
-            break
-        walker.visit(*pending.popleft(), pending)
-    return result
-
-
-def _scan_in_parallel(tasks: list[Task], workers: int, walker: _DirectoryWalker) -> None:
-    shares = [tasks[offset::workers] for offset in range(workers)]
-    try:
-        pool = ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"))
-    except (OSError, ValueError, AssertionError):
-        shares = [tasks]  # no fork here (daemonic worker, no /dev/shm …): walk alone
-        pool = None
-    with pool or contextlib.nullcontext():
-        futures = [
-            pool.submit(_scan_share, share, walker.index, walker.languages) for share in shares[1:]
-        ] if pool else []  # fmt: skip
-        _walk_all(shares[0], walker)
-        for future in futures:
-            walker.result.merge(future.result())
-
-
-def _scan_share(
-    tasks: list[Task], index: PatternIndex[FileTarget], languages: LanguageTable
-) -> Scan:
-    """Worker process: walk some sub-trees into a fresh Scan."""
-    result = Scan()
-    _walk_all(tasks, _DirectoryWalker(index, languages, result))
-    return result
-
-
-def _walk_all(tasks: list[Task], walker: _DirectoryWalker) -> None:
-    stack: list[Task] = list(reversed(tasks))
     while stack:
         walker.visit(*stack.pop(), stack)
+    return result
 
 
 class _DirectoryWalker:
@@ -152,7 +97,7 @@ class _DirectoryWalker:
         self.result = result
 
     def visit(
-        self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
+        self, directory: str, rel: str, component: str, weak: bool, stack: list[Task]
     ) -> None:
         result = self.result
         try:
