@@ -379,3 +379,13 @@ def test_catalogue_is_large_and_consistent():
     assert catalogue.lookup(Ecosystem.GO, "github.com/aws/aws-sdk-go-v2/service/s3") == ["aws-s3"]
     assert catalogue.lookup(Ecosystem.PYPI, "Django_REST_framework") == []
     assert catalogue.lookup(Ecosystem.PYPI, "DjangoRestFramework") == ["django-rest-framework"]
+
+
+def test_yaml_alias_bombs_are_cheap(tmp_path):
+    levels = ['a0: &a0 ["image: x"]'] + [
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)
+    ]
+    write(tmp_path, {".gitlab-ci.yml": "\n".join(levels) + "\nimage: python:3.12\n"})
+    report = analyse(tmp_path)  # 10^8 paths if expanded; one visit per node here
+    assert report.get("python").version == "3.12"
+    assert "gitlab-ci" in report.slugs()

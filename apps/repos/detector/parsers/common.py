@@ -89,10 +89,18 @@ def as_list(value: object) -> list:
 
 
 def walk_values(node: object, key: str):
-    """Every value stored under ``key`` anywhere in a nested YAML/JSON structure."""
+    """Every value stored under ``key`` anywhere in a nested YAML/JSON structure.
+
+    YAML aliases make the structure a graph: each container is visited once, so a "billion
+    laughs" document costs its size, not its expansion.
+    """
     stack = [node]
+    seen: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, dict):
             for name, value in current.items():
                 if name == key:
