@@ -12,6 +12,7 @@ the git-ignored `.data/<profile>/` folder, so a fresh machine needs no system se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -125,10 +126,8 @@ def start_redis(profile: str) -> str:
 def stop_redis(profile: str) -> None:
     pid_file = data_dir(profile) / "redis" / "redis.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
-        except (ProcessLookupError, ValueError):
-            pass
         pid_file.unlink(missing_ok=True)
 
 
@@ -174,7 +173,8 @@ def run_dev() -> int:
            # Procfile.dev's `python` and `celery` are the virtualenv's.
            "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     try:
-        for step in (["migrate_schemas", "--shared"], ["migrate_schemas", "--tenant"], ["seed_demo"]):
+        steps = (["migrate_schemas", "--shared"], ["migrate_schemas", "--tenant"], ["seed_demo"])
+        for step in steps:
             subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
         return subprocess.call(
             [python, "-m", "honcho", "start", "-f", "Procfile.dev"], env=env, cwd=ROOT
