@@ -19,10 +19,18 @@ from apps.tenants.models import Tenant
 PASSWORD = "Sturdy-Passphrase-2026"
 
 
+SESSION_TENANTS = {"acme": "Acme Analytics", "globex": "Globex"}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         tenant_services.tenancy_bootstrap()
+        # Committed once, so tests (each in a rolled-back transaction) never clone a schema
+        # just to get `tenant` / `other_tenant`. pytest-django runs transactional tests last;
+        # their flush removes these rows and `ensure_tenant` then provisions again.
+        for slug, name in SESSION_TENANTS.items():
+            ensure_tenant(slug, name=name)
 
 
 @pytest.fixture(autouse=True)
@@ -57,12 +65,12 @@ def add_member(tenant: Tenant, email: str, role: str = Role.MEMBER) -> User:
 
 @pytest.fixture
 def tenant(db) -> Tenant:
-    return ensure_tenant("acme", name="Acme Analytics")
+    return ensure_tenant("acme", name=SESSION_TENANTS["acme"])
 
 
 @pytest.fixture
 def other_tenant(db) -> Tenant:
-    return ensure_tenant("globex", name="Globex")
+    return ensure_tenant("globex", name=SESSION_TENANTS["globex"])
 
 
 @pytest.fixture
