@@ -6,11 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import public_urlpatterns as account_api_public
+from apps.billing import views as billing_views
+from apps.billing import webhooks as billing_webhooks
+from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 
 api_patterns = [
     *account_api_public,
+    *billing_api_public,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_public_api"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
@@ -19,7 +23,11 @@ api_patterns = [
 urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("signup/", account_views.signup, name="signup"),
+    path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),
     path("admin/", admin.site.urls),
+    # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
+    path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
+         name="stripe-webhook"),
     path("api/", include(api_patterns)),
 ]

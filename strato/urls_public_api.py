@@ -3,9 +3,10 @@
 from django.urls import include, path
 
 from apps.accounts.api.urls import public_urlpatterns
+from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.monitoring.views import ReadinessView
 
 urlpatterns = [
-    path("api/", include([*public_urlpatterns,
+    path("api/", include([*public_urlpatterns, *billing_api_public,
                           path("health", ReadinessView.as_view(), name="health")])),
 ]

@@ -3,7 +3,8 @@
 from django.urls import include, path
 
 from apps.accounts.api.urls import tenant_urlpatterns
+from apps.billing.api.urls import tenant_urlpatterns as billing_api
 
 urlpatterns = [
-    path("api/", include(tenant_urlpatterns)),
+    path("api/", include([*tenant_urlpatterns, *billing_api])),
 ]

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from rest_framework_simplejwt.exceptions import TokenError
 
-from apps.billing.services import billing_account_open
+from apps.billing.services import billing_account_open, billing_welcome_send, entitlement_check
 from apps.core.errors import (
     AuthenticationFailed,
     Conflict,
@@ -32,6 +32,7 @@ from apps.tenants.selectors import tenant_reverse
 from apps.tenants.services import tenant_provision
 
 from .models import ApiKey, Invitation, Membership, Role, User
+from .selectors import invitations_pending, members_of
 from .tokens import TENANT_CLAIM, TenantRefreshToken
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def account_register(
     tenant = tenant_provision(name=organisation_name, slug=slug, billing_email=email)
     Membership.objects.create(user=user, tenant=tenant, role=Role.OWNER)
     billing_account_open(tenant=tenant)
+    billing_welcome_send(tenant=tenant, email=user.email)
     return user, tenant
 
 
@@ -247,6 +249,9 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by: Memb
     Invitation.objects.filter(
         tenant=tenant, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
+    # Every member and every pending invitation holds a seat of the plan.
+    seats_held = members_of(tenant=tenant).count() + invitations_pending(tenant=tenant).count()
+    entitlement_check(tenant=tenant, resource="seats", current=seats_held)
     invitation = Invitation.objects.create(
         tenant=tenant, email=email, role=role, invited_by=invited_by.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
@@ -299,6 +304,10 @@ def invitation_accept(
         elif not user.check_password(password):
             raise AuthenticationFailed("An account with this email exists; enter its password.",
                                        code="invalid_credentials")
+    if not Membership.objects.filter(user=user, tenant=invitation.tenant).exists():
+        # The plan may have shrunk since the invitation was sent (downgrade, dunning).
+        members = Membership.objects.filter(tenant=invitation.tenant).count()
+        entitlement_check(tenant=invitation.tenant, resource="seats", current=members)
     membership, _created = Membership.objects.get_or_create(
         user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
     )

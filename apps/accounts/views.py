@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.billing.services import PlanLimitExceeded
 from apps.core.errors import DomainError, NotFound
 from apps.core.permissions import member_required
 from apps.tenants.models import Tenant
@@ -117,6 +118,8 @@ def members(request):
         try:
             services.invitation_create(tenant=request.tenant, invited_by=request.membership,
                                        **invite_form.cleaned_data)
+        except PlanLimitExceeded:
+            raise  # the billing middleware answers 402 with the upgrade prompt
         except DomainError as error:
             _apply_errors(invite_form, error)
         else:

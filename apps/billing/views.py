@@ -1,10 +1,126 @@
-from django.shortcuts import render
+"""Billing pages: the tenant's billing page and its actions (owners and admins only), and the
+public pricing page. Rules live in `services`; Stripe failures become messages that say what
+to do."""
 
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import DomainError
 from apps.core.permissions import member_required
+from apps.tenants.selectors import tenant_url
 
-from .selectors import plan_for_tenant
+from . import selectors, services
+from .plans import PLANS
+from .stripe_client import stripe_configured
 
 
-@member_required()
+def pricing(request):
+    return render(request, "billing/pricing.html", {"plans": PLANS.values()})
+
+
+@member_required("admin")
 def index(request):
-    return render(request, "billing/index.html", {"plan": plan_for_tenant(tenant=request.tenant)})
+    tenant = request.tenant
+    standing = selectors.billing_status(tenant=tenant)
+    account = selectors.billing_account_get(tenant=tenant)
+    outcome = request.GET.get("checkout")
+    if outcome == "success":
+        messages.success(request, "Thank you! Your subscription starts as soon as Stripe "
+                                  "confirms the payment (usually a few seconds).")
+    elif outcome == "cancelled":
+        messages.info(request, "Checkout cancelled: nothing was charged.")
+    return render(request, "billing/index.html", {
+        "standing": standing,
+        "plan": standing.plan,
+        "usage": selectors.usage_summary(tenant=tenant),
+        "invoices": selectors.invoices_of(tenant=tenant),
+        "plans": PLANS.values(),
+        "has_subscription": selectors.has_paid_subscription(account=account),
+        "trial_available": account is None or not account.trial_used,
+        "stripe_configured": stripe_configured(),
+    })
+
+
+def _back(request, error: DomainError | None = None):
+    if error is not None:
+        messages.error(request, error.detail)
+    return redirect("dashboard:billing")
+
+
+@require_POST
+@member_required("admin")
+def checkout(request):
+    tenant = request.tenant
+    try:
+        url = services.billing_checkout_start(
+            tenant=tenant, plan_code=request.POST.get("plan", ""),
+            success_url=tenant_url(tenant=tenant, path="/billing/?checkout=success"),
+            cancel_url=tenant_url(tenant=tenant, path="/billing/?checkout=cancelled"))
+    except DomainError as error:
+        return _back(request, error)
+    return redirect(url)
+
+
+@require_POST
+@member_required("admin")
+def portal(request):
+    try:
+        url = services.billing_portal_open(
+            tenant=request.tenant, return_url=tenant_url(tenant=request.tenant, path="/billing/"))
+    except DomainError as error:
+        return _back(request, error)
+    return redirect(url)
+
+
+@member_required("admin")
+def change(request):
+    """GET: what the change costs (Stripe's invoice preview); POST: do it."""
+    plan_code = request.POST.get("plan") or request.GET.get("plan", "")
+    try:
+        if request.method == "POST":
+            proration_date = request.POST.get("proration_date") or None
+            account = services.billing_plan_change(
+                tenant=request.tenant, plan_code=plan_code,
+                proration_date=int(proration_date) if proration_date else None)
+            if account.pending_plan:
+                messages.success(request, f"You move to the {PLANS[account.pending_plan].name} "
+                                          "plan at the end of this billing period.")
+            elif account.cancel_at_period_end:
+                messages.success(request, "Your subscription ends at the end of this period.")
+            else:
+                messages.success(request, f"You are now on the {PLANS[account.plan].name} plan.")
+            return redirect("dashboard:billing")
+        preview = services.billing_plan_change_preview(tenant=request.tenant,
+                                                       plan_code=plan_code)
+    except (DomainError, ValueError) as error:
+        if isinstance(error, ValueError):
+            error = DomainError("Choose a plan from the list.")
+        return _back(request, error)
+    return render(request, "billing/change_confirm.html", {
+        "preview": preview, "target": PLANS[preview["plan"]],
+        "amount": f"{preview['amount_due'] / 100:.2f}",
+        "current": selectors.plan_for_tenant(tenant=request.tenant)})
+
+
+@require_POST
+@member_required("admin")
+def cancel(request):
+    try:
+        services.billing_subscription_cancel(tenant=request.tenant)
+    except DomainError as error:
+        return _back(request, error)
+    messages.success(request, "Your subscription ends at the end of this period. You can "
+                              "resume it until then.")
+    return _back(request)
+
+
+@require_POST
+@member_required("admin")
+def resume(request):
+    try:
+        services.billing_subscription_resume(tenant=request.tenant)
+    except DomainError as error:
+        return _back(request, error)
+    messages.success(request, "Your subscription continues.")
+    return _back(request)

@@ -46,6 +46,11 @@ class Tenant(TenantMixin):
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
 
+    @property
+    def email(self) -> str:
+        """Where Stripe sends receipts: the tenant is dj-stripe's subscriber model."""
+        return self.billing_email
+
 
 class Domain(DomainMixin):
     created_at = models.DateTimeField(auto_now_add=True)

@@ -45,6 +45,7 @@ SHARED_APPS = [
     "corsheaders",
     "django_htmx",
     "anymail",
+    "djstripe",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "apps.billing.middleware.PlanLimitMiddleware",
     "apps.core.middleware.ObservabilityContextMiddleware",
 ]
 
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.strato",
+                "apps.billing.context_processors.billing",
             ],
         },
     },
@@ -166,7 +169,9 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'", "'unsafe-inline'"],
         "frame-ancestors": ["'none'"],
         # Signup on the public host redirects to the new tenant's host.
-        "form-action": ["'self'", f"*.{STRATO_BASE_DOMAIN}:*"],
+        "form-action": ["'self'", f"*.{STRATO_BASE_DOMAIN}:*",
+                        # Billing forms redirect to Stripe Checkout and the Customer Portal.
+                        "https://checkout.stripe.com", "https://billing.stripe.com"],
     }
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -283,6 +288,22 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("apps.monitoring.tasks.record_tenant_task_heartbeat",),
     },
 }
+
+# --- Billing (Stripe through dj-stripe) ---------------------------------------------------------
+
+# Without a secret key the billing page explains how to configure Stripe and staff set plans in
+# the admin; nothing calls Stripe.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLIC_KEY = env("STRIPE_PUBLIC_KEY", default="")
+STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
+# Pinned: every request and every webhook endpoint speaks this version (dj-stripe 2.11's own).
+STRIPE_API_VERSION = "2026-05-27.dahlia"
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Tenant"
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+BILLING_TRIAL_DAYS = env.int("BILLING_TRIAL_DAYS", default=14)
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 
 # --- Observability ------------------------------------------------------------------------------
 

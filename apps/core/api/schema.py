@@ -30,6 +30,11 @@ _DESCRIPTIONS = {
           'Unsupported media type "text/plain" in request.'),
     429: ("Rate limited or locked out", "rate_limited",
           "Request was throttled. Expected available in 12 seconds."),
+    502: ("An upstream provider refused the request", "stripe_error",
+          "Stripe refused to start the checkout: No such price."),
+    503: ("An upstream provider is unreachable or not configured", "stripe_unavailable",
+          "We could not reach our payment provider. Nothing was charged and nothing changed: "
+          "please try again in a minute."),
 }
 
 

@@ -1,0 +1,13 @@
+"""Billing actions on tenant hosts (the page itself is `dashboard:billing`)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("checkout/", views.checkout, name="billing-checkout"),
+    path("portal/", views.portal, name="billing-portal"),
+    path("change/", views.change, name="billing-change"),
+    path("cancel/", views.cancel, name="billing-cancel"),
+    path("resume/", views.resume, name="billing-resume"),
+]
