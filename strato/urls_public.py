@@ -11,10 +11,12 @@ from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
+from apps.repos.api.urls import public_urlpatterns as repo_api_public
 
 api_patterns = [
     *account_api_public,
     *billing_api_public,
+    *repo_api_public,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_public_api"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

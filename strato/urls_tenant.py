@@ -14,12 +14,14 @@ from apps.campaigns import views as campaign_views
 from apps.core import views as core_views
 from apps.core.permissions import member_required
 from apps.monitoring.views import ReadinessView
-from apps.repos import views as repo_views
+from apps.repos.api.urls import tenant_urlpatterns as repo_api
+from apps.repos.urls import dashboard_patterns as repo_dashboard
 from apps.tenants import views as tenant_views
 
 api_patterns = [
     *account_api,
     *billing_api,
+    *repo_api,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_tenant_api"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
@@ -28,7 +30,7 @@ api_patterns = [
 dashboard_patterns = [
     path("", tenant_views.home, name="home"),
     path("campaigns/", campaign_views.index, name="campaigns"),
-    path("repositories/", repo_views.index, name="repositories"),
+    *repo_dashboard,
     path("billing/", billing_views.index, name="billing"),
 ]
 

@@ -1,8 +1,121 @@
-from django.shortcuts import render
+"""Dashboard pages for repositories and analyses; the same services as the API."""
 
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import DomainError, NotFound
 from apps.core.permissions import member_required
+
+from . import forms, selectors, services
+from .models import Analysis, Repository
 
 
 @member_required()
 def index(request):
-    return render(request, "repos/index.html")
+    form = forms.AnalyzeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            analysis = services.analysis_request(tenant=request.tenant,
+                                                 url=form.cleaned_data["url"],
+                                                 trigger=Analysis.Trigger.DASHBOARD)
+        except DomainError as error:
+            form.add_error("url" if "url" in error.errors or not error.errors else None,
+                           error.detail)
+        else:
+            messages.success(request, f"Analysis of {analysis.repository.full_name} queued.")
+            return redirect("dashboard:repository", repository_id=analysis.repository.public_id)
+    repositories = list(selectors.repository_list(status=request.GET.get("status") or None,
+                                                  query=request.GET.get("q") or None)[:200])
+    latest = selectors.latest_analyses_for(repositories)
+    rows = [{"repository": repository, "latest": latest.get(repository.pk)}
+            for repository in repositories]
+    return render(request, "repos/index.html", {
+        "form": form, "rows": rows, "connection": selectors.github_connection(),
+        "status_choices": Repository.Status.choices,
+    }, status=400 if form.errors else 200)
+
+
+def _repository_or_404(repository_id):
+    try:
+        return selectors.repository_get(public_id=repository_id)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+
+
+@member_required()
+def repository(request, repository_id):
+    repo = _repository_or_404(repository_id)
+    history = selectors.history_with_diffs(repository=repo)
+    shown = next((row["analysis"] for row in history
+                  if row["analysis"].status == Analysis.Status.SUCCEEDED), None)
+    return render(request, "repos/repository.html", {
+        "repository": repo, "history": history, "latest": history[0]["analysis"] if history
+        else None, **_report_context(shown),
+    })
+
+
+@member_required()
+def analysis(request, repository_id, analysis_id):
+    repo = _repository_or_404(repository_id)
+    try:
+        shown = selectors.analysis_get(public_id=analysis_id, repository=repo)
+    except NotFound as error:
+        raise Http404(error.detail) from error
+    return render(request, "repos/analysis.html", {"repository": repo, **_report_context(shown)})
+
+
+def _report_context(shown: Analysis | None) -> dict:
+    report = shown.report if shown else None
+    return {
+        "analysis": shown,
+        "languages": (report or {}).get("languages", []),
+        "groups": selectors.report_by_category(report),
+        "components": (report or {}).get("components", []),
+        "warnings": (report or {}).get("warnings", []),
+    }
+
+
+@require_POST
+@member_required()
+def reanalyse(request, repository_id):
+    repo = _repository_or_404(repository_id)
+    try:
+        services.analysis_queue(tenant=request.tenant, repository=repo,
+                                trigger=Analysis.Trigger.DASHBOARD)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"Analysis of {repo.full_name} queued.")
+    return redirect("dashboard:repository", repository_id=repo.public_id)
+
+
+@require_POST
+@member_required("admin")
+def delete(request, repository_id):
+    repo = _repository_or_404(repository_id)
+    services.repository_delete(tenant=request.tenant, repository=repo)
+    messages.success(request, f"{repo.full_name} is no longer tracked.")
+    return redirect("dashboard:repositories")
+
+
+@member_required("admin")
+def github_settings(request):
+    form = forms.TokenForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        services.github_token_delete()
+        messages.success(request, "The GitHub token was removed.")
+        return redirect("dashboard:repositories-github")
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = services.github_token_set(token=form.cleaned_data["token"])
+        except DomainError as error:
+            form.add_error("token", error.detail)
+        else:
+            messages.success(request, f"GitHub token saved for {row.token_login}.")
+            return redirect(reverse("dashboard:repositories-github"))
+    return render(request, "repos/github.html", {
+        "form": form, "connection": selectors.github_connection(),
+    }, status=400 if form.errors else 200)

@@ -31,6 +31,8 @@ SHARED_APPS = [
     "apps.accounts",
     "apps.billing",
     "apps.monitoring",
+    # Public lookup tables that route GitHub webhooks to the tenants that track a repository.
+    "apps.repos.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -340,6 +342,31 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 # Health checks: below this much free disk or available memory the check fails.
 HEALTH_MIN_FREE_DISK_MB = env.int("HEALTH_MIN_FREE_DISK_MB", default=500)
 HEALTH_MIN_FREE_MEMORY_MB = env.int("HEALTH_MIN_FREE_MEMORY_MB", default=200)
+
+# --- GitHub (apps.repos) -------------------------------------------------------------------------
+
+# REST API root; tests and self-hosted GitHub Enterprise point it elsewhere.
+GITHUB_API_URL = env("GITHUB_API_URL", default="https://api.github.com")
+GITHUB_TIMEOUT_SECONDS = env.float("GITHUB_TIMEOUT_SECONDS", default=15.0)
+GITHUB_MAX_RETRIES = env.int("GITHUB_MAX_RETRIES", default=3)
+GITHUB_RETRY_BACKOFF_SECONDS = env.float("GITHUB_RETRY_BACKOFF_SECONDS", default=1.0)
+# A rate-limit reset closer than this is waited for in place; a later one reschedules the task.
+GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS = env.int("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS", default=60)
+# Push webhook secrets: the current one, and during a rotation the previous one until it expires.
+GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
+GITHUB_WEBHOOK_PREVIOUS_SECRET = env("GITHUB_WEBHOOK_PREVIOUS_SECRET", default="")
+GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT = env("GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT",
+                                                default="")
+# GitHub App: id, PEM private key (literal "\n" sequences allowed) and slug for the install link.
+GITHUB_APP_ID = env("GITHUB_APP_ID", default="")
+GITHUB_APP_PRIVATE_KEY = env("GITHUB_APP_PRIVATE_KEY", default="").replace("\\n", "\n")
+GITHUB_APP_SLUG = env("GITHUB_APP_SLUG", default="")
+# Limits for one repository tarball.
+REPO_ARCHIVE_MAX_BYTES = env.int("REPO_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
+REPO_ARCHIVE_MAX_UNPACKED_BYTES = env.int("REPO_ARCHIVE_MAX_UNPACKED_BYTES",
+                                          default=1024 * 1024 * 1024)
+REPO_ARCHIVE_MAX_FILES = env.int("REPO_ARCHIVE_MAX_FILES", default=100_000)
+REPO_ARCHIVE_MAX_RATIO = env.int("REPO_ARCHIVE_MAX_RATIO", default=200)
 
 # --- Product ------------------------------------------------------------------------------------
 
