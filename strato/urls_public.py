@@ -9,12 +9,16 @@ from apps.accounts.api.urls import public_urlpatterns as account_api_public
 from apps.billing import views as billing_views
 from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
+from apps.billing import views as billing_views
+from apps.billing import webhooks as billing_webhooks
+from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
 
 api_patterns = [
     *account_api_public,
+    *billing_api_public,
     *billing_api_public,
     *repo_api_public,
     path("health", ReadinessView.as_view(), name="health"),
@@ -26,8 +30,12 @@ urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("signup/", account_views.signup, name="signup"),
     path("pricing/", billing_views.pricing, name="pricing"),
+    path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),
     path("admin/", admin.site.urls),
+    # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
+    path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
+         name="stripe-webhook"),
     # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
     path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
          name="stripe-webhook"),

@@ -8,7 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import tenant_urlpatterns as account_api
 from apps.billing import urls as billing_urls
+from apps.billing import urls as billing_urls
 from apps.billing import views as billing_views
+from apps.billing.api.urls import tenant_urlpatterns as billing_api
 from apps.billing.api.urls import tenant_urlpatterns as billing_api
 from apps.campaigns import views as campaign_views
 from apps.core import views as core_views
@@ -20,6 +22,7 @@ from apps.tenants import views as tenant_views
 
 api_patterns = [
     *account_api,
+    *billing_api,
     *billing_api,
     *repo_api,
     path("health", ReadinessView.as_view(), name="health"),
@@ -69,6 +72,7 @@ urlpatterns = [
     *auth_patterns,
     path("", include((dashboard_patterns, "dashboard"))),
     path("settings/", include(settings_patterns)),
+    path("billing/", include(billing_urls)),
     path("billing/", include(billing_urls)),
     path("outbox/", member_required()(core_views.outbox), name="outbox"),
     path("admin/", admin.site.urls),

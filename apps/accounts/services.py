@@ -95,7 +95,8 @@ def _email_taken() -> Conflict:
 
 
 def _lockout_key(email: str, ip: str) -> str:
-    return f"login-failures:{email.lower()}:{ip}"
+    # Normalised like the user lookup, so " Ada@X " and "ada@x" share one failure counter.
+    return f"login-failures:{(email or '').strip().lower()}:{ip}"
 
 
 def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) -> User:
