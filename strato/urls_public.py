@@ -9,15 +9,15 @@ from apps.accounts.api.urls import public_urlpatterns as account_api_public
 from apps.billing import views as billing_views
 from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
-from apps.billing import views as billing_views
-from apps.billing import webhooks as billing_webhooks
-from apps.billing.api.urls import public_urlpatterns as billing_api_public
+from apps.campaigns.api.urls import public_urlpatterns as campaign_api_public
+from apps.campaigns.urls import public_patterns as campaign_public
 from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
 
 api_patterns = [
     *account_api_public,
+    *campaign_api_public,
     *billing_api_public,
     *billing_api_public,
     *repo_api_public,
@@ -40,4 +40,5 @@ urlpatterns = [
     path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
          name="stripe-webhook"),
     path("api/", include(api_patterns)),
+    *campaign_public,
 ]

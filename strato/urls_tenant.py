@@ -8,11 +8,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import tenant_urlpatterns as account_api
 from apps.billing import urls as billing_urls
-from apps.billing import urls as billing_urls
 from apps.billing import views as billing_views
 from apps.billing.api.urls import tenant_urlpatterns as billing_api
-from apps.billing.api.urls import tenant_urlpatterns as billing_api
-from apps.campaigns import views as campaign_views
+from apps.campaigns.api.urls import tenant_urlpatterns as campaign_api
+from apps.campaigns.urls import dashboard_patterns as campaign_dashboard
 from apps.core import views as core_views
 from apps.core.permissions import member_required
 from apps.monitoring.views import ReadinessView
@@ -22,6 +21,7 @@ from apps.tenants import views as tenant_views
 
 api_patterns = [
     *account_api,
+    *campaign_api,
     *billing_api,
     *billing_api,
     *repo_api,
@@ -32,7 +32,7 @@ api_patterns = [
 
 dashboard_patterns = [
     path("", tenant_views.home, name="home"),
-    path("campaigns/", campaign_views.index, name="campaigns"),
+    *campaign_dashboard,
     *repo_dashboard,
     path("billing/", billing_views.index, name="billing"),
 ]

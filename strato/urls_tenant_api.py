@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from apps.accounts.api.urls import tenant_urlpatterns
 from apps.billing.api.urls import tenant_urlpatterns as billing_api
+from apps.campaigns.api.urls import tenant_urlpatterns as campaign_api
 from apps.repos.api.urls import tenant_urlpatterns as repo_api
-from apps.billing.api.urls import tenant_urlpatterns as billing_api
 
 urlpatterns = [
-    path("api/", include([*tenant_urlpatterns, *billing_api, *billing_api, *repo_api])),
+    path("api/", include([*tenant_urlpatterns, *campaign_api,
+                          *billing_api, *billing_api, *repo_api])),
 ]

@@ -1,8 +1,249 @@
-from django.shortcuts import render
+"""Dashboard pages: the same services as the API, rendered as HTML; errors become messages."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import DomainError
 from apps.core.permissions import member_required
+
+from . import imports, selectors, services
+from .models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment
+
+
+def _error_text(exc: DomainError) -> str:
+    details = [m for msgs in exc.errors.values() for m in msgs if m != exc.detail]
+    return " ".join([exc.detail, *details])
 
 
 @member_required()
 def index(request):
-    return render(request, "campaigns/index.html")
+    campaigns = selectors.campaigns_visible()[:200]
+    return render(request, "campaigns/index.html", {"campaigns": campaigns})
+
+
+def _by_public_id(model, value):
+    if not value:
+        return None
+    return model.objects.filter(public_id=value).first()
+
+
+@member_required()
+def campaign_wizard(request):
+    context = {"lists": LeadList.objects.all(), "segments": Segment.objects.all(),
+               "templates": EmailTemplate.objects.all(), "data": request.POST}
+    if request.method == "POST":
+        audience = request.POST.get("audience", "")
+        kind, _, audience_id = audience.partition(":")
+        try:
+            campaign = services.campaign_create(
+                name=request.POST.get("name", "").strip() or "Untitled campaign",
+                template=_by_public_id(EmailTemplate, request.POST.get("template")),
+                lead_list=_by_public_id(LeadList, audience_id) if kind == "list" else None,
+                segment=_by_public_id(Segment, audience_id) if kind == "segment" else None,
+                from_email=request.POST.get("from_email", "").strip(),
+                created_by=request.user.email)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+            return render(request, "campaigns/wizard.html", context, status=400)
+        messages.success(request, "Draft saved. Review the content check, then send or "
+                                  "schedule.")
+        return redirect("dashboard:campaign-report", campaign_id=campaign.public_id)
+    return render(request, "campaigns/wizard.html", context)
+
+
+CHART_WIDTH, CHART_HEIGHT = 600, 160
+
+
+def _chart(timeline: list[dict]) -> dict:
+    """Inline SVG bar chart of human opens and clicks per hour (no JavaScript, no CDN)."""
+    if not timeline:
+        return {"bars": [], "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    peak = max(max(row["opens"], row["clicks"]) for row in timeline) or 1
+    slot = CHART_WIDTH / len(timeline)
+    bar = max(1.0, slot / 2 - 1)
+    bars = []
+    for index, row in enumerate(timeline):
+        x = index * slot
+        for offset, key in ((0, "opens"), (bar, "clicks")):
+            height = round(row[key] / peak * (CHART_HEIGHT - 20), 1)
+            bars.append({"x": round(x + offset, 1), "y": round(CHART_HEIGHT - height, 1),
+                         "w": round(bar, 1), "h": height, "kind": key, "value": row[key],
+                         "hour": row["hour"]})
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "peak": peak}
+
+
+@member_required()
+def campaign_report(request, campaign_id):
+    try:
+        campaign = selectors.campaign_get(public_id=campaign_id, include_deleted=True)
+    except Campaign.DoesNotExist as exc:
+        raise Http404("No such campaign") from exc
+    stats = selectors.campaign_stats(campaign=campaign)
+    spam = None
+    if campaign.template_id and campaign.status in (Campaign.Status.DRAFT,
+                                                    Campaign.Status.SCHEDULED):
+        try:
+            spam = services.campaign_spam_check(campaign=campaign, tenant=request.tenant)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+    return render(request, "campaigns/report.html", {
+        "campaign": campaign, "stats": stats, "chart": _chart(stats["timeline"]),
+        "spam": spam, "tenant_timezone": request.tenant.timezone})
+
+
+@require_POST
+@member_required()
+def campaign_action(request, campaign_id):
+    try:
+        campaign = selectors.campaign_get(public_id=campaign_id, include_deleted=True)
+    except Campaign.DoesNotExist as exc:
+        raise Http404("No such campaign") from exc
+    action = request.POST.get("action", "")
+    tenant = request.tenant
+    try:
+        if action == "send-now":
+            services.campaign_send_now(campaign=campaign, tenant=tenant)
+            messages.success(request, "Sending started.")
+        elif action == "schedule":
+            raw = request.POST.get("send_at", "")
+            try:
+                send_at = datetime.fromisoformat(raw)
+            except ValueError:
+                messages.error(request, "Enter a date and time to schedule.")
+                return redirect("dashboard:campaign-report", campaign_id=campaign_id)
+            services.campaign_schedule(campaign=campaign, send_at=send_at, tenant=tenant)
+            messages.success(request, f"Scheduled for {raw} ({tenant.timezone}).")
+        elif action == "test-send":
+            emails = [e.strip() for e in request.POST.get("emails", "").replace(";", ",")
+                      .split(",") if e.strip()]
+            sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
+            messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")
+        elif action == "pause":
+            services.campaign_pause(campaign=campaign, reason=f"Paused by {request.user.email}")
+            messages.success(request, "Paused. Queued messages wait until you resume.")
+        elif action == "resume":
+            services.campaign_resume(campaign=campaign, tenant=tenant)
+            messages.success(request, "Resumed.")
+        elif action == "cancel":
+            services.campaign_cancel(campaign=campaign)
+            messages.success(request, "Cancelled.")
+        elif action == "duplicate":
+            copy = services.campaign_duplicate(campaign=campaign, created_by=request.user.email)
+            return redirect("dashboard:campaign-report", campaign_id=copy.public_id)
+        elif action == "delete":
+            services.campaign_delete(campaign=campaign)
+            messages.success(request, "Deleted. You can restore it for 30 days.")
+            return redirect("dashboard:campaigns")
+        elif action == "restore":
+            services.campaign_restore(campaign=campaign)
+            messages.success(request, "Restored.")
+        else:
+            messages.error(request, "Unknown action.")
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect("dashboard:campaign-report", campaign_id=campaign_id)
+
+
+@member_required()
+def leads(request):
+    if request.method == "POST" and request.FILES.get("file"):
+        try:
+            lead_list = _by_public_id(LeadList, request.POST.get("list"))
+            job = imports.lead_import_create(upload=request.FILES["file"], lead_list=lead_list)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "Import started.")
+            return redirect("dashboard:lead-import", import_id=job.public_id)
+        return redirect("dashboard:leads")
+    if request.method == "POST":
+        try:
+            services.lead_create(tenant=request.tenant, email=request.POST.get("email", ""),
+                                 first_name=request.POST.get("first_name", ""),
+                                 last_name=request.POST.get("last_name", ""),
+                                 company=request.POST.get("company", ""),
+                                 tags=request.POST.get("tags", "").split(","))
+            messages.success(request, "Lead added.")
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("dashboard:leads")
+    filters = {}
+    if request.GET.get("q"):
+        filters["search"] = request.GET["q"]
+    if request.GET.get("tag"):
+        filters["tags_any"] = [request.GET["tag"]]
+    if request.GET.get("list"):
+        filters["list"] = request.GET["list"]
+    qs = selectors.leads_matching(filters=filters, queryset=Lead.objects.order_by("-id"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "campaigns/leads.html", {
+        "page": page, "lists": LeadList.objects.all(), "q": request.GET.get("q", ""),
+        "tag": request.GET.get("tag", ""), "imports": LeadImport.objects.all()[:5]})
+
+
+@member_required()
+def import_status(request, import_id):
+    job = LeadImport.objects.filter(public_id=import_id).first()
+    if job is None:
+        raise Http404("No such import")
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"status": job.status, "progress": job.progress,
+                             "rows": job.rows_total, "created": job.created,
+                             "errors": job.errors_count})
+    return render(request, "campaigns/import.html", {"job": job})
+
+
+@member_required()
+def templates(request):
+    return render(request, "campaigns/templates.html",
+                  {"templates": EmailTemplate.objects.all()})
+
+
+@member_required()
+def template_edit(request, template_id=None):
+    template = None
+    if template_id:
+        template = EmailTemplate.objects.filter(public_id=template_id).first()
+        if template is None:
+            raise Http404("No such template")
+    errors: dict = {}
+    if request.method == "POST":
+        fields = {k: request.POST.get(k, "") for k in ("name", "subject", "html", "text")}
+        try:
+            if template is None:
+                template = services.template_create(**fields)
+            else:
+                template = services.template_update(template=template, **fields)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+            errors = exc.errors
+            return render(request, "campaigns/template_edit.html",
+                          {"template": template, "data": fields, "errors": errors}, status=400)
+        messages.success(request, "Template saved.")
+        return redirect("dashboard:template-edit", template_id=template.public_id)
+    data = ({"name": template.name, "subject": template.subject, "html": template.html,
+             "text": "" if template.text_generated else template.text} if template else
+            {"name": "", "subject": "Hello {{ lead.first_name|default:\"there\" }}",
+             "html": "<p>Hi {{ lead.first_name|default:\"there\" }},</p>\n<p></p>", "text": ""})
+    return render(request, "campaigns/template_edit.html",
+                  {"template": template, "data": data, "errors": errors})
+
+
+@require_POST
+@member_required()
+def template_preview(request):
+    try:
+        preview = services.template_preview(
+            tenant=request.tenant, subject=request.POST.get("subject", ""),
+            html=request.POST.get("html", ""), text=request.POST.get("text", ""),
+            lead=Lead.objects.order_by("id").first())
+    except DomainError as exc:
+        return JsonResponse({"errors": exc.errors or {"html": [exc.detail]}}, status=400)
+    return JsonResponse(preview)

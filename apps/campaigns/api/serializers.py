@@ -1,0 +1,174 @@
+from rest_framework import serializers
+
+from ..models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment, Suppression
+
+
+class LeadOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    lists = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = ["id", "email", "first_name", "last_name", "company", "github_username",
+                  "github_url", "attributes", "tags", "lists", "created_at", "updated_at"]
+
+    def get_lists(self, lead) -> list[str]:
+        return [str(item.public_id) for item in lead.lists.all()]
+
+
+class LeadInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=320)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    github_username = serializers.RegexField(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$",
+                                             required=False, allow_blank=True)
+    github_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    attributes = serializers.DictField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
+                                 max_length=50)
+    lists = serializers.ListField(child=serializers.UUIDField(), required=False)
+
+
+class LeadUpdateInput(LeadInput):
+    email = serializers.EmailField(max_length=320, required=False)
+
+
+class ListOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    lead_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = LeadList
+        fields = ["id", "name", "lead_count", "created_at"]
+
+
+class NameInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+class SegmentOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Segment
+        fields = ["id", "name", "filters", "created_at"]
+
+
+class SegmentInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    filters = serializers.DictField()
+
+
+class TemplateOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = EmailTemplate
+        fields = ["id", "name", "subject", "html", "text", "text_generated", "variables",
+                  "created_at", "updated_at"]
+
+
+class TemplateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=998)
+    html = serializers.CharField(required=False, allow_blank=True, default="")
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TemplateUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    subject = serializers.CharField(max_length=998, required=False)
+    html = serializers.CharField(required=False, allow_blank=True)
+    text = serializers.CharField(required=False, allow_blank=True)
+
+
+class PreviewInput(serializers.Serializer):
+    template = serializers.UUIDField(required=False)
+    subject = serializers.CharField(max_length=998, required=False, allow_blank=True)
+    html = serializers.CharField(required=False, allow_blank=True)
+    text = serializers.CharField(required=False, allow_blank=True)
+    lead = serializers.UUIDField(required=False)
+
+
+class PreviewOutput(serializers.Serializer):
+    subject = serializers.CharField()
+    html = serializers.CharField()
+    text = serializers.CharField()
+    variables = serializers.ListField(child=serializers.CharField())
+
+
+class CampaignOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    template = serializers.UUIDField(source="template.public_id", allow_null=True,
+                                     read_only=True, default=None)
+    list = serializers.UUIDField(source="lead_list.public_id", allow_null=True, read_only=True,
+                                 default=None)
+    segment = serializers.UUIDField(source="segment.public_id", allow_null=True,
+                                    read_only=True, default=None)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "status", "status_reason", "template", "list", "segment",
+                  "from_email", "reply_to", "send_at", "started_at", "finished_at",
+                  "recipients", "spam_score", "spam_reasons", "deleted_at", "created_at",
+                  "updated_at"]
+
+
+class CampaignInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    template = serializers.UUIDField(required=False, allow_null=True)
+    list = serializers.UUIDField(required=False, allow_null=True)
+    segment = serializers.UUIDField(required=False, allow_null=True)
+    from_email = serializers.CharField(max_length=320, required=False, allow_blank=True)
+    reply_to = serializers.EmailField(required=False, allow_blank=True)
+
+
+class CampaignUpdateInput(CampaignInput):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class ScheduleInput(serializers.Serializer):
+    send_at = serializers.DateTimeField(
+        help_text="ISO 8601. Without an offset it is read in the organisation's time zone.",
+        default_timezone=None)
+
+
+class TestSendInput(serializers.Serializer):
+    emails = serializers.ListField(child=serializers.EmailField(), min_length=1, max_length=5)
+    lead = serializers.UUIDField(required=False, help_text="Personalise with this lead.")
+
+
+class SpamCheckOutput(serializers.Serializer):
+    score = serializers.FloatField()
+    threshold = serializers.FloatField()
+    blocked = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ImportOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    progress = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = LeadImport
+        fields = ["id", "status", "progress", "rows_total", "created", "updated", "skipped",
+                  "errors_count", "error", "mapping", "created_at", "finished_at"]
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField()
+    list = serializers.UUIDField(required=False)
+    mapping = serializers.JSONField(required=False, help_text='{"CSV column": "email" | '
+                                    '"first_name" | … | "attributes.<name>"}')
+
+
+class SuppressionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Suppression
+        fields = ["email", "reason", "note", "created_at"]
+
+
+class SuppressionInput(serializers.Serializer):
+    email = serializers.EmailField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")

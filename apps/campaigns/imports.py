@@ -1,0 +1,304 @@
+"""Streaming CSV import of leads: any size within the limit, constant memory, per-row report.
+
+The upload is stored as a file; a Celery task reads it row by row (never whole), upserts leads in
+batches of 1,000 (case-insensitive dedupe against the table and within the file), skips suppressed
+addresses and writes every problem to an errors CSV the user can download. Progress (bytes read)
+is saved after each batch for the dashboard to poll.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import connection, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from apps.core.errors import DomainError, ValidationFailed
+
+from .models import Lead, LeadImport, LeadList, Suppression
+
+BATCH = 1000
+FIELD_ALIASES = {
+    "email": {"email", "e-mail", "email address", "e-mail address", "mail"},
+    "first_name": {"first_name", "first name", "firstname", "given name"},
+    "last_name": {"last_name", "last name", "lastname", "surname", "family name"},
+    "company": {"company", "organisation", "organization", "company name"},
+    "github_username": {"github_username", "github", "github username", "github login"},
+    "github_url": {"github_url", "github url", "github profile", "repository", "repo url"},
+    "tags": {"tags", "tag", "labels"},
+}
+ROLE_LOCAL_PARTS = {"admin", "administrator", "info", "support", "sales", "contact", "hello",
+                    "help", "office", "billing", "noreply", "no-reply", "postmaster", "abuse",
+                    "webmaster", "marketing", "team", "hr", "jobs", "careers", "security"}
+DISPOSABLE_DOMAINS = {"mailinator.com", "guerrillamail.com", "10minutemail.com", "tempmail.com",
+                      "temp-mail.org", "yopmail.com", "trashmail.com", "sharklasers.com",
+                      "getnada.com", "dispostable.com", "maildrop.cc", "throwawaymail.com",
+                      "fakeinbox.com", "mintemail.com", "mohmal.com", "emailondeck.com"}
+_validate_email = EmailValidator()
+
+
+def files_dir() -> Path:
+    path = Path(settings.CAMPAIGN_FILES_DIR) / connection.schema_name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _normal(header: str) -> str:
+    return re.sub(r"\s+", " ", header.strip().lower().replace("_", " ")).replace(" ", "_")
+
+
+def auto_mapping(headers: list[str]) -> dict[str, str]:
+    """CSV header → lead field; headers that match no field become custom attributes."""
+    mapping = {}
+    for header in headers:
+        key = header.strip().lower()
+        field = next((f for f, names in FIELD_ALIASES.items()
+                      if key in names or key.replace("_", " ") in names), None)
+        mapping[header] = field or f"attributes.{_normal(header)}"
+    return mapping
+
+
+@transaction.atomic
+def lead_import_create(*, upload, mapping: dict | None = None,
+                       lead_list: LeadList | None = None) -> LeadImport:
+    """Store the uploaded file and queue the import. Checks size and header up front."""
+    from .tasks import import_leads
+
+    if upload.size > settings.CAMPAIGN_IMPORT_MAX_BYTES:
+        raise DomainError(f"The file is {upload.size // (1024 * 1024)} MB; imports take at most "
+                          f"{settings.CAMPAIGN_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
+                          code="import_too_large")
+    path = files_dir() / f"import-{uuid.uuid4().hex}.csv"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    headers = _read_header(path)
+    mapping = mapping or auto_mapping(headers)
+    unknown = [h for h in mapping if h not in headers]
+    if unknown:
+        path.unlink(missing_ok=True)
+        raise ValidationFailed.for_field("mapping", "Columns not in the file: "
+                                         + ", ".join(unknown), code="import_mapping_invalid")
+    if "email" not in mapping.values():
+        path.unlink(missing_ok=True)
+        raise ValidationFailed.for_field(
+            "file", "No email column found. Columns in the file: " + ", ".join(headers)
+            + ". Name one 'email' or map it explicitly.", code="import_email_column_missing")
+    job = LeadImport.objects.create(file_path=str(path), file_size=path.stat().st_size,
+                                    mapping=mapping, lead_list=lead_list)
+    transaction.on_commit(lambda: import_leads.delay(job.pk))
+    return job
+
+
+def _read_header(path: Path) -> list[str]:
+    with open(path, "rb") as raw:
+        first = raw.readline(64 * 1024)
+    if not first.strip():
+        raise ValidationFailed.for_field("file", "The file is empty.", code="import_empty")
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed.for_field(
+            "file", "The file is not UTF-8 text (byte "
+            f"{exc.start} of the header). Save it as 'CSV UTF-8' and upload it again.",
+            code="import_encoding") from exc
+    try:
+        dialect = csv.Sniffer().sniff(text, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return next(csv.reader([text], dialect))
+
+
+class _Counting(io.RawIOBase):
+    def __init__(self, raw) -> None:
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer)
+        self.count += n or 0
+        return n
+
+
+def lead_import_run(*, import_pk: int) -> str:
+    job = LeadImport.objects.get(pk=import_pk)
+    if job.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED):
+        return job.status
+    errors_path = Path(job.file_path).with_suffix(".errors.csv")
+    LeadImport.objects.filter(pk=job.pk).update(status=LeadImport.Status.RUNNING,
+                                                errors_path=str(errors_path), bytes_read=0,
+                                                rows_total=0, created=0, updated=0, skipped=0,
+                                                errors_count=0)
+    with open(job.file_path, "rb") as raw_file, open(errors_path, "w", newline="") as err_file:
+        counting = _Counting(raw_file)
+        text = io.TextIOWrapper(io.BufferedReader(counting, 256 * 1024), encoding="utf-8-sig",
+                                newline="")
+        report = csv.writer(err_file)
+        report.writerow(["row", "email", "severity", "problem"])
+        header = _read_header(Path(job.file_path))
+        try:
+            dialect = csv.Sniffer().sniff(",".join(header), delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(text, dialect)
+        seen: set[str] = set()
+        totals = {"rows_total": 0, "created": 0, "updated": 0, "skipped": 0, "errors_count": 0}
+        batch: list[tuple[int, dict]] = []
+        try:
+            next(reader)
+            row_number = 1
+            for values in reader:
+                row_number += 1
+                totals["rows_total"] += 1
+                parsed = _parse_row(values, header, job.mapping, row_number, report, seen, totals)
+                if parsed:
+                    batch.append((row_number, parsed))
+                if len(batch) >= BATCH:
+                    _flush(job, batch, report, totals)
+                    batch = []
+                    _progress(job, counting.count, totals)
+            _flush(job, batch, report, totals)
+        except UnicodeDecodeError as exc:
+            return _fail(job, f"The file is not UTF-8 text near byte {counting.count}: "
+                         f"{exc.reason}. Save it as 'CSV UTF-8'.", counting.count, totals)
+        except csv.Error as exc:
+            return _fail(job, f"Malformed CSV near row {totals['rows_total'] + 1}: {exc}",
+                         counting.count, totals)
+        except DomainError as exc:
+            return _fail(job, exc.detail, counting.count, totals)
+    LeadImport.objects.filter(pk=job.pk).update(status=LeadImport.Status.DONE,
+                                                bytes_read=job.file_size,
+                                                finished_at=timezone.now(), **totals)
+    return LeadImport.Status.DONE
+
+
+def _fail(job: LeadImport, message: str, position: int, totals: dict) -> str:
+    LeadImport.objects.filter(pk=job.pk).update(status=LeadImport.Status.FAILED, error=message,
+                                                bytes_read=position,
+                                                finished_at=timezone.now(), **totals)
+    return LeadImport.Status.FAILED
+
+
+def _progress(job: LeadImport, position: int, totals: dict) -> None:
+    LeadImport.objects.filter(pk=job.pk).update(bytes_read=position, **totals)
+
+
+def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dict | None:
+    if not any(v.strip() for v in values):
+        return None
+    if len(values) != len(header):
+        report.writerow([row_number, "", "error", f"Expected {len(header)} columns, found "
+                         f"{len(values)}"])
+        totals["errors_count"] += 1
+        return None
+    row: dict = {"attributes": {}, "tags": []}
+    for column, value in zip(header, values, strict=True):
+        target = mapping.get(column)
+        value = value.strip()
+        if not target or not value:
+            continue
+        if target.startswith("attributes."):
+            row["attributes"][target.split(".", 1)[1]] = value
+        elif target == "tags":
+            row["tags"] = [t.strip().lower() for t in re.split(r"[;,|]", value) if t.strip()]
+        else:
+            row[target] = value[:500]
+    email = row.get("email", "")
+    try:
+        _validate_email(email)
+    except ValidationError:
+        report.writerow([row_number, email, "error", "Invalid email address" if email
+                         else "Missing email address"])
+        totals["errors_count"] += 1
+        return None
+    key = email.lower()
+    if key in seen:
+        report.writerow([row_number, email, "skipped", "Duplicate of an earlier row"])
+        totals["skipped"] += 1
+        return None
+    seen.add(key)
+    local, _, domain = key.partition("@")
+    if local in ROLE_LOCAL_PARTS:
+        row["tags"].append("role-address")
+        report.writerow([row_number, email, "warning", "Role address (imported, tagged "
+                         "role-address)"])
+    if domain in DISPOSABLE_DOMAINS:
+        row["tags"].append("disposable-address")
+        report.writerow([row_number, email, "warning", "Disposable address (imported, tagged "
+                         "disposable-address)"])
+    return row
+
+
+@transaction.atomic
+def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict) -> None:
+    from apps.billing.services import entitlement_check
+
+    if not batch:
+        return
+    emails = [row["email"].lower() for _, row in batch]
+    suppressed = set(Suppression.objects.annotate(e=Lower("email")).filter(e__in=emails)
+                     .values_list("e", flat=True))
+    existing = {lead.email.lower(): lead for lead in
+                Lead.objects.annotate(e=Lower("email")).filter(e__in=emails)}
+    new, changed = [], []
+    for row_number, row in batch:
+        key = row["email"].lower()
+        if key in suppressed:
+            report.writerow([row_number, row["email"], "skipped", "Address is on the suppression "
+                             "list"])
+            totals["skipped"] += 1
+            continue
+        lead = existing.get(key)
+        if lead is None:
+            new.append(Lead(email=row["email"], first_name=row.get("first_name", "")[:150],
+                            last_name=row.get("last_name", "")[:150],
+                            company=row.get("company", "")[:200],
+                            github_username=row.get("github_username", "")[:39],
+                            github_url=row.get("github_url", "")[:500],
+                            attributes=row["attributes"], tags=sorted(set(row["tags"]))))
+        else:
+            for field in ("first_name", "last_name", "company", "github_username", "github_url"):
+                if row.get(field):
+                    setattr(lead, field, row[field])
+            lead.attributes = {**lead.attributes, **row["attributes"]}
+            lead.tags = sorted(set(lead.tags) | set(row["tags"]))
+            lead.updated_at = timezone.now()
+            changed.append(lead)
+    if new:
+        entitlement_check(tenant=connection.tenant, resource="leads", amount=len(new),
+                          current=Lead.objects.count())
+        Lead.objects.bulk_create(new, batch_size=BATCH)
+    if changed:
+        Lead.objects.bulk_update(changed, ["first_name", "last_name", "company",
+                                           "github_username", "github_url", "attributes",
+                                           "tags", "updated_at"], batch_size=BATCH)
+    if job.lead_list_id:
+        through = Lead.lists.through
+        ids = Lead.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list(
+            "id", flat=True)
+        through.objects.bulk_create([through(lead_id=i, leadlist_id=job.lead_list_id)
+                                     for i in ids], ignore_conflicts=True)
+    totals["created"] += len(new)
+    totals["updated"] += len(changed)
+
+
+def leads_export_rows(queryset):
+    """CSV rows (header first) for a queryset of leads, streamed by the view."""
+    yield ["email", "first_name", "last_name", "company", "github_username", "github_url",
+           "tags", "attributes", "created_at"]
+    import json
+
+    for lead in queryset.order_by("id").iterator(chunk_size=2000):
+        yield [lead.email, lead.first_name, lead.last_name, lead.company, lead.github_username,
+               lead.github_url, ";".join(lead.tags), json.dumps(lead.attributes),
+               lead.created_at.isoformat()]

@@ -1,0 +1,257 @@
+"""Sandboxed template rendering for campaign email.
+
+Templates use Django's syntax (`{{ lead.first_name|default:"there" }}`) but run in their own
+`Engine` whose only built-in library is `SAFE_LIBRARY`: `if`, `for`, `with`, `comment`,
+`spaceless`, `now`-free, and text filters. `{% load %}`, `{% include %}`, `{% extends %}`,
+`{% debug %}`, `{% url %}` and every other tag do not exist there, so a template cannot read files,
+import libraries or reverse URLs. The context holds plain dicts and strings only, so attribute
+lookups reach nothing but the values given. Unknown variables are found by walking the parsed
+template and are reported when a template is saved.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import nh3
+from django.template import Context, Engine, Library, TemplateSyntaxError
+from django.template import defaultfilters as df
+from django.template import defaulttags as dt
+from django.template.base import FilterExpression, Node, VariableNode
+from django.utils.html import strip_tags
+
+SAFE_FILTERS = ("default", "default_if_none", "upper", "lower", "title", "capfirst",
+                "truncatechars", "truncatewords", "length", "first", "last", "join", "slice",
+                "yesno", "pluralize", "cut", "linebreaksbr", "escape", "urlencode", "floatformat",
+                "add", "center", "ljust", "rjust", "wordcount", "striptags")
+SAFE_TAGS = ("if", "for", "with", "comment", "spaceless", "cycle", "firstof", "ifchanged")
+
+SAFE_LIBRARY = Library()
+for _name in SAFE_FILTERS:
+    SAFE_LIBRARY.filters[_name] = df.register.filters[_name]
+for _name in SAFE_TAGS:
+    SAFE_LIBRARY.tags[_name] = dt.register.tags[_name]
+
+
+class SandboxEngine(Engine):
+    default_builtins: list = []
+
+    def __init__(self) -> None:
+        super().__init__(debug=False, loaders=[], libraries={}, autoescape=True,
+                         string_if_invalid="")
+        self.template_builtins = [SAFE_LIBRARY]
+
+
+ENGINE = SandboxEngine()
+TEXT_ENGINE = SandboxEngine()
+TEXT_ENGINE.autoescape = False
+
+# What a template may reference. `lead.attributes.<anything>` is free-form (custom attributes).
+LEAD_FIELDS = {"email", "first_name", "last_name", "full_name", "company", "github_username",
+               "github_url", "tags", "attributes"}
+TENANT_FIELDS = {"name", "postal_address"}
+CAMPAIGN_FIELDS = {"name"}
+TOP_LEVEL = {"lead", "tenant", "campaign", "unsubscribe_url", "forloop"}
+
+# nh3 allow-list for email: structure, text formatting, tables, images and links, inline style.
+EMAIL_TAGS = {"a", "abbr", "b", "blockquote", "br", "center", "code", "div", "em", "font", "h1",
+              "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "small",
+              "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+              "tr", "u", "ul"}
+EMAIL_ATTRIBUTES = {
+    "*": {"style", "align", "class", "dir", "title"},
+    "a": {"href", "name", "target"},
+    "img": {"src", "alt", "width", "height", "border"},
+    "table": {"width", "cellpadding", "cellspacing", "border", "bgcolor", "role"},
+    "td": {"width", "valign", "colspan", "rowspan", "bgcolor", "height"},
+    "th": {"width", "valign", "colspan", "rowspan", "bgcolor"},
+    "font": {"color", "face", "size"},
+}
+
+
+class TemplateInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("; ".join(f"{k}: {v[0]}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def sanitise_html(html: str) -> str:
+    """Email-safe subset of HTML; template tags survive because they are text to nh3."""
+    return nh3.clean(html, tags=EMAIL_TAGS, attributes=EMAIL_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel=None,
+                     strip_comments=True)
+
+
+_BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr|table|blockquote)>|<br\s*/?>", re.I)
+_LINK = re.compile(r'<a\s[^>]*href="([^"]+)"[^>]*>(.*?)</a>', re.I | re.S)
+
+
+def html_to_text(html: str) -> str:
+    """Plain-text part from HTML: links become `text (url)`, blocks become lines."""
+    text = _LINK.sub(lambda m: f"{strip_tags(m.group(2)).strip()} ({m.group(1)})", html)
+    text = _BLOCK_END.sub("\n", text)
+    text = html_lib.unescape(strip_tags(text))
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def _variables_of(nodelist) -> set[str]:
+    found: set[str] = set()
+
+    def visit_expression(expression) -> None:
+        if isinstance(expression, FilterExpression):
+            var = expression.var
+            if hasattr(var, "var") and isinstance(var.var, str) and var.lookups:
+                found.add(".".join(var.lookups))
+            for _func, args in expression.filters:
+                for _is_var, arg in args:
+                    if _is_var and getattr(arg, "lookups", None):
+                        found.add(".".join(arg.lookups))
+
+    def visit(node: Node) -> None:
+        if isinstance(node, VariableNode):
+            visit_expression(node.filter_expression)
+        for attribute in ("var", "sequence", "filter_expression"):
+            value = getattr(node, attribute, None)
+            if isinstance(value, FilterExpression):
+                visit_expression(value)
+        for condition, _ in getattr(node, "conditions_nodelists", []):
+            for expression in _condition_expressions(condition):
+                visit_expression(expression)
+        for value in getattr(node, "extra_context", {}).values():
+            visit_expression(value)
+        for attribute in getattr(node, "child_nodelists", ()):
+            for child in getattr(node, attribute, None) or []:
+                visit(child)
+        for _, nodelist in getattr(node, "conditions_nodelists", []):
+            for child in nodelist:
+                visit(child)
+
+    for node in nodelist:
+        visit(node)
+    return found
+
+
+def _condition_expressions(condition):
+    if condition is None:
+        return []
+    out = []
+    for attribute in ("first", "second"):
+        child = getattr(condition, attribute, None)
+        if child is not None:
+            out.extend(_condition_expressions(child))
+    value = getattr(condition, "value", None)
+    if isinstance(value, FilterExpression):
+        out.append(value)
+    return out
+
+
+def _loop_names(nodelist) -> set[str]:
+    names: set[str] = set()
+
+    def visit(node: Node) -> None:
+        names.update(getattr(node, "loopvars", []) or [])
+        names.update((getattr(node, "extra_context", None) or {}).keys())
+        for attribute in getattr(node, "child_nodelists", ()):
+            for child in getattr(node, attribute, None) or []:
+                visit(child)
+        for _, child_list in getattr(node, "conditions_nodelists", []):
+            for child in child_list:
+                visit(child)
+
+    for node in nodelist:
+        visit(node)
+    return names
+
+
+def unknown_variables(variables: set[str], local_names: set[str] = frozenset()) -> list[str]:
+    unknown = []
+    for name in sorted(variables):
+        head, _, rest = name.partition(".")
+        field = rest.split(".", 1)[0]
+        if head in local_names or head in {"True", "False", "None"}:
+            continue
+        allowed = {"lead": LEAD_FIELDS, "tenant": TENANT_FIELDS,
+                   "campaign": CAMPAIGN_FIELDS}.get(head)
+        if head not in TOP_LEVEL or (allowed is not None and rest and field not in allowed):
+            unknown.append(name)
+    return unknown
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    subject: object
+    html: object
+    text: object
+
+
+def validate_template(*, subject: str, html: str, text: str) -> list[str]:
+    """Parse the three parts; raise TemplateInvalid with per-field errors; return variables."""
+    errors: dict[str, list[str]] = {}
+    variables: set[str] = set()
+    for field, source, engine in (("subject", subject, TEXT_ENGINE), ("html", html, ENGINE),
+                                  ("text", text, TEXT_ENGINE)):
+        try:
+            compiled = engine.from_string(source)
+        except TemplateSyntaxError as exc:
+            errors.setdefault(field, []).append(f"Template syntax error: {exc}")
+            continue
+        used = _variables_of(compiled.nodelist)
+        unknown = unknown_variables(used, _loop_names(compiled.nodelist))
+        if unknown:
+            errors.setdefault(field, []).append(
+                "Unknown variable" + ("s" if len(unknown) > 1 else "") + ": "
+                + ", ".join(unknown) + ". Available: lead.email, lead.first_name, "
+                "lead.last_name, lead.full_name, lead.company, lead.github_username, "
+                "lead.github_url, lead.tags, lead.attributes.<name>, tenant.name, "
+                "tenant.postal_address, campaign.name, unsubscribe_url.")
+        variables |= used
+    if errors:
+        raise TemplateInvalid(errors)
+    return sorted(variables)
+
+
+@lru_cache(maxsize=256)
+def compile_parts(subject: str, html: str, text: str) -> CompiledTemplate:
+    return CompiledTemplate(subject=TEXT_ENGINE.from_string(subject),
+                            html=ENGINE.from_string(html),
+                            text=TEXT_ENGINE.from_string(text))
+
+
+def lead_context(lead) -> dict:
+    """Plain values only: the sandbox's guarantee depends on it."""
+    first, last = lead.first_name or "", lead.last_name or ""
+    return {
+        "email": lead.email, "first_name": first, "last_name": last,
+        "full_name": f"{first} {last}".strip(), "company": lead.company or "",
+        "github_username": lead.github_username or "", "github_url": lead.github_url or "",
+        "tags": list(lead.tags or []),
+        "attributes": {str(k): v for k, v in (lead.attributes or {}).items()
+                       if isinstance(v, str | int | float | bool | type(None) | list)},
+    }
+
+
+def tenant_context(tenant) -> dict:
+    return {"name": tenant.name, "postal_address": tenant.postal_address}
+
+
+@dataclass
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+def render_parts(compiled: CompiledTemplate, context: dict) -> Rendered:
+    html_context = Context(context, autoescape=True)
+    text_context = Context(context, autoescape=False)
+    subject = " ".join(compiled.subject.render(text_context).split())
+    return Rendered(subject=subject[:998], html=compiled.html.render(html_context),
+                    text=compiled.text.render(text_context))

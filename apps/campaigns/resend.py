@@ -1,0 +1,136 @@
+"""Resend's batch endpoint: up to 100 distinct, personalised emails per request.
+
+django-anymail sends one message per API call; a campaign goes through `POST /emails/batch`
+instead. Every call carries an `Idempotency-Key` derived from the messages it holds, so a retry
+after a timeout, or a redelivered task after a worker died, cannot send twice. A 429 is honoured
+(its `Retry-After`, then the call is repeated) and never drops the batch; 5xx answers and network
+errors are retried with exponential backoff, then surface as `ResendUnavailable` for the task to
+retry later with the same key. Requests take tokens from a Redis bucket shared by every worker so
+the account's rate limit holds across processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+from .ratelimit import TokenBucket
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 100
+
+
+class ResendError(Exception):
+    pass
+
+
+class ResendUnavailable(ResendError):
+    """Transient: outage, timeouts or a 429 storm longer than we wait in one task run."""
+
+
+class ResendRejected(ResendError):
+    """Permanent: the batch itself is invalid (4xx other than 429)."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class BatchEmail:
+    from_email: str
+    to: str
+    subject: str
+    html: str
+    text: str
+    headers: dict[str, str]
+    reply_to: str = ""
+    tags: dict[str, str] | None = None
+
+    def as_json(self) -> dict:
+        body = {"from": self.from_email, "to": [self.to], "subject": self.subject,
+                "html": self.html, "text": self.text, "headers": self.headers}
+        if self.reply_to:
+            body["reply_to"] = [self.reply_to]
+        if self.tags:
+            body["tags"] = [{"name": k, "value": v} for k, v in self.tags.items()]
+        return body
+
+
+_session: requests.Session | None = None
+
+
+def _http() -> requests.Session:
+    global _session
+    if _session is None:
+        _session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=16)
+        _session.mount("https://", adapter)
+        _session.mount("http://", adapter)
+    return _session
+
+
+def bucket() -> TokenBucket:
+    return TokenBucket(key="strato:ratelimit:resend",
+                       rate_per_second=settings.RESEND_RATE_PER_SECOND)
+
+
+def _retry_after(response: requests.Response, default: float) -> float:
+    value = response.headers.get("Retry-After") or response.headers.get("ratelimit-reset")
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
+    """Send up to 100 distinct emails in one call; returns Resend's ids in the same order."""
+    if not emails:
+        return []
+    if len(emails) > MAX_BATCH:
+        raise ValueError(f"Resend takes at most {MAX_BATCH} emails per batch")
+    url = settings.RESEND_API_URL.rstrip("/") + "/emails/batch"
+    headers = {"Authorization": f"Bearer {settings.ANYMAIL.get('RESEND_API_KEY', '')}",
+               "Content-Type": "application/json", "Idempotency-Key": idempotency_key,
+               "User-Agent": "strato-campaigns"}
+    payload = [email.as_json() for email in emails]
+    deadline = time.monotonic() + settings.RESEND_MAX_WAIT_SECONDS
+    attempt = 0
+    limiter = bucket()
+    while True:
+        attempt += 1
+        limiter.acquire(max_wait=max(1.0, deadline - time.monotonic()))
+        try:
+            response = _http().post(url, json=payload, headers=headers,
+                                    timeout=(3.05, settings.RESEND_TIMEOUT_SECONDS))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            wait, reason = min(30.0, 0.5 * 2 ** (attempt - 1)), f"{type(exc).__name__}: {exc}"
+        else:
+            if response.status_code == 200:
+                data = response.json().get("data") or []
+                ids = [item.get("id", "") for item in data]
+                if len(ids) != len(emails):
+                    raise ResendUnavailable(f"Resend answered {len(ids)} ids for "
+                                            f"{len(emails)} emails")
+                return ids
+            if response.status_code == 429:
+                wait = _retry_after(response, default=1.0)
+                reason = "429 rate limited"
+            elif response.status_code >= 500:
+                wait = min(30.0, 0.5 * 2 ** (attempt - 1))
+                reason = f"{response.status_code} {response.text[:200]}"
+            elif response.status_code == 409:
+                # Same key, still in flight elsewhere, or reused with a different body.
+                wait, reason = 1.0, f"409 {response.text[:200]}"
+            else:
+                raise ResendRejected(f"Resend refused the batch: {response.status_code} "
+                                     f"{response.text[:500]}", status=response.status_code)
+        if time.monotonic() + wait > deadline:
+            raise ResendUnavailable(f"Resend unavailable after {attempt} attempts: {reason}")
+        logger.info("resend batch retry in %.2fs (%s)", wait, reason)
+        time.sleep(wait)
