@@ -95,6 +95,18 @@ def test_lockout_is_per_email_and_ip(tenant, owner):
                                        ip="10.0.0.2") == owner
 
 
+def test_lockout_cannot_be_dodged_by_spelling_the_email_differently(tenant, owner):
+    spellings = ["owner@acme.test", " owner@acme.test", "OWNER@acme.test ", "\towner@Acme.test",
+                 "owner@acme.test  "]
+    for email in spellings[:settings.LOGIN_MAX_FAILURES]:
+        with pytest.raises(AuthenticationFailed):
+            services.login_authenticate(email=email, password="x", tenant=tenant, ip="10.0.0.9")
+
+    with pytest.raises(RateLimited):
+        services.login_authenticate(email="  Owner@ACME.test", password=PASSWORD, tenant=tenant,
+                                    ip="10.0.0.9")
+
+
 def test_login_records_last_login(tenant, owner):
     before = timezone.now()
 
