@@ -17,6 +17,7 @@ from apps.repos.api.urls import public_urlpatterns as repo_api_public
 
 api_patterns = [
     *account_api_public,
+    *billing_api_public,
     *campaign_api_public,
     *billing_api_public,
     *billing_api_public,

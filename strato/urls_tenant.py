@@ -21,6 +21,7 @@ from apps.tenants import views as tenant_views
 
 api_patterns = [
     *account_api,
+    *billing_api,
     *campaign_api,
     *billing_api,
     *billing_api,
