@@ -19,8 +19,6 @@ api_patterns = [
     *account_api_public,
     *billing_api_public,
     *campaign_api_public,
-    *billing_api_public,
-    *billing_api_public,
     *repo_api_public,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_public_api"), name="schema"),
@@ -31,12 +29,8 @@ urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("signup/", account_views.signup, name="signup"),
     path("pricing/", billing_views.pricing, name="pricing"),
-    path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),
     path("admin/", admin.site.urls),
-    # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
-    path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
-         name="stripe-webhook"),
     # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
     path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
          name="stripe-webhook"),

@@ -9,5 +9,5 @@ from apps.repos.api.urls import tenant_urlpatterns as repo_api
 
 urlpatterns = [
     path("api/", include([*tenant_urlpatterns, *campaign_api,
-                          *billing_api, *billing_api, *repo_api])),
+                          *billing_api, *repo_api])),
 ]
