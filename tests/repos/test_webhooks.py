@@ -152,7 +152,7 @@ def test_a_tenant_past_its_allowance_gets_a_failed_analysis_with_the_reason(publ
                                 period_start=timezone.now().date().replace(day=1))
     post(public_client, fixture_payload("push_with-new-branch.payload.json"))
     process("d-1")
-    [(trigger, status, sha, delivery)] = analyses_in(tenant)
+    [(trigger, status, sha, _delivery)] = analyses_in(tenant)
     assert (trigger, status, sha) == ("push", "failed", SHA_1)
     with schema_context(tenant.schema_name):
         assert Analysis.objects.get().failure_code == "plan_limit_exceeded"
