@@ -126,10 +126,15 @@ def campaign_stats(*, campaign: Campaign) -> dict:
         clicks_unique=Count("message", filter=Q(kind="clicked", machine=False), distinct=True),
         clicks_machine=Count("id", filter=Q(kind="clicked", machine=True)),
     )
-    links = list(events.filter(kind="clicked").values("url").annotate(
-        human=Count("id", filter=Q(machine=False)), machine=Count("id", filter=Q(machine=True)),
-        unique=Count("message", filter=Q(machine=False), distinct=True),
-    ).order_by("-human", "url")[:50])
+    links = [
+        {"url": row["url"], "human": row["n_human"], "machine": row["n_machine"],
+         "unique": row["n_unique"]}
+        for row in events.filter(kind="clicked").values("url").annotate(
+            n_human=Count("id", filter=Q(machine=False)),
+            n_machine=Count("id", filter=Q(machine=True)),
+            n_unique=Count("message", filter=Q(machine=False), distinct=True),
+        ).order_by("-n_human", "url")[:50]
+    ]
     timeline = [
         {"hour": row["hour"].isoformat(), "opens": row["opens"], "clicks": row["clicks"]}
         for row in events.filter(machine=False, kind__in=["opened", "clicked"])

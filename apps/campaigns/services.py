@@ -298,7 +298,7 @@ def _transition(campaign: Campaign, target: str, action: str) -> None:
     if target not in TRANSITIONS[campaign.status]:
         raise CampaignStateConflict(
             f"Cannot {action} a campaign that is {campaign.status}.",
-            extra={"status": campaign.status, "action": action})
+            extra={"campaign_status": campaign.status, "action": action})
     campaign.status = target
 
 
@@ -323,7 +323,7 @@ def campaign_update(*, campaign: Campaign, **fields: Any) -> Campaign:
             f"A campaign that is {campaign.status} cannot be edited; pause it first."
             if campaign.status == S.SENDING else
             f"A campaign that is {campaign.status} cannot be edited.",
-            code="campaign_not_editable", extra={"status": campaign.status})
+            code="campaign_not_editable", extra={"campaign_status": campaign.status})
     for key in ("name", "template", "lead_list", "segment", "from_email", "reply_to"):
         if key in fields:
             setattr(campaign, key, fields[key])

@@ -264,6 +264,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "apps.campaigns.models.Campaign.Status",
+        "LeadImportStatusEnum": "apps.campaigns.models.LeadImport.Status",
+        "AnalysisStatusEnum": "apps.repos.models.Analysis.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def _action(name: str, summary: str, description: str, *, request=None, code: in
                                         "title": "Not allowed in the campaign's current state",
                                         "status": 409, "code": "campaign_invalid_transition",
                                         "detail": f"Cannot {name} a campaign that is sent.",
-                                        "status_value": "sent"})],
+                                        "campaign_status": "sent", "action": name})],
     )(post)
     return view
 
