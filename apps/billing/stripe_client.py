@@ -8,6 +8,7 @@ calls use the same HTTP client (configured in `BillingConfig.ready`).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -102,7 +103,7 @@ def _unavailable() -> StripeUnavailable:
 
 
 def as_dict(stripe_object: Any) -> dict:
-    """A plain dict of a StripeObject (nested objects included)."""
+    """The JSON Stripe sent for a StripeObject, as a plain dict (decimals back to strings)."""
     if isinstance(stripe_object, dict) and not isinstance(stripe_object, stripe.StripeObject):
         return stripe_object
-    return stripe_object.to_dict()
+    return json.loads(json.dumps(stripe_object.to_dict(), default=str))

@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import responses
@@ -95,7 +96,7 @@ def sign(body: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = N
 @pytest.fixture
 def stripe_api(settings):
     """Stripe configured with a test key; every HTTP request to it must be stubbed."""
-    settings.STRIPE_SECRET_KEY = "sk_test_strato"
+    settings.STRIPE_SECRET_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"  # Stripe's documented example
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
@@ -108,7 +109,7 @@ def stub_subscription(mock, obj: dict) -> None:
 
 def stub_prices(mock) -> None:
     def answer(request):
-        key = re.search(r"lookup_keys\[0\]=strato_(\w+)_monthly", request.url)
+        key = re.search(r"lookup_keys\[0\]=strato_(\w+)_monthly", unquote(request.url))
         data = [price(key[1])] if key else []
         return 200, {}, json.dumps({"object": "list", "data": data, "has_more": False,
                                     "url": "/v1/prices"})
@@ -166,3 +167,19 @@ def send_emails(django_capture_on_commit_callbacks):
         yield django_capture_on_commit_callbacks
     finally:
         app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def dashboard():
+    """A browser-like client signed in on the user's tenant host through the login form."""
+    from django.test import Client
+
+    from tests.conftest import PASSWORD, host_of
+
+    def sign_in(tenant, user) -> Client:
+        client = Client(HTTP_HOST=host_of(tenant))
+        response = client.post("/login/", {"username": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.content[:300]
+        return client
+
+    return sign_in
