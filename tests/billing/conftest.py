@@ -39,7 +39,8 @@ def stripe_object(kind: str, **changes) -> dict:
 
 def price(plan: str, price_id: str | None = None) -> dict:
     return stripe_object("price", id=price_id or f"price_{plan}",
-                         lookup_key=f"strato_{plan}_monthly", unit_amount={"starter": 2900, "pro": 9900, "enterprise": 29900}[plan],
+                         lookup_key=f"strato_{plan}_monthly",
+                         unit_amount={"starter": 2900, "pro": 9900, "enterprise": 29900}[plan],
                          metadata={"strato_plan": plan})
 
 
@@ -96,7 +97,8 @@ def sign(body: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = N
 @pytest.fixture
 def stripe_api(settings):
     """Stripe configured with a test key; every HTTP request to it must be stubbed."""
-    settings.STRIPE_SECRET_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"  # Stripe's documented example
+    # Stripe's documented example test key (dj-stripe checks the key's shape).
+    settings.STRIPE_SECRET_KEY = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
