@@ -12,28 +12,37 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
-KINDS = {"welcome", "subscription_confirmed", "payment_failed", "payment_action_required",
-         "trial_ending", "plan_changed"}
+KINDS = {
+    "welcome",
+    "subscription_confirmed",
+    "payment_failed",
+    "payment_action_required",
+    "trial_ending",
+    "plan_changed",
+}
 
 
-def billing_email_queue(*, tenant, kind: str, context: dict, to: list[str] | None = None
-                        ) -> None:
+def billing_email_queue(*, tenant, kind: str, context: dict, to: list[str] | None = None) -> None:
     """Send `kind` to `to` (default: the tenant's owners) once the transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown billing email {kind!r}")
     from .tasks import send_billing_email
 
     tenant_id = tenant.pk
-    transaction.on_commit(lambda: send_billing_email.delay(
-        tenant_id=tenant_id, kind=kind, context=context, to=to))
+    # robust: a broker outage is logged by Django and never undoes or fails the caller's work.
+    transaction.on_commit(
+        lambda: send_billing_email.delay(tenant_id=tenant_id, kind=kind, context=context, to=to),
+        robust=True,
+    )
 
 
 def owner_addresses(*, tenant) -> list[str]:
     from apps.accounts.models import Role
     from apps.accounts.selectors import members_of
 
-    return [membership.user.email
-            for membership in members_of(tenant=tenant).filter(role=Role.OWNER)]
+    return [
+        membership.user.email for membership in members_of(tenant=tenant).filter(role=Role.OWNER)
+    ]
 
 
 def billing_email_send(*, tenant, kind: str, context: dict, to: list[str] | None = None) -> int:
@@ -43,16 +52,29 @@ def billing_email_send(*, tenant, kind: str, context: dict, to: list[str] | None
     recipients = to or owner_addresses(tenant=tenant)
     if not recipients:
         return 0
-    context = {**context, "tenant": tenant,
-               "billing_url": tenant_url(tenant=tenant, path="/billing/")}
+    context = {
+        **context,
+        "tenant": tenant,
+        "billing_url": tenant_url(tenant=tenant, path="/billing/"),
+    }
     subject = render_to_string(f"billing/email/{kind}_subject.txt", context).strip()
     message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string(f"billing/email/{kind}.txt", context),
-        to=recipients, headers={"X-Strato-Email": kind},
+        subject=subject,
+        body=render_to_string(f"billing/email/{kind}.txt", context),
+        to=recipients,
+        headers={"X-Strato-Email": kind},
     )
-    message.attach_alternative(render_to_string("billing/email/base.html", {
-        **context, "body": render_to_string(f"billing/email/{kind}.txt", context),
-        "subject": subject}), "text/html")
+    message.attach_alternative(
+        render_to_string(
+            "billing/email/base.html",
+            {
+                **context,
+                "body": render_to_string(f"billing/email/{kind}.txt", context),
+                "subject": subject,
+            },
+        ),
+        "text/html",
+    )
     # Tags and metadata reach Resend through anymail (ignored by other backends).
     message.tags = [f"billing-{kind}"]
     message.metadata = {"tenant": tenant.schema_name, "kind": kind}

@@ -15,6 +15,10 @@ class PlanLimitMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, PlanLimitExceeded) or request.path.startswith("/api/"):
             return None
-        response = TemplateResponse(request, "billing/limit_reached.html",
-                                    {"error": exception, **exception.extra}, status=402)
+        response = TemplateResponse(
+            request,
+            "billing/limit_reached.html",
+            {"error": exception, **exception.extra},
+            status=402,
+        )
         return response.render()

@@ -25,28 +25,39 @@ class BillingAccount(models.Model):
     `selectors.plan_for_tenant`.
     """
 
-    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE,
-                                  related_name="billing_account")
+    tenant = models.OneToOneField(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="billing_account"
+    )
     plan = models.CharField(max_length=32, choices=PLAN_CHOICES, default="free")
     comped = models.BooleanField(
-        default=False, help_text="Staff granted this plan without payment; Stripe does not "
-                                 "change it.")
+        default=False,
+        help_text="Staff granted this plan without payment; Stripe does not change it.",
+    )
     stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_subscription_id = models.CharField(max_length=255, blank=True, db_index=True)
     stripe_subscription_item_id = models.CharField(max_length=255, blank=True)
     stripe_schedule_id = models.CharField(max_length=255, blank=True)
-    subscription_status = models.CharField(max_length=32, choices=SubscriptionStatus.choices,
-                                           default=SubscriptionStatus.NONE, blank=True,
-                                           db_index=True)
+    subscription_status = models.CharField(
+        max_length=32,
+        choices=SubscriptionStatus.choices,
+        default=SubscriptionStatus.NONE,
+        blank=True,
+        db_index=True,
+    )
     subscription_created = models.DateTimeField(null=True, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     trial_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
-    pending_plan = models.CharField(max_length=32, choices=PLAN_CHOICES, blank=True,
-                                    help_text="Plan that starts at the period end (downgrade).")
+    pending_plan = models.CharField(
+        max_length=32,
+        choices=PLAN_CHOICES,
+        blank=True,
+        help_text="Plan that starts at the period end (downgrade).",
+    )
     past_due_since = models.DateTimeField(null=True, blank=True)
-    trial_used = models.BooleanField(default=False,
-                                     help_text="The one free trial has been granted.")
+    trial_used = models.BooleanField(
+        default=False, help_text="The one free trial has been granted."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,8 +68,9 @@ class BillingAccount(models.Model):
 class BillingInvoice(models.Model):
     """What the billing page lists: a copy of each Stripe invoice the webhooks told us about."""
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE,
-                               related_name="billing_invoices")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="billing_invoices"
+    )
     stripe_invoice_id = models.CharField(max_length=255, unique=True)
     number = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=32)
@@ -84,8 +96,9 @@ class BillingInvoice(models.Model):
 class UsageCounter(models.Model):
     """Metered use of a monthly resource (emails, analyses) in one billing period."""
 
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE,
-                               related_name="usage_counters")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="usage_counters"
+    )
     resource = models.CharField(max_length=32)
     period_start = models.DateField()
     used = models.PositiveBigIntegerField(default=0)
@@ -93,8 +106,9 @@ class UsageCounter(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "resource", "period_start"],
-                                    name="usage_counter_once_per_period"),
+            models.UniqueConstraint(
+                fields=["tenant", "resource", "period_start"], name="usage_counter_once_per_period"
+            ),
         ]
 
     def __str__(self) -> str:

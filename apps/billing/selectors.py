@@ -21,9 +21,13 @@ from .plans import FREE, PLANS, Plan
 # Statuses under which the subscribed plan applies in full.
 PAYING_STATUSES = {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING}
 # Statuses that end a subscription's rights at once (data is kept, limits drop to Free).
-LAPSED_STATUSES = {SubscriptionStatus.UNPAID, SubscriptionStatus.CANCELED,
-                   SubscriptionStatus.INCOMPLETE, SubscriptionStatus.INCOMPLETE_EXPIRED,
-                   SubscriptionStatus.PAUSED}
+LAPSED_STATUSES = {
+    SubscriptionStatus.UNPAID,
+    SubscriptionStatus.CANCELED,
+    SubscriptionStatus.INCOMPLETE,
+    SubscriptionStatus.INCOMPLETE_EXPIRED,
+    SubscriptionStatus.PAUSED,
+}
 
 
 def billing_account_get(*, tenant: Tenant) -> BillingAccount | None:
@@ -37,8 +41,7 @@ def grace_ends_at(*, account: BillingAccount) -> datetime.datetime | None:
     return account.past_due_since + datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
 
 
-def effective_plan(*, account: BillingAccount | None, now: datetime.datetime | None = None
-                   ) -> Plan:
+def effective_plan(*, account: BillingAccount | None, now: datetime.datetime | None = None) -> Plan:
     """The plan whose limits apply now.
 
     Comped and never-subscribed accounts get their plan as set by staff. A paying subscription
@@ -81,9 +84,12 @@ def billing_status(*, tenant: Tenant) -> BillingStatus:
     if account is None:
         return BillingStatus(state="free", plan=plan, subscribed_plan=FREE)
     subscribed = PLANS.get(account.plan, FREE)
-    common = {"plan": plan, "subscribed_plan": subscribed,
-              "period_end": account.current_period_end,
-              "pending_plan": PLANS.get(account.pending_plan) if account.pending_plan else None}
+    common = {
+        "plan": plan,
+        "subscribed_plan": subscribed,
+        "period_end": account.current_period_end,
+        "pending_plan": PLANS.get(account.pending_plan) if account.pending_plan else None,
+    }
     status = account.subscription_status
     if account.comped:
         return BillingStatus(state="comped", **common)
@@ -104,12 +110,16 @@ def billing_status(*, tenant: Tenant) -> BillingStatus:
 
 def has_paid_subscription(*, account: BillingAccount | None) -> bool:
     """A live Stripe subscription that plan changes modify (instead of a new checkout)."""
-    return bool(account and account.stripe_subscription_id
-                and account.subscription_status not in (SubscriptionStatus.CANCELED,
-                                                        SubscriptionStatus.INCOMPLETE_EXPIRED))
+    return bool(
+        account
+        and account.stripe_subscription_id
+        and account.subscription_status
+        not in (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
+    )
 
 
 # --- Usage ---------------------------------------------------------------------------------------
+
 
 def current_period_start(*, tenant: Tenant) -> datetime.date:
     """Monthly allowances reset on the first of each calendar month (UTC)."""
@@ -117,9 +127,14 @@ def current_period_start(*, tenant: Tenant) -> datetime.date:
 
 
 def usage_in_period(*, tenant: Tenant, resource: str) -> int:
-    return (UsageCounter.objects.filter(tenant=tenant, resource=resource,
-                                        period_start=current_period_start(tenant=tenant))
-            .values_list("used", flat=True).first() or 0)
+    return (
+        UsageCounter.objects.filter(
+            tenant=tenant, resource=resource, period_start=current_period_start(tenant=tenant)
+        )
+        .values_list("used", flat=True)
+        .first()
+        or 0
+    )
 
 
 StockCounter = Callable[[Tenant], int]
@@ -185,8 +200,13 @@ class UsageLine:
         return self.limit is not None and self.used >= self.limit
 
 
-USAGE_LABELS = {"seats": "Seats", "repositories": "Repositories", "leads": "Leads",
-                "analyses": "Analyses this month", "emails": "Emails this month"}
+USAGE_LABELS = {
+    "seats": "Seats",
+    "repositories": "Repositories",
+    "leads": "Leads",
+    "analyses": "Analyses this month",
+    "emails": "Emails this month",
+}
 
 
 def usage_summary(*, tenant: Tenant) -> list[UsageLine]:
@@ -194,14 +214,25 @@ def usage_summary(*, tenant: Tenant) -> list[UsageLine]:
     lines = []
     for resource in ("seats", "repositories", "leads", "analyses", "emails"):
         monthly = resource in MONTHLY_RESOURCES
-        used = (usage_in_period(tenant=tenant, resource=resource) if monthly
-                else stock_in_use(tenant=tenant, resource=resource))
-        lines.append(UsageLine(resource=resource, label=USAGE_LABELS[resource], used=used,
-                               limit=limit_of(plan, resource), monthly=monthly))
+        used = (
+            usage_in_period(tenant=tenant, resource=resource)
+            if monthly
+            else stock_in_use(tenant=tenant, resource=resource)
+        )
+        lines.append(
+            UsageLine(
+                resource=resource,
+                label=USAGE_LABELS[resource],
+                used=used,
+                limit=limit_of(plan, resource),
+                monthly=monthly,
+            )
+        )
     return lines
 
 
 # --- Invoices and revenue ------------------------------------------------------------------------
+
 
 def invoices_of(*, tenant: Tenant, limit: int = 12) -> QuerySet[BillingInvoice]:
     return BillingInvoice.objects.filter(tenant=tenant)[:limit]
@@ -213,10 +244,11 @@ def monthly_recurring_revenue_usd() -> int:
     Trials and comped tenants pay nothing, so they add nothing.
     """
     total = 0
-    rows = (BillingAccount.objects.filter(comped=False)
-            .filter(subscription_status__in=[SubscriptionStatus.ACTIVE,
-                                             SubscriptionStatus.PAST_DUE])
-            .values("plan", "subscription_status", "past_due_since"))
+    rows = (
+        BillingAccount.objects.filter(comped=False)
+        .filter(subscription_status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE])
+        .values("plan", "subscription_status", "past_due_since")
+    )
     now = timezone.now()
     for row in rows:
         account = BillingAccount(**row)
@@ -227,12 +259,18 @@ def monthly_recurring_revenue_usd() -> int:
 
 
 def tenants_by_plan_and_status() -> list[dict]:
-    return list(BillingAccount.objects.values("plan", "subscription_status")
-                .annotate(tenants=Count("id")).order_by("plan", "subscription_status"))
+    return list(
+        BillingAccount.objects.values("plan", "subscription_status")
+        .annotate(tenants=Count("id"))
+        .order_by("plan", "subscription_status")
+    )
 
 
 def billing_account_for_customer(*, customer_id: str) -> BillingAccount | None:
     if not customer_id:
         return None
-    return (BillingAccount.objects.select_related("tenant")
-            .filter(stripe_customer_id=customer_id).first())
+    return (
+        BillingAccount.objects.select_related("tenant")
+        .filter(stripe_customer_id=customer_id)
+        .first()
+    )

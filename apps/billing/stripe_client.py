@@ -61,7 +61,8 @@ def stripe_client() -> stripe.StripeClient:
     if not stripe_configured():
         raise StripeNotConfigured(
             "Stripe is not configured on this server: set STRIPE_SECRET_KEY (and the webhook "
-            "endpoint) as described on the billing page.")
+            "endpoint) as described on the billing page."
+        )
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         stripe_version=settings.STRIPE_API_VERSION,
@@ -98,8 +99,10 @@ def stripe_errors(action: str) -> Iterator[None]:
 def _unavailable() -> StripeUnavailable:
     return StripeUnavailable(
         "We could not reach our payment provider. Nothing was charged and nothing changed: "
-        "please try again in a minute.", headers={"Retry-After": "60"},
-        extra={"retry_after": 60})
+        "please try again in a minute.",
+        headers={"Retry-After": "60"},
+        extra={"retry_after": 60},
+    )
 
 
 def as_dict(stripe_object: Any) -> dict:

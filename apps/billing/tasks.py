@@ -5,10 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6,
-             ignore_result=True)
-def send_billing_email(self, *, tenant_id: int, kind: str, context: dict,
-                       to: list[str] | None = None) -> int:
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6, ignore_result=True
+)
+def send_billing_email(
+    self, *, tenant_id: int, kind: str, context: dict, to: list[str] | None = None
+) -> int:
     from django_tenants.utils import get_public_schema_name, schema_context
 
     from apps.tenants.models import Tenant
@@ -22,5 +24,4 @@ def send_billing_email(self, *, tenant_id: int, kind: str, context: dict,
         try:
             return billing_email_send(tenant=tenant, kind=kind, context=context, to=to)
         except Exception as exc:  # the email provider is down or refused: try again later
-            raise self.retry(exc=exc, countdown=min(3600, 30 * 2 ** self.request.retries)
-                             ) from exc
+            raise self.retry(exc=exc, countdown=min(3600, 30 * 2**self.request.retries)) from exc

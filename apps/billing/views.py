@@ -26,20 +26,27 @@ def index(request):
     account = selectors.billing_account_get(tenant=tenant)
     outcome = request.GET.get("checkout")
     if outcome == "success":
-        messages.success(request, "Thank you! Your subscription starts as soon as Stripe "
-                                  "confirms the payment (usually a few seconds).")
+        messages.success(
+            request,
+            "Thank you! Your subscription starts as soon as Stripe "
+            "confirms the payment (usually a few seconds).",
+        )
     elif outcome == "cancelled":
         messages.info(request, "Checkout cancelled: nothing was charged.")
-    return render(request, "billing/index.html", {
-        "standing": standing,
-        "plan": standing.plan,
-        "usage": selectors.usage_summary(tenant=tenant),
-        "invoices": selectors.invoices_of(tenant=tenant),
-        "plans": PLANS.values(),
-        "has_subscription": selectors.has_paid_subscription(account=account),
-        "trial_available": account is None or not account.trial_used,
-        "stripe_configured": stripe_configured(),
-    })
+    return render(
+        request,
+        "billing/index.html",
+        {
+            "standing": standing,
+            "plan": standing.plan,
+            "usage": selectors.usage_summary(tenant=tenant),
+            "invoices": selectors.invoices_of(tenant=tenant),
+            "plans": PLANS.values(),
+            "has_subscription": selectors.has_paid_subscription(account=account),
+            "trial_available": account is None or not account.trial_used,
+            "stripe_configured": stripe_configured(),
+        },
+    )
 
 
 def _back(request, error: DomainError | None = None):
@@ -54,9 +61,11 @@ def checkout(request):
     tenant = request.tenant
     try:
         url = services.billing_checkout_start(
-            tenant=tenant, plan_code=request.POST.get("plan", ""),
+            tenant=tenant,
+            plan_code=request.POST.get("plan", ""),
             success_url=tenant_url(tenant=tenant, path="/billing/?checkout=success"),
-            cancel_url=tenant_url(tenant=tenant, path="/billing/?checkout=cancelled"))
+            cancel_url=tenant_url(tenant=tenant, path="/billing/?checkout=cancelled"),
+        )
     except DomainError as error:
         return _back(request, error)
     return redirect(url)
@@ -67,7 +76,8 @@ def checkout(request):
 def portal(request):
     try:
         url = services.billing_portal_open(
-            tenant=request.tenant, return_url=tenant_url(tenant=request.tenant, path="/billing/"))
+            tenant=request.tenant, return_url=tenant_url(tenant=request.tenant, path="/billing/")
+        )
     except DomainError as error:
         return _back(request, error)
     return redirect(url)
@@ -81,26 +91,36 @@ def change(request):
         if request.method == "POST":
             proration_date = request.POST.get("proration_date") or None
             account = services.billing_plan_change(
-                tenant=request.tenant, plan_code=plan_code,
-                proration_date=int(proration_date) if proration_date else None)
+                tenant=request.tenant,
+                plan_code=plan_code,
+                proration_date=int(proration_date) if proration_date else None,
+            )
             if account.pending_plan:
-                messages.success(request, f"You move to the {PLANS[account.pending_plan].name} "
-                                          "plan at the end of this billing period.")
+                messages.success(
+                    request,
+                    f"You move to the {PLANS[account.pending_plan].name} "
+                    "plan at the end of this billing period.",
+                )
             elif account.cancel_at_period_end:
                 messages.success(request, "Your subscription ends at the end of this period.")
             else:
                 messages.success(request, f"You are now on the {PLANS[account.plan].name} plan.")
             return redirect("dashboard:billing")
-        preview = services.billing_plan_change_preview(tenant=request.tenant,
-                                                       plan_code=plan_code)
+        preview = services.billing_plan_change_preview(tenant=request.tenant, plan_code=plan_code)
     except (DomainError, ValueError) as error:
         if isinstance(error, ValueError):
             error = DomainError("Choose a plan from the list.")
         return _back(request, error)
-    return render(request, "billing/change_confirm.html", {
-        "preview": preview, "target": PLANS[preview["plan"]],
-        "amount": f"{preview['amount_due'] / 100:.2f}",
-        "current": selectors.plan_for_tenant(tenant=request.tenant)})
+    return render(
+        request,
+        "billing/change_confirm.html",
+        {
+            "preview": preview,
+            "target": PLANS[preview["plan"]],
+            "amount": f"{preview['amount_due'] / 100:.2f}",
+            "current": selectors.plan_for_tenant(tenant=request.tenant),
+        },
+    )
 
 
 @require_POST
@@ -110,8 +130,9 @@ def cancel(request):
         services.billing_subscription_cancel(tenant=request.tenant)
     except DomainError as error:
         return _back(request, error)
-    messages.success(request, "Your subscription ends at the end of this period. You can "
-                              "resume it until then.")
+    messages.success(
+        request, "Your subscription ends at the end of this period. You can resume it until then."
+    )
     return _back(request)
 
 

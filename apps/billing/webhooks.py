@@ -34,11 +34,18 @@ logger = logging.getLogger(__name__)
 
 PROVIDER = "stripe"
 
-SUBSCRIPTION_EVENTS = {"customer.subscription.created", "customer.subscription.updated",
-                       "customer.subscription.deleted"}
+SUBSCRIPTION_EVENTS = {
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+}
 INVOICE_EVENTS = {"invoice.paid", "invoice.payment_failed", "invoice.payment_action_required"}
-HANDLED_EVENTS = {"checkout.session.completed", "customer.subscription.trial_will_end",
-                  *SUBSCRIPTION_EVENTS, *INVOICE_EVENTS}
+HANDLED_EVENTS = {
+    "checkout.session.completed",
+    "customer.subscription.trial_will_end",
+    *SUBSCRIPTION_EVENTS,
+    *INVOICE_EVENTS,
+}
 
 
 def _customer_of(payload: dict) -> str:
@@ -63,19 +70,24 @@ class StripeWebhookView(ProcessWebhookView):
         endpoint = get_object_or_404(WebhookEndpoint, djstripe_uuid=uuid)
         with transaction.atomic():
             trigger = WebhookEventTrigger.objects.create(
-                headers=dict(request.headers), body=request.body.decode("utf-8", "replace"),
-                remote_ip=get_remote_ip(request), webhook_endpoint=endpoint,
-                stripe_trigger_account=endpoint.djstripe_owner_account)
+                headers=dict(request.headers),
+                body=request.body.decode("utf-8", "replace"),
+                remote_ip=get_remote_ip(request),
+                webhook_endpoint=endpoint,
+                stripe_trigger_account=endpoint.djstripe_owner_account,
+            )
             trigger.valid = trigger.validate(
                 api_key=djstripe_settings.get_default_api_key(endpoint.livemode),
-                secret=endpoint.secret)
+                secret=endpoint.secret,
+            )
             if trigger.valid:
                 stripe_event_to_inbox(body=request.body, headers=request.headers)
                 trigger.processed = True
             trigger.save(update_fields=["valid", "processed", "updated"])
         if not trigger.valid:
-            logger.warning("stripe webhook with an invalid signature", extra={
-                "trigger": trigger.pk})
+            logger.warning(
+                "stripe webhook with an invalid signature", extra={"trigger": trigger.pk}
+            )
             return HttpResponseBadRequest("Invalid signature.")
         return HttpResponse(str(trigger.id))
 
@@ -85,7 +97,10 @@ def stripe_event_to_inbox(*, body: bytes, headers) -> None:
     payload = json.loads(body)
     account = billing_account_for_customer(customer_id=_customer_of(payload))
     webhook_receive(
-        provider=PROVIDER, event_id=payload["id"], body=body, headers=kept_headers(headers),
+        provider=PROVIDER,
+        event_id=payload["id"],
+        body=body,
+        headers=kept_headers(headers),
         event_type=payload.get("type", ""),
         schema_name=account.tenant.schema_name if account else "",
     )
@@ -112,7 +127,8 @@ def apply_stripe_event(event: WebhookEvent) -> str:
         subscription_id = services.invoice_subscription_id(obj)
         if subscription_id:
             services.billing_subscription_apply(
-                subscription=services.stripe_subscription_fetch(subscription_id=subscription_id))
+                subscription=services.stripe_subscription_fetch(subscription_id=subscription_id)
+            )
         if kind == "invoice.payment_action_required":
             services.billing_payment_action_required(invoice=obj)
     return "processed"

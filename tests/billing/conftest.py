@@ -22,8 +22,9 @@ from apps.billing.services import billing_account_open
 from apps.core import webhooks as inbox
 from apps.core.models import WebhookEvent
 
-FIXTURES_PATH = Path(django_settings.BASE_DIR).parent / "shared" / "fixtures" / "stripe" / \
-    "fixtures3.json"
+FIXTURES_PATH = (
+    Path(django_settings.BASE_DIR).parent / "shared" / "fixtures" / "stripe" / "fixtures3.json"
+)
 STRIPE_RESOURCES = json.loads(FIXTURES_PATH.read_text())["resources"]
 API = "https://api.stripe.com"
 WEBHOOK_SECRET = "whsec_strato_test_secret"
@@ -38,25 +39,45 @@ def stripe_object(kind: str, **changes) -> dict:
 
 
 def price(plan: str, price_id: str | None = None) -> dict:
-    return stripe_object("price", id=price_id or f"price_{plan}",
-                         lookup_key=f"strato_{plan}_monthly",
-                         unit_amount={"starter": 2900, "pro": 9900, "enterprise": 29900}[plan],
-                         metadata={"strato_plan": plan})
+    return stripe_object(
+        "price",
+        id=price_id or f"price_{plan}",
+        lookup_key=f"strato_{plan}_monthly",
+        unit_amount={"starter": 2900, "pro": 9900, "enterprise": 29900}[plan],
+        metadata={"strato_plan": plan},
+    )
 
 
-def subscription(*, plan: str = "starter", status: str = "active", sub_id: str = "sub_strato1",
-                 customer: str = CUSTOMER_ID, created: int | None = None,
-                 trial_end: int | None = None, cancel_at_period_end: bool = False,
-                 period_end: int | None = None, schedule: str | None = None,
-                 tenant=None) -> dict:
+def subscription(
+    *,
+    plan: str = "starter",
+    status: str = "active",
+    sub_id: str = "sub_strato1",
+    customer: str = CUSTOMER_ID,
+    created: int | None = None,
+    trial_end: int | None = None,
+    cancel_at_period_end: bool = False,
+    period_end: int | None = None,
+    schedule: str | None = None,
+    tenant=None,
+) -> dict:
     """Stripe's subscription fixture, made to bill `plan`."""
     now = int(time.time())
     obj = stripe_object(
-        "subscription", id=sub_id, customer=customer, status=status,
-        created=created or now - 3600, trial_end=trial_end, trial_start=None,
-        cancel_at_period_end=cancel_at_period_end, cancel_at=None, canceled_at=None,
-        ended_at=None, schedule=schedule,
-        metadata={"strato_tenant": str(tenant.public_id)} if tenant else {})
+        "subscription",
+        id=sub_id,
+        customer=customer,
+        status=status,
+        created=created or now - 3600,
+        trial_end=trial_end,
+        trial_start=None,
+        cancel_at_period_end=cancel_at_period_end,
+        cancel_at=None,
+        canceled_at=None,
+        ended_at=None,
+        schedule=schedule,
+        metadata={"strato_tenant": str(tenant.public_id)} if tenant else {},
+    )
     item = obj["items"]["data"][0]
     item["id"] = f"si_{sub_id}"
     item["subscription"] = sub_id
@@ -66,31 +87,53 @@ def subscription(*, plan: str = "starter", status: str = "active", sub_id: str =
     return obj
 
 
-def invoice(*, invoice_id: str = "in_strato1", status: str = "paid", sub_id: str = "sub_strato1",
-            amount: int = 2900, customer: str = CUSTOMER_ID) -> dict:
-    obj = stripe_object("invoice", id=invoice_id, status=status, customer=customer,
-                        amount_due=amount, amount_paid=amount if status == "paid" else 0,
-                        number="7FE1103-0001", created=int(time.time()) - 60,
-                        hosted_invoice_url=f"https://invoice.stripe.com/i/{invoice_id}",
-                        subscription=None)
-    obj["parent"] = {"type": "subscription_details", "quote_details": None,
-                     "subscription_details": {"metadata": {}, "subscription": sub_id}}
+def invoice(
+    *,
+    invoice_id: str = "in_strato1",
+    status: str = "paid",
+    sub_id: str = "sub_strato1",
+    amount: int = 2900,
+    customer: str = CUSTOMER_ID,
+) -> dict:
+    obj = stripe_object(
+        "invoice",
+        id=invoice_id,
+        status=status,
+        customer=customer,
+        amount_due=amount,
+        amount_paid=amount if status == "paid" else 0,
+        number="7FE1103-0001",
+        created=int(time.time()) - 60,
+        hosted_invoice_url=f"https://invoice.stripe.com/i/{invoice_id}",
+        subscription=None,
+    )
+    obj["parent"] = {
+        "type": "subscription_details",
+        "quote_details": None,
+        "subscription_details": {"metadata": {}, "subscription": sub_id},
+    }
     return obj
 
 
-def event(kind: str, obj: dict, *, event_id: str | None = None, created: int | None = None
-          ) -> dict:
+def event(kind: str, obj: dict, *, event_id: str | None = None, created: int | None = None) -> dict:
     """Stripe's event envelope around `obj`."""
-    return stripe_object("event", id=event_id or f"evt_{uuid.uuid4().hex[:24]}", type=kind,
-                         created=created or int(time.time()), data={"object": obj},
-                         api_version=django_settings.STRIPE_API_VERSION, livemode=False)
+    return stripe_object(
+        "event",
+        id=event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        type=kind,
+        created=created or int(time.time()),
+        data={"object": obj},
+        api_version=django_settings.STRIPE_API_VERSION,
+        livemode=False,
+    )
 
 
 def sign(body: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
     """Stripe's scheme: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
-                         hashlib.sha256).hexdigest()
+    signature = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     return f"t={timestamp},v1={signature}"
 
 
@@ -113,8 +156,11 @@ def stub_prices(mock) -> None:
     def answer(request):
         key = re.search(r"lookup_keys\[0\]=strato_(\w+)_monthly", unquote(request.url))
         data = [price(key[1])] if key else []
-        return 200, {}, json.dumps({"object": "list", "data": data, "has_more": False,
-                                    "url": "/v1/prices"})
+        return (
+            200,
+            {},
+            json.dumps({"object": "list", "data": data, "has_more": False, "url": "/v1/prices"}),
+        )
 
     mock.add_callback(responses.GET, re.compile(rf"{API}/v1/prices.*"), callback=answer)
 
@@ -124,9 +170,14 @@ def webhook_endpoint(db):
     from djstripe.models import WebhookEndpoint
 
     return WebhookEndpoint.objects.create(
-        id="we_strato_test", livemode=False, secret=WEBHOOK_SECRET, status="enabled",
-        url="https://localhost/stripe/webhook/", enabled_events=["*"],
-        api_version=django_settings.STRIPE_API_VERSION)
+        id="we_strato_test",
+        livemode=False,
+        secret=WEBHOOK_SECRET,
+        status="enabled",
+        url="https://localhost/stripe/webhook/",
+        enabled_events=["*"],
+        api_version=django_settings.STRIPE_API_VERSION,
+    )
 
 
 @pytest.fixture
@@ -135,10 +186,17 @@ def post_event(public_client, webhook_endpoint):
 
     def post(payload: dict, *, body: bytes | None = None, signature: str | None = None):
         raw = body if body is not None else json.dumps(payload).encode()
-        headers = {"HTTP_STRIPE_SIGNATURE": signature if signature is not None
-                   else sign(json.dumps(payload).encode())}
-        return public_client.post(f"/stripe/webhook/{webhook_endpoint.djstripe_uuid}/",
-                                  data=raw, content_type="application/json", **headers)
+        headers = {
+            "HTTP_STRIPE_SIGNATURE": signature
+            if signature is not None
+            else sign(json.dumps(payload).encode())
+        }
+        return public_client.post(
+            f"/stripe/webhook/{webhook_endpoint.djstripe_uuid}/",
+            data=raw,
+            content_type="application/json",
+            **headers,
+        )
 
     return post
 

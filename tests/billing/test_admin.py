@@ -20,24 +20,28 @@ def staff_client(django_user_model):
 
     django_user_model.objects.create_superuser(email="staff@strato.test", password=PASSWORD)
     client = Client(HTTP_HOST="localhost")
-    response = client.post("/admin/login/?next=/admin/",
-                           {"username": "staff@strato.test", "password": PASSWORD})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "staff@strato.test", "password": PASSWORD}
+    )
     assert response.status_code == 302
     return client
 
 
 def test_mrr_counts_paying_subscriptions_only(tenant, other_tenant):
-    BillingAccount.objects.update_or_create(tenant=tenant,
-                                            defaults={"stripe_customer_id": CUSTOMER_ID})
+    BillingAccount.objects.update_or_create(
+        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
+    )
     billing_subscription_apply(subscription=subscription(plan="pro"))  # 99
-    BillingAccount.objects.update_or_create(tenant=other_tenant, defaults={
-        "plan": "starter", "subscription_status": "trialing"})  # trial: 0
+    BillingAccount.objects.update_or_create(
+        tenant=other_tenant, defaults={"plan": "starter", "subscription_status": "trialing"}
+    )  # trial: 0
     assert monthly_recurring_revenue_usd() == 99
 
 
 def test_changelist_shows_mrr_and_counts_and_comps_a_tenant(staff_client, tenant):
-    BillingAccount.objects.update_or_create(tenant=tenant,
-                                            defaults={"stripe_customer_id": CUSTOMER_ID})
+    BillingAccount.objects.update_or_create(
+        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
+    )
     billing_subscription_apply(subscription=subscription(plan="starter"))
     page = staff_client.get("/admin/billing/billingaccount/")
     assert page.status_code == 200
@@ -46,12 +50,16 @@ def test_changelist_shows_mrr_and_counts_and_comps_a_tenant(staff_client, tenant
     assert "<td>Starter</td><td>active</td><td>1</td>" in html
 
     account = BillingAccount.objects.get(tenant=tenant)
-    confirm = staff_client.post("/admin/billing/billingaccount/", {
-        "action": "comp_onto_plan", "_selected_action": [account.pk]})
+    confirm = staff_client.post(
+        "/admin/billing/billingaccount/",
+        {"action": "comp_onto_plan", "_selected_action": [account.pk]},
+    )
     assert confirm.status_code == 200
     assert "Grant a plan without payment" in confirm.content.decode()
-    done = staff_client.post("/admin/billing/billingaccount/", {
-        "action": "comp_onto_plan", "_selected_action": [account.pk], "plan": "enterprise"})
+    done = staff_client.post(
+        "/admin/billing/billingaccount/",
+        {"action": "comp_onto_plan", "_selected_action": [account.pk], "plan": "enterprise"},
+    )
     assert done.status_code == 302
     tenant = Tenant.objects.get(pk=tenant.pk)
     assert plan_for_tenant(tenant=tenant).code == "enterprise"

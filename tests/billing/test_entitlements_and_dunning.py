@@ -27,11 +27,20 @@ from .conftest import CUSTOMER_ID, subscription
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("plan", "resource", "limit"), [
-    ("free", "repositories", 3), ("free", "leads", 1000), ("free", "seats", 1),
-    ("starter", "repositories", 25), ("starter", "leads", 10_000), ("starter", "seats", 3),
-    ("pro", "repositories", 250), ("pro", "leads", 100_000), ("pro", "seats", 10),
-])
+@pytest.mark.parametrize(
+    ("plan", "resource", "limit"),
+    [
+        ("free", "repositories", 3),
+        ("free", "leads", 1000),
+        ("free", "seats", 1),
+        ("starter", "repositories", 25),
+        ("starter", "leads", 10_000),
+        ("starter", "seats", 3),
+        ("pro", "repositories", 250),
+        ("pro", "leads", 100_000),
+        ("pro", "seats", 10),
+    ],
+)
 def test_stock_limits_below_at_and_above(tenant, plan, resource, limit):
     billing_plan_set(tenant=tenant, plan_code=plan)
     entitlement_check(tenant=tenant, resource=resource, current=limit - 1)  # below: one more ok
@@ -49,10 +58,15 @@ def test_enterprise_is_unlimited_where_the_catalogue_says_so(tenant):
         entitlement_check(tenant=tenant, resource=resource, current=10_000_000)
 
 
-@pytest.mark.parametrize(("plan", "resource", "limit"), [
-    ("free", "emails", 500), ("free", "analyses", 20), ("starter", "analyses", 500),
-    ("enterprise", "analyses", 50_000),
-])
+@pytest.mark.parametrize(
+    ("plan", "resource", "limit"),
+    [
+        ("free", "emails", 500),
+        ("free", "analyses", 20),
+        ("starter", "analyses", 500),
+        ("enterprise", "analyses", 50_000),
+    ],
+)
 def test_monthly_limits_below_at_and_above(tenant, plan, resource, limit):
     billing_plan_set(tenant=tenant, plan_code=plan)
     assert entitlement_consume(tenant=tenant, resource=resource, amount=limit - 1) == limit - 1
@@ -72,8 +86,7 @@ def test_seats_count_members_and_pending_invitations(tenant, owner):
     invitation_create(tenant=tenant, email="one@acme.test", role="member", invited_by=actor)
     invitation_create(tenant=tenant, email="two@acme.test", role="member", invited_by=actor)
     with pytest.raises(PlanLimitExceeded) as refused:
-        invitation_create(tenant=tenant, email="three@acme.test", role="member",
-                          invited_by=actor)
+        invitation_create(tenant=tenant, email="three@acme.test", role="member", invited_by=actor)
     assert (refused.value.extra["usage"], refused.value.extra["limit"]) == (3, 3)
     # Re-inviting the same address replaces its invitation: it does not take another seat.
     invitation_create(tenant=tenant, email="two@acme.test", role="admin", invited_by=actor)
@@ -81,7 +94,8 @@ def test_seats_count_members_and_pending_invitations(tenant, owner):
 
 def test_the_api_answers_402_with_limit_usage_and_upgrade_url(api_client_for, tenant, owner):
     response = api_client_for(tenant, owner).post(
-        "/api/invitations", {"email": "new@acme.test", "role": "member"}, format="json")
+        "/api/invitations", {"email": "new@acme.test", "role": "member"}, format="json"
+    )
     body = assert_problem(response, 402, "plan_limit_exceeded")
     assert body["limit"] == 1
     assert body["usage"] == 1
@@ -94,7 +108,8 @@ def test_the_api_answers_402_with_limit_usage_and_upgrade_url(api_client_for, te
 
 def test_the_dashboard_shows_the_upgrade_prompt_with_402(dashboard, tenant, owner):
     response = dashboard(tenant, owner).post(
-        "/settings/members/", {"email": "new@acme.test", "role": "member"})
+        "/settings/members/", {"email": "new@acme.test", "role": "member"}
+    )
     assert response.status_code == 402
     html = response.content.decode()
     assert "Plan limit reached" in html
@@ -113,7 +128,8 @@ def test_the_api_rate_limit_follows_the_plan(api_client_for, tenant, owner):
 
 
 def test_a_downgrade_with_usage_above_the_new_plan_keeps_everything_read_only(
-        tenant, owner, dashboard):
+    tenant, owner, dashboard
+):
     account = BillingAccount.objects.get_or_create(tenant=tenant)[0]
     account.stripe_customer_id = CUSTOMER_ID
     account.save()
@@ -140,16 +156,19 @@ def test_a_downgrade_with_usage_above_the_new_plan_keeps_everything_read_only(
 def test_an_invitation_sent_before_a_downgrade_cannot_exceed_the_new_plan(tenant, owner):
     billing_plan_set(tenant=tenant, plan_code="starter")
     actor = Membership.objects.get(user=owner, tenant=tenant)
-    invitation = invitation_create(tenant=tenant, email="late@acme.test", role="member",
-                                   invited_by=actor)
+    invitation = invitation_create(
+        tenant=tenant, email="late@acme.test", role="member", invited_by=actor
+    )
     billing_plan_set(tenant=tenant, plan_code="free")
     with pytest.raises(PlanLimitExceeded):
-        invitation_accept(token=invitation_token(invitation=invitation),
-                          password="Another-Sturdy-Pass-1")
+        invitation_accept(
+            token=invitation_token(invitation=invitation), password="Another-Sturdy-Pass-1"
+        )
     assert not Membership.objects.filter(user__email="late@acme.test").exists()
 
 
 # --- Dunning ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def on_pro(tenant, owner):
@@ -163,15 +182,17 @@ def on_pro(tenant, owner):
 
 
 def test_past_due_keeps_the_plan_for_the_grace_period_with_banner_and_email(
-        on_pro, tenant, owner, member, dashboard, send_emails):
+    on_pro, tenant, owner, member, dashboard, send_emails
+):
     with send_emails(execute=True):
         billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
         billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
 
     standing = billing_status(tenant=tenant)
     assert (standing.state, standing.plan.code) == ("grace", "pro")
-    expected_end = BillingAccount.objects.get(tenant=tenant).past_due_since + \
-        datetime.timedelta(days=7)
+    expected_end = BillingAccount.objects.get(tenant=tenant).past_due_since + datetime.timedelta(
+        days=7
+    )
     assert standing.grace_ends_at == expected_end
     failed = [m for m in mail.outbox if m.extra_headers["X-Strato-Email"] == "payment_failed"]
     assert len(failed) == 1  # once per episode, to the owners
@@ -183,14 +204,19 @@ def test_past_due_keeps_the_plan_for_the_grace_period_with_banner_and_email(
 
 
 def test_after_the_grace_period_free_limits_apply_and_nothing_is_deleted(
-        on_pro, tenant, owner, dashboard):
+    on_pro, tenant, owner, dashboard
+):
     billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
     BillingAccount.objects.filter(tenant=tenant).update(
-        past_due_since=timezone.now() - datetime.timedelta(days=7, seconds=1))
+        past_due_since=timezone.now() - datetime.timedelta(days=7, seconds=1)
+    )
 
     standing = billing_status(tenant=tenant)
     assert (standing.state, standing.plan.code, standing.subscribed_plan.code) == (
-        "lapsed", "free", "pro")
+        "lapsed",
+        "free",
+        "pro",
+    )
     assert Membership.objects.filter(tenant=tenant).count() == 4
     actor = Membership.objects.get(user=owner, tenant=tenant)
     with pytest.raises(PlanLimitExceeded):
@@ -206,7 +232,8 @@ def test_grace_is_measured_from_the_first_failure(on_pro, tenant):
     billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
     assert BillingAccount.objects.get(tenant=tenant).past_due_since == first
     BillingAccount.objects.filter(tenant=tenant).update(
-        past_due_since=timezone.now() - datetime.timedelta(days=6, hours=23))
+        past_due_since=timezone.now() - datetime.timedelta(days=6, hours=23)
+    )
     assert plan_for_tenant(tenant=tenant).code == "pro"
 
 
@@ -225,7 +252,8 @@ def test_unpaid_canceled_or_expired_drop_to_free_at_once(on_pro, tenant, status,
 def test_paying_again_restores_the_plan(on_pro, tenant):
     billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
     BillingAccount.objects.filter(tenant=tenant).update(
-        past_due_since=timezone.now() - datetime.timedelta(days=10))
+        past_due_since=timezone.now() - datetime.timedelta(days=10)
+    )
     assert plan_for_tenant(tenant=tenant).code == "free"
 
     billing_subscription_apply(subscription=subscription(plan="pro", status="active"))
@@ -242,8 +270,9 @@ def test_a_comped_tenant_keeps_its_plan_whatever_stripe_says(tenant, owner):
     account.stripe_customer_id = CUSTOMER_ID
     account.save()
     billing_plan_comp(tenant=tenant, plan_code="enterprise")
-    billing_subscription_apply(subscription=subscription(plan="starter", status="unpaid",
-                                                         created=int(time.time())))
+    billing_subscription_apply(
+        subscription=subscription(plan="starter", status="unpaid", created=int(time.time()))
+    )
     assert plan_for_tenant(tenant=tenant).code == "enterprise"
     assert billing_status(tenant=tenant).state == "comped"
     billing_comp_end(tenant=tenant)

@@ -25,7 +25,8 @@ def test_usage_bars_and_the_upgrade_prompt_at_a_limit(page, live_urls, tenant, o
     assert "250 / 500" in emails.locator(".figures").inner_text()
     assert emails.locator("[role=progressbar]").get_attribute("aria-valuenow") == "50"
     bar = emails.locator(".bar > span").evaluate(
-        "el => el.getBoundingClientRect().width / el.parentElement.getBoundingClientRect().width")
+        "el => el.getBoundingClientRect().width / el.parentElement.getBoundingClientRect().width"
+    )
     assert 0.49 < bar < 0.51
     seats = page.locator(".usage-line[data-resource=seats]")
     assert "1 / 1" in seats.locator(".figures").inner_text()
@@ -36,8 +37,9 @@ def test_usage_bars_and_the_upgrade_prompt_at_a_limit(page, live_urls, tenant, o
     # The one Free seat is taken: inviting someone answers 402 with the upgrade prompt.
     page.goto(f"{base}/settings/members/")
     page.fill("#id_email", "colleague@example.com")
-    with page.expect_response(lambda r: r.url.endswith("/settings/members/")
-                              and r.request.method == "POST") as answer:
+    with page.expect_response(
+        lambda r: r.url.endswith("/settings/members/") and r.request.method == "POST"
+    ) as answer:
         page.click("text=Send invitation")
     assert answer.value.status == 402
     prompt = page.locator("[data-testid=limit-reached]")

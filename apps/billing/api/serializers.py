@@ -36,8 +36,9 @@ class InvoiceSerializer(serializers.Serializer):
 
 
 class BillingSummarySerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["free", "comped", "trialing", "active", "grace",
-                                             "lapsed", "canceling"])
+    state = serializers.ChoiceField(
+        choices=["free", "comped", "trialing", "active", "grace", "lapsed", "canceling"]
+    )
     plan = PlanSerializer(help_text="The plan whose limits apply now.")
     subscribed_plan = PlanSerializer()
     pending_plan = PlanSerializer(allow_null=True, help_text="Starts at the period end.")
@@ -55,8 +56,10 @@ class PlanChoiceSerializer(serializers.Serializer):
 
 class PlanChangeSerializer(PlanChoiceSerializer):
     proration_date = serializers.IntegerField(
-        required=False, allow_null=True,
-        help_text="The `proration_date` of the preview the person saw, so the charge matches.")
+        required=False,
+        allow_null=True,
+        help_text="The `proration_date` of the preview the person saw, so the charge matches.",
+    )
 
 
 class RedirectSerializer(serializers.Serializer):
