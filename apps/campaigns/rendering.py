@@ -247,6 +247,7 @@ class Rendered:
     subject: str
     html: str
     text: str
+    unsubscribe_url: str = ""
 
 
 def render_parts(compiled: CompiledTemplate, context: dict) -> Rendered:

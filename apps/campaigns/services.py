@@ -275,6 +275,7 @@ def render_message(*, tenant: Tenant, subject: str, html: str, text: str, lead: 
         body_html += tracking.pixel_tag(schema=schema, message_id=message_id, base=base)
     rendered.html = f"{body_html}{footer_html}" if rendered.html.strip() else ""
     rendered.text = rendered.text.rstrip() + footer_text
+    rendered.unsubscribe_url = unsubscribe_url
     return rendered
 
 
@@ -568,12 +569,14 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
         Message.objects.bulk_create(
             [Message(campaign=campaign, lead_id=lead_id, email=email) for lead_id, email in rows],
             ignore_conflicts=True, batch_size=1000)
-        campaign.expanded_through = rows[-1][0]
-        campaign.recipients = Message.objects.filter(campaign=campaign).count()
-        campaign.save(update_fields=["expanded_through", "recipients", "updated_at"])
         ids = list(Message.objects.filter(campaign=campaign, status=Message.Status.QUEUED,
                                           lead_id__in=[r[0] for r in rows])
                    .order_by("id").values_list("id", flat=True))
+        # The cursor and the count move in the same transaction as the insert, so a rerun of
+        # this chunk (after a crash before commit) counts nothing twice.
+        campaign.expanded_through = rows[-1][0]
+        campaign.recipients += len(ids)
+        campaign.save(update_fields=["expanded_through", "recipients", "updated_at"])
     size = settings.CAMPAIGN_BATCH_SIZE
     return "more", [ids[i:i + size] for i in range(0, len(ids), size)]
 
@@ -614,12 +617,9 @@ def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: 
         rendered = render_message(tenant=tenant, subject=campaign.subject, html=campaign.html,
                                   text=campaign.text, lead=message.lead,
                                   campaign_name=campaign.name, message_id=message.pk, base=base)
-        unsubscribe_url = (f"{base}/u/"
-                           + tracking.unsubscribe_token(schema=tenant.schema_name,
-                                                        message_id=message.pk))
         out.append(BatchEmail(from_email=sender, to=message.email, subject=rendered.subject,
                               html=rendered.html, text=rendered.text,
-                              headers=_headers(unsubscribe_url, message),
+                              headers=_headers(rendered.unsubscribe_url, message),
                               reply_to=campaign.reply_to))
     return out
 
@@ -770,13 +770,19 @@ def _send_with_backend(campaign: Campaign, tenant: Tenant, messages: list[Messag
         raise SendPostponed(f"{type(exc).__name__}: {exc}") from exc
 
 
+def _unfinished(campaign_pk: int) -> bool:
+    return Message.objects.filter(campaign_id=campaign_pk, status__in=[
+        Message.Status.QUEUED, Message.Status.SENDING]).exists()
+
+
 @transaction.atomic
 def campaign_finish_if_done(*, campaign_pk: int) -> bool:
-    campaign = Campaign.objects.select_for_update().get(pk=campaign_pk)
-    if campaign.status != S.SENDING or not campaign.expansion_done:
+    # Cheap checks first, without the row lock every batch would otherwise queue behind.
+    if not Campaign.objects.filter(pk=campaign_pk, status=S.SENDING,
+                                   expansion_done=True).exists() or _unfinished(campaign_pk):
         return False
-    if Message.objects.filter(campaign=campaign, status__in=[
-            Message.Status.QUEUED, Message.Status.SENDING]).exists():
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_pk)
+    if campaign.status != S.SENDING or not campaign.expansion_done or _unfinished(campaign_pk):
         return False
     sent = Message.objects.filter(campaign=campaign, status=Message.Status.SENT).exists()
     campaign.status = S.SENT if sent or not Message.objects.filter(
