@@ -95,12 +95,12 @@ def public_tenant_ensure() -> Tenant:
 def template_schema_ensure(*, verbosity: int = 0) -> Tenant:
     """Create and migrate the template schema once; `migrate_schemas` keeps it current."""
     schema_name = settings.STRATO_TEMPLATE_SCHEMA
-    tenant, created = Tenant.objects.get_or_create(
+    tenant, _ = Tenant.objects.get_or_create(
         schema_name=schema_name, defaults={"name": "Template", "status": Tenant.Status.TEMPLATE}
     )
-    if created or not schema_exists(schema_name):
+    if not schema_exists(schema_name):
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema_name}"')
+            cursor.execute(f'CREATE SCHEMA "{schema_name}"')
         call_command("migrate_schemas", tenant=True, schema_name=schema_name,
                      interactive=False, verbosity=verbosity)
     return tenant
