@@ -14,11 +14,14 @@ from apps.campaigns.urls import public_patterns as campaign_public
 from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
+from strato.admin_sites import split_admin_sites
+
+split_admin_sites()
 
 api_patterns = [
     *account_api_public,
-    *billing_api_public,
     *campaign_api_public,
+    *billing_api_public,
     *repo_api_public,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_public_api"), name="schema"),

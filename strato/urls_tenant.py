@@ -1,6 +1,5 @@
 """Tenant hosts: dashboard, tenant API, auth pages and the tenant's staff admin."""
 
-from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -18,11 +17,14 @@ from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import tenant_urlpatterns as repo_api
 from apps.repos.urls import dashboard_patterns as repo_dashboard
 from apps.tenants import views as tenant_views
+from strato.admin_sites import split_admin_sites, tenant_admin_site
+
+split_admin_sites()
 
 api_patterns = [
     *account_api,
-    *billing_api,
     *campaign_api,
+    *billing_api,
     *repo_api,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_tenant_api"), name="schema"),
@@ -73,6 +75,6 @@ urlpatterns = [
     path("settings/", include(settings_patterns)),
     path("billing/", include(billing_urls)),
     path("outbox/", member_required()(core_views.outbox), name="outbox"),
-    path("admin/", admin.site.urls),
+    path("admin/", tenant_admin_site.urls),
     path("api/", include(api_patterns)),
 ]

@@ -1,6 +1,6 @@
 """Test settings: real PostgreSQL and Redis (started by scripts/services.py), fast hashing."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import REST_FRAMEWORK, env
 
 DEBUG = False
@@ -13,11 +13,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=0)
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"principal": "10000/min", "auth": "10000/min"},
 }
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"
 STATIC_ROOT = None

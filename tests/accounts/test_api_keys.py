@@ -49,8 +49,9 @@ def test_create_returns_the_key_once_and_stores_only_a_hash(tenant, owner, api_c
 
     listing = client.get("/api/keys")
     assert listing.status_code == 200
-    assert [item["id"] for item in listing.json()] == [created["id"]]
-    assert "key" not in listing.json()[0]
+    assert [item["id"] for item in listing.json()["results"]] == [created["id"]]
+    assert listing.json()["next"] is None
+    assert "key" not in listing.json()["results"][0]
     assert secret not in listing.content.decode()
 
 
@@ -78,7 +79,7 @@ def test_delete_revokes_the_key(tenant, owner, api_client_for):
     assert ApiKey.objects.get(public_id=created["id"]).revoked is True
     assert_problem(key_client(tenant, created["key"]).get("/api/auth/profile"), 401,
                    "api_key_invalid")
-    assert client.get("/api/keys").json() == []
+    assert client.get("/api/keys").json()["results"] == []
     assert_problem(client.delete(f"/api/keys/{created['id']}"), 404, "not_found")
 
 
@@ -179,3 +180,16 @@ def test_member_key_cannot_reach_admin_endpoints(tenant, owner, member, api_clie
     response = key_client(tenant, created["key"]).get("/api/keys")
 
     assert_problem(response, 403, "permission_denied")
+
+
+def test_key_listing_is_cursor_paginated(tenant, owner, api_client_for):
+    client = api_client_for(tenant, owner)
+    for name in ("first", "second", "third"):
+        assert client.post("/api/keys", {"name": name}, format="json").status_code == 201
+
+    page_one = client.get("/api/keys?page_size=2").json()
+    assert [item["name"] for item in page_one["results"]] == ["third", "second"]
+    assert page_one["previous"] is None
+    page_two = client.get(page_one["next"]).json()
+    assert [item["name"] for item in page_two["results"]] == ["first"]
+    assert page_two["next"] is None

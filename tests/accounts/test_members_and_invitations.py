@@ -40,7 +40,7 @@ def test_members_list(tenant, owner, admin_user, member, api_client_for):
     response = api_client_for(tenant, member).get("/api/members")
 
     assert response.status_code == 200
-    assert [(m["email"], m["role"]) for m in response.json()] == [
+    assert [(m["email"], m["role"]) for m in response.json()["results"]] == [
         ("owner@acme.test", "owner"), ("admin@acme.test", "admin"),
         ("member@acme.test", "member")]
 
@@ -48,7 +48,7 @@ def test_members_list(tenant, owner, admin_user, member, api_client_for):
 def test_members_of_another_tenant_are_not_listed(tenant, other_tenant, owner, other_owner,
                                                   api_client_for):
     emails = [m["email"] for m in api_client_for(other_tenant, other_owner)
-              .get("/api/members").json()]
+              .get("/api/members").json()["results"]]
 
     assert emails == ["owner@globex.test"]
 
@@ -294,7 +294,7 @@ def test_withdrawn_invitation(tenant, admin_user, invite, api_client_for):
     withdrawn = api_client_for(tenant, admin_user).delete(f"/api/invitations/{invitation_id}")
 
     assert withdrawn.status_code == 204
-    assert api_client_for(tenant, admin_user).get("/api/invitations").json() == []
+    assert api_client_for(tenant, admin_user).get("/api/invitations").json()["results"] == []
     response = accept(api_client_for(tenant), token, password="Brand-New-Passphrase-9")
     assert_problem(response, 404, "invitation_invalid")
     assert not User.objects.filter(email="grace@example.com").exists()
@@ -366,7 +366,7 @@ def test_invitations_list_shows_pending_only(tenant, admin_user, invite, api_cli
     Invitation.objects.filter(email="one@example.com").update(
         expires_at=timezone.now() - timedelta(seconds=1))
 
-    listed = api_client_for(tenant, admin_user).get("/api/invitations").json()
+    listed = api_client_for(tenant, admin_user).get("/api/invitations").json()["results"]
 
     assert [i["email"] for i in listed] == ["two@example.com"]
 

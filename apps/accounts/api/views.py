@@ -10,6 +10,7 @@ from apps.accounts.models import ApiKey, Invitation, Membership
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
+from apps.core.pagination import CreatedCursorPagination
 from apps.core.permissions import IsPublicHost
 from apps.core.throttling import AuthRateThrottle
 from apps.tenants.selectors import tenant_url
@@ -158,15 +159,20 @@ class ProfileView(TenantAPIView):
         return Response(s.ProfileSerializer(self._body()).data)
 
 
+class ApiKeyPagination(CreatedCursorPagination):
+    ordering = ("-created", "-id")
+
+
 class ApiKeyListView(TenantAPIView):
     required_role = "admin"
+    pagination_class = ApiKeyPagination
 
     @extend_schema(tags=["api keys"], operation_id="api_keys_list", summary="List API keys",
                    responses={200: s.ApiKeySerializer(many=True),
                               **problem_responses(401, 403)})
     def get(self, request):
-        keys = selectors.api_keys_of(tenant=self.tenant).order_by("-created")
-        return Response(s.ApiKeySerializer(keys, many=True).data)
+        return self.paginated_response(selectors.api_keys_of(tenant=self.tenant),
+                                       s.ApiKeySerializer)
 
     @extend_schema(
         tags=["api keys"], operation_id="api_keys_create", summary="Create an API key",
@@ -199,12 +205,17 @@ class ApiKeyDetailView(TenantAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class MemberPagination(CreatedCursorPagination):
+    ordering = ("created_at", "id")
+
+
 class MemberListView(TenantAPIView):
+    pagination_class = MemberPagination
     @extend_schema(tags=["members"], operation_id="members_list", summary="List members",
                    responses={200: s.MemberSerializer(many=True), **problem_responses(401, 403)})
     def get(self, request):
-        return Response(s.MemberSerializer(selectors.members_of(tenant=self.tenant),
-                                           many=True).data)
+        return self.paginated_response(selectors.members_of(tenant=self.tenant),
+                                       s.MemberSerializer)
 
 
 class MemberDetailView(TenantAPIView):
@@ -248,8 +259,8 @@ class InvitationListView(TenantAPIView):
                    responses={200: s.InvitationSerializer(many=True),
                               **problem_responses(401, 403)})
     def get(self, request):
-        return Response(s.InvitationSerializer(
-            selectors.invitations_pending(tenant=self.tenant), many=True).data)
+        return self.paginated_response(selectors.invitations_pending(tenant=self.tenant),
+                                       s.InvitationSerializer)
 
     @extend_schema(
         tags=["members"], operation_id="invitations_create", summary="Invite someone by email",

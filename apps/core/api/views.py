@@ -13,6 +13,11 @@ class TenantAPIView(GenericAPIView):
     def tenant(self):
         return self.request.tenant
 
+    def paginated_response(self, queryset, serializer_class):
+        """Cursor-paginated list: `results`, `next` and `previous`."""
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
     @property
     def membership(self):
         from apps.accounts.selectors import membership_for_request
