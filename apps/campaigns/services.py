@@ -14,6 +14,7 @@ import hashlib
 import logging
 import zoneinfo
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -242,19 +243,23 @@ SAMPLE_LEAD = Lead(email="ada@example.com", first_name="Ada", last_name="Lovelac
                    attributes={"plan": "pro"}, tags=["sample"])
 
 
-def _footer(tenant: Tenant, unsubscribe_url: str) -> tuple[str, str]:
+@lru_cache(maxsize=128)
+def _footer_parts(name: str, address: str) -> tuple[str, str]:
     from django.template.defaultfilters import linebreaksbr
     from django.utils.html import escape
 
-    address = tenant.postal_address or ""
-    html = (
-        '<div style="margin-top:32px;padding-top:12px;border-top:1px solid #ddd;'
-        'font-size:12px;color:#666">'
-        f"{escape(tenant.name)}<br>{linebreaksbr(escape(address))}<br>"
-        f'<a href="{escape(unsubscribe_url)}" style="color:#666">Unsubscribe</a></div>'
-    )
-    text = f"\n\n--\n{tenant.name}\n{address}\nUnsubscribe: {unsubscribe_url}\n"
-    return html, text
+    html = ('<div style="margin-top:32px;padding-top:12px;border-top:1px solid #ddd;'
+            f'font-size:12px;color:#666">{escape(name)}<br>{linebreaksbr(escape(address))}<br>')
+    return html, f"\n\n--\n{name}\n{address}\nUnsubscribe: "
+
+
+def _footer(tenant: Tenant, unsubscribe_url: str) -> tuple[str, str]:
+    """Sender identity, postal address (required by law) and the unsubscribe link."""
+    from django.utils.html import escape
+
+    html, text = _footer_parts(tenant.name, tenant.postal_address or "")
+    return (f'{html}<a href="{escape(unsubscribe_url)}" style="color:#666">Unsubscribe</a>'
+            "</div>", f"{text}{unsubscribe_url}\n")
 
 
 def render_message(*, tenant: Tenant, subject: str, html: str, text: str, lead: Lead,

@@ -65,6 +65,9 @@ ROOT_URLCONF = "strato.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # New tenants are copied from this kept-migrated schema instead of running every migration.
 STRATO_TEMPLATE_SCHEMA = "tenant_template"
+# Set search_path once per connection and tenant switch, not before every query (which doubles
+# the round trips). Safe with direct connections; not with PgBouncer in transaction mode.
+TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=True)
 
 AUTH_USER_MODEL = "accounts.User"
 
