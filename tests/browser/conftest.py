@@ -14,6 +14,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture
 def live_urls(live_server, settings):
     """Tenant links (redirects after signup) must carry the live server's port."""
+    from apps.tenants.services import tenancy_bootstrap
+
+    # An earlier transactional test's flush removed the public tenant and its domain.
+    tenancy_bootstrap()
     port = live_server.url.rsplit(":", 1)[1]
     settings.STRATO_PUBLIC_PORT = port
     return {"public": f"http://localhost:{port}", "port": port}
