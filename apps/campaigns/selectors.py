@@ -11,7 +11,8 @@ from django.utils import timezone
 from .models import Campaign, Event, Lead, LeadList, Message, Suppression
 
 SEGMENT_KEYS = {"tags_any", "tags_all", "attributes", "company", "email_domain", "list",
-                "opened_within_days", "clicked_within_days", "not_opened_within_days", "search"}
+                "opened_within_days", "clicked_within_days", "not_opened_within_days", "search",
+                "technologies"}
 
 
 def segment_filter_errors(filters: dict) -> dict[str, list[str]]:
@@ -22,7 +23,7 @@ def segment_filter_errors(filters: dict) -> dict[str, list[str]]:
         if key not in SEGMENT_KEYS:
             errors[f"filters.{key}"] = [
                 f"Unknown filter. Use one of: {', '.join(sorted(SEGMENT_KEYS))}."]
-        elif key in {"tags_any", "tags_all"} and not (
+        elif key in {"tags_any", "tags_all", "technologies"} and not (
                 isinstance(value, list) and all(isinstance(v, str) for v in value)):
             errors[f"filters.{key}"] = ["Must be a list of tags."]
         elif key == "attributes" and not isinstance(value, dict):
@@ -36,6 +37,25 @@ def _engaged(kind: str, days: int):
     since = timezone.now() - timedelta(days=days)
     return Exists(Event.objects.filter(message__lead=OuterRef("pk"), kind=kind, machine=False,
                                        occurred_at__gte=since))
+
+
+def github_owners_using(*, technologies: list[str]) -> set[str]:
+    """Lower-cased GitHub owners whose repositories' latest successful analysis found any of
+    `technologies` (detector slugs), read through the repos app's selectors."""
+    from apps.repos.selectors import latest_analyses_for, repository_list
+
+    wanted = {slug.lower() for slug in technologies}
+    repositories = list(repository_list())
+    latest = latest_analyses_for(repositories)
+    owners = set()
+    for repository in repositories:
+        analysis = latest.get(repository.pk)
+        if analysis is None or analysis.status != "succeeded":
+            continue
+        found = {item.get("slug", "") for item in (analysis.report or {}).get("technologies", [])}
+        if wanted & found:
+            owners.add(repository.owner.lower())
+    return owners
 
 
 def leads_matching(*, filters: dict, queryset: QuerySet | None = None) -> QuerySet:
@@ -56,6 +76,9 @@ def leads_matching(*, filters: dict, queryset: QuerySet | None = None) -> QueryS
         term = filters["search"]
         qs = qs.filter(Q(email__icontains=term) | Q(first_name__icontains=term)
                        | Q(last_name__icontains=term) | Q(company__icontains=term))
+    if filters.get("technologies"):
+        owners = github_owners_using(technologies=filters["technologies"])
+        qs = qs.annotate(gh_owner=Lower("github_username")).filter(gh_owner__in=owners)
     if filters.get("opened_within_days"):
         qs = qs.filter(_engaged(Event.Kind.OPENED, filters["opened_within_days"]))
     if filters.get("clicked_within_days"):

@@ -247,3 +247,24 @@ def test_erasure_removes_the_lead_and_scrubs_messages(shop, campaign):
     assert not Lead.objects.filter(email="gone@example.com").exists()
     assert list(Message.objects.values_list("email", "lead")) == [("erased@invalid", None)]
     assert not Suppression.objects.exists()
+
+
+def test_segment_by_detected_technology(shop):
+    from apps.campaigns import selectors
+    from apps.repos.models import Analysis, Repository
+
+    django_repo = Repository.objects.create(owner="GraceH", name="compiler")
+    Analysis.objects.create(repository=django_repo, status="succeeded",
+                            report={"technologies": [{"slug": "django", "version": "5.2"}]})
+    rails_repo = Repository.objects.create(owner="ada", name="engine")
+    Analysis.objects.create(repository=rails_repo, status="succeeded",
+                            report={"technologies": [{"slug": "rails"}]})
+    failed = Repository.objects.create(owner="bob", name="x")
+    Analysis.objects.create(repository=failed, status="failed",
+                            report={"technologies": [{"slug": "django"}]})
+    for email, login in (("grace@example.com", "graceh"), ("ada@example.com", "ada"),
+                         ("bob@example.com", "bob"), ("nobody@example.com", "")):
+        services.lead_create(tenant=shop, email=email, github_username=login)
+    segment = services.segment_create(name="Django shops", filters={"technologies": ["Django"]})
+    matched = selectors.leads_matching(filters=segment.filters)
+    assert list(matched.values_list("email", flat=True)) == ["grace@example.com"]

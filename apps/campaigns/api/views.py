@@ -505,7 +505,9 @@ class SegmentsView(TenantAPIView):
                    description="Filters: `tags_any`, `tags_all`, `attributes` (exact values), "
                                "`company`, `email_domain`, `list`, `search`, "
                                "`opened_within_days`, `clicked_within_days`, "
-                               "`not_opened_within_days`.",
+                               "`not_opened_within_days`, `technologies` (detector slugs: "
+                               "leads whose GitHub username owns a repository whose latest "
+                               "analysis found one of them).",
                    request=s.SegmentInput,
                    responses={201: s.SegmentOutput, **problem_responses(400, 401, 403, 409)},
                    examples=[OpenApiExample("Engaged Python leads", request_only=True, value={
