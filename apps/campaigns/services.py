@@ -564,13 +564,21 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
             return campaign.status, []
         if campaign.expansion_done:
             return "done", []
-        rows = list(selectors.campaign_audience(campaign=campaign)
-                    .filter(id__gt=campaign.expanded_through).order_by("id")
-                    .values_list("id", "email")[:chunk])
-        if not rows:
+        # The window is the next `chunk` lead ids (a primary-key range scan); the audience
+        # filter runs inside it, so each step reads a bounded slice however large the table.
+        window = list(Lead.objects.filter(id__gt=campaign.expanded_through).order_by("id")
+                      .values_list("id", flat=True)[:chunk])
+        if not window:
             campaign.expansion_done = True
             campaign.save(update_fields=["expansion_done", "updated_at"])
             return "done", []
+        rows = list(selectors.campaign_audience(campaign=campaign)
+                    .filter(id__gt=campaign.expanded_through, id__lte=window[-1])
+                    .order_by("id").values_list("id", "email"))
+        if not rows:
+            campaign.expanded_through = window[-1]
+            campaign.save(update_fields=["expanded_through", "updated_at"])
+            return "more", []
         Message.objects.bulk_create(
             [Message(campaign=campaign, lead_id=lead_id, email=email) for lead_id, email in rows],
             ignore_conflicts=True, batch_size=1000)
@@ -579,7 +587,7 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
                    .order_by("id").values_list("id", flat=True))
         # The cursor and the count move in the same transaction as the insert, so a rerun of
         # this chunk (after a crash before commit) counts nothing twice.
-        campaign.expanded_through = rows[-1][0]
+        campaign.expanded_through = window[-1]
         campaign.recipients += len(ids)
         campaign.save(update_fields=["expanded_through", "recipients", "updated_at"])
     size = settings.CAMPAIGN_BATCH_SIZE
