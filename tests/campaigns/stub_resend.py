@@ -24,6 +24,7 @@ class StubResend:
         self.delivered: list[dict] = []  # every email actually "sent" (not replays)
         self.calls: list[dict] = []  # every request: key, status, size
         self.record_bodies = True
+        self.delay_after_accept = 0.0  # seconds to hold an accepted batch's answer
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -117,6 +118,8 @@ class StubResend:
                         else:
                             stub.delivered.extend({"to": e["to"]} for e in emails)
                         stub.calls.append({"key": key, "status": 200, "size": len(emails)})
+                if stub.delay_after_accept:
+                    time.sleep(stub.delay_after_accept)  # a crash now: sent, answer never read
                 return self._answer(200, {"data": [{"id": i} for i in ids]})
 
         return Handler

@@ -1,0 +1,96 @@
+"""kill -9 of a worker process mid-campaign: nothing lost, nothing sent twice.
+
+A real `celery worker` (prefork, 2 children) runs as a separate process against the test
+database and the real Redis broker; the stub Resend holds each accepted batch's answer for a
+moment, so the child killed with SIGKILL dies after Resend took its batch but before it recorded
+the answer. acks_late + reject_on_worker_lost put the task back; the new child claims the same
+messages under the same key, and Resend (the stub, like the real API) replays the first answer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from django.db import connection
+
+from apps.campaigns import services
+from apps.campaigns.models import Campaign, Message
+
+from .conftest import make_leads
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def worker_process(stub_url: str) -> subprocess.Popen:
+    database = connection.settings_dict["NAME"]
+    url = os.environ["DATABASE_URL"]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strato.settings.test",
+           "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + database,
+           "CAMPAIGN_TRANSPORT": "resend", "RESEND_API_URL": stub_url,
+           "RESEND_API_KEY": "re_test", "RESEND_RATE_PER_SECOND": "0"}
+    celery = Path(sys.executable).parent / "celery"
+    return subprocess.Popen(
+        [str(celery), "-A", "strato", "worker", "-P", "prefork", "-c", "2", "--without-mingle",
+         "--without-gossip", "-l", "WARNING", "-n", f"kill-test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_resend):
+    from apps.billing.services import billing_plan_set
+    from strato.celery import app
+
+    app.control.purge()
+    billing_plan_set(tenant=shop, plan_code="pro")  # the free plan's 500 a month would wait
+    make_leads(1500)
+    stub_resend.record_bodies = False
+    stub_resend.delay_after_accept = 0.3
+    worker = worker_process(stub_resend.url)
+    master = psutil.Process(worker.pid)
+    killed = []
+    try:
+        deadline = time.monotonic() + 30
+        while len(master.children()) < 2:
+            assert time.monotonic() < deadline, "worker did not start"
+            time.sleep(0.1)
+        services.campaign_send_now(campaign=campaign, tenant=shop)
+        deadline = time.monotonic() + 120
+        while Campaign.objects.get(pk=campaign.pk).status != "sent":
+            if time.monotonic() > deadline:
+                from django.db.models import Count
+
+                from apps.campaigns.models import Message as M
+                states = dict(M.objects.values_list("status").annotate(n=Count("id")))
+                keys = list(M.objects.values_list("batch_key", flat=True).distinct())
+                c = Campaign.objects.get(pk=campaign.pk)
+                raise AssertionError(f"{len(stub_resend.delivered)} delivered {states} "
+                                     f"{c.status} {c.expansion_done} {c.status_reason} "
+                                     f"keys={len(keys)} calls={stub_resend.calls[-3:]}")
+            if not killed and len(stub_resend.delivered) >= 300:
+                # Kill the child whose batch Resend has just accepted (answer still held).
+                victim = master.children()[0]
+                os.kill(victim.pid, signal.SIGKILL)
+                killed.append(victim.pid)
+            time.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    recipients = stub_resend.delivered_to()
+    assert killed
+    # The killed child's batch had been accepted: its redelivery was answered by key.
+    assert sum(1 for call in stub_resend.calls if call.get("replay")) == 1
+    assert len(recipients) == 1500
+    assert len(set(recipients)) == 1500
+    assert Message.objects.filter(status="sent").count() == 1500
+    assert Message.objects.exclude(esp_message_id="").count() == 1500
