@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := $(PY) scripts/services.py
 
-.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate chromium clean
+.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate chromium wrk clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,14 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install
+# benchmarks/tracking.py drives gunicorn with wrk; install Debian's when missing.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the tracking benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+
+bench: install wrk
 	$(SERVICES) exec --profile bench --settings strato.settings.bench -- $(PY) benchmarks/run_all.py
 
 services-up: install
