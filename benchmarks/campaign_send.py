@@ -102,6 +102,22 @@ def rss_mb(process: psutil.Process) -> dict[int, float]:
     return out
 
 
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for proc in processes:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def postgres_processes() -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith(
+        "postgres")]
+
+
 def run_strato(tenant: Tenant, stub: StubResend) -> dict:
     connection.set_tenant(tenant)
     template = services.template_create(name="Bench", subject="Hello {{ lead.first_name }}",
@@ -114,12 +130,19 @@ def run_strato(tenant: Tenant, stub: StubResend) -> dict:
     time.sleep(3)  # let the pool boot before the clock starts
     peak: dict[int, float] = {}
     killed = None
+    me = psutil.Process()
+    cpu_before = {"bench_and_stub": cpu_seconds([me]),
+                  "postgres": cpu_seconds(postgres_processes())}
+    seen_workers: dict[int, psutil.Process] = {}
     started = time.perf_counter()
     services.campaign_send_now(campaign=campaign, tenant=tenant)
     try:
         while True:
             for pid, mb in rss_mb(master).items():
                 peak[pid] = max(peak.get(pid, 0.0), mb)
+            for proc in [master, *master.children()]:
+                seen_workers[proc.pid] = proc
+            worker_cpu = {pid: cpu_seconds([proc]) for pid, proc in seen_workers.items()}
             sent = len(stub.delivered)
             if KILL_AT and killed is None and sent >= LEADS * KILL_AT:
                 children = master.children()
@@ -134,6 +157,9 @@ def run_strato(tenant: Tenant, stub: StubResend) -> dict:
                 break
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
+        cpu = {"workers": round(sum(worker_cpu.values()), 1),
+               "bench_and_stub": round(cpu_seconds([me]) - cpu_before["bench_and_stub"], 1),
+               "postgres": round(cpu_seconds(postgres_processes()) - cpu_before["postgres"], 1)}
     finally:
         workers.send_signal(signal.SIGTERM)
         try:
@@ -151,7 +177,7 @@ def run_strato(tenant: Tenant, stub: StubResend) -> dict:
         "peak_rss_mb_by_process": sorted(round(v, 1) for v in peak.values()),
         "api_calls": sum(1 for c in stub.calls if c["status"] == 200),
         "replayed_batches": sum(1 for c in stub.calls if c.get("replay")),
-        "killed_worker_pid": killed,
+        "killed_worker_pid": killed, "cpu_s": cpu,
         "messages_sent": Message.objects.filter(campaign=campaign, status="sent").count(),
     }
 
@@ -203,7 +229,8 @@ def main() -> None:
     print(f"Strato: {LEADS} emails in {strato['elapsed_s']} s = {strato['emails_per_s']}/s "
           f"({strato['api_calls']} batch calls, {strato['replayed_batches']} replayed after "
           f"killing worker {strato['killed_worker_pid']}); peak RSS per worker process "
-          f"{strato['peak_rss_mb_by_process']} MB")
+          f"{strato['peak_rss_mb_by_process']} MB; CPU seconds {strato['cpu_s']} in "
+          f"{strato['elapsed_s']} s on {psutil.cpu_count()} cores")
     print(f"Baseline (one anymail call per lead): {baseline['baseline_sent']} emails in "
           f"{baseline['baseline_elapsed_s']} s = {baseline['baseline_emails_per_s']}/s")
     result = {
