@@ -42,7 +42,7 @@ from apps.tenants.models import Domain, Tenant  # noqa: E402
 
 STRATO_SIGNUPS = int(os.environ.get("BENCH_SIGNUPS", "40"))
 CLONE_SIGNUPS = int(os.environ.get("BENCH_CLONE_SIGNUPS", "15"))
-BASELINE_SIGNUPS = int(os.environ.get("BENCH_BASELINE_SIGNUPS", "5"))
+BASELINE_SIGNUPS = int(os.environ.get("BENCH_BASELINE_SIGNUPS", "3"))
 PASSWORD = "Bench-Passphrase-2026"
 RUN_ID = uuid.uuid4().hex[:6]
 

@@ -5,7 +5,7 @@ Running every tenant migration on signup takes seconds, so new tenants never mig
   like any tenant;
 - a small pool of *spare* schemas, cloned from the template in the background, waits to be
   claimed: signup renames one (`ALTER SCHEMA … RENAME`, constant time);
-- when the pool is empty, signup clones the template inline (slower, still well under a second).
+- when the pool is empty, signup copies the template inline (`cloning.schema_clone`).
 
 Everything a signup does runs in one transaction, DDL included, so a failure leaves no half
 tenant: the schema, tenant row, domain and membership appear together or not at all.
@@ -22,11 +22,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_exists, schema_rename
 
 from apps.core.errors import Conflict, ValidationFailed
 
+from .cloning import schema_clone
 from .models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -60,24 +60,8 @@ def _schema_name_for_slug(slug: str) -> str:
     return "t_" + slug.replace("-", "_")
 
 
-def clone_function_install() -> None:
-    """(Re)create django-tenants' `clone_schema` SQL function.
-
-    Installed once at bootstrap rather than on every clone as `CloneSchema.clone_schema` does:
-    its CREATE OR REPLACE locks the function until commit, which would serialise concurrent
-    signups and pool refills.
-    """
-    CloneSchema()._create_clone_schema_function()
-
-
 def _clone_template(schema_name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_proc WHERE proname = 'clone_schema'")
-        if cursor.fetchone() is None:
-            clone_function_install()
-        cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')",
-                       [settings.STRATO_TEMPLATE_SCHEMA, schema_name])
-    connection.set_schema_to_public()
+    schema_clone(template=settings.STRATO_TEMPLATE_SCHEMA, schema_name=schema_name)
 
 
 def public_tenant_ensure() -> Tenant:
@@ -110,7 +94,6 @@ def tenancy_bootstrap(*, verbosity: int = 0) -> None:
     """Idempotent: what must exist before the first signup."""
     public_tenant_ensure()
     template_schema_ensure(verbosity=verbosity)
-    clone_function_install()
 
 
 @transaction.atomic
