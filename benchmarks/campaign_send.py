@@ -53,17 +53,20 @@ from apps.tenants import services as tenant_services  # noqa: E402
 from apps.tenants.models import Tenant  # noqa: E402
 from tests.campaigns.stub_resend import StubResend  # noqa: E402
 
-HTML = ('<p>Hi {{ lead.first_name|default:"there" }},</p><p>We noticed {{ lead.company }} '
-        "builds with Django. Our upgrade review takes a day.</p>"
-        '<p><a href="https://acme.example/offer?utm_source=strato">See the offer</a></p>')
+HTML = (
+    '<p>Hi {{ lead.first_name|default:"there" }},</p><p>We noticed {{ lead.company }} '
+    "builds with Django. Our upgrade review takes a day.</p>"
+    '<p><a href="https://acme.example/offer?utm_source=strato">See the offer</a></p>'
+)
 
 
 def setup_tenant() -> Tenant:
     call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
     tenant_services.tenancy_bootstrap()
     call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
-    tenant = tenant_services.tenant_provision(name=f"Bench Send {RUN_ID}",
-                                              slug=f"bench-send-{RUN_ID}")
+    tenant = tenant_services.tenant_provision(
+        name=f"Bench Send {RUN_ID}", slug=f"bench-send-{RUN_ID}"
+    )
     Tenant.objects.filter(pk=tenant.pk).update(postal_address="1 Bench Street\nLondon")
     tenant.refresh_from_db()
     billing_plan_set(tenant=tenant, plan_code="enterprise")
@@ -73,23 +76,55 @@ def setup_tenant() -> Tenant:
 def make_leads(count: int, prefix: str) -> None:
     batch = 10_000
     for start in range(0, count, batch):
-        Lead.objects.bulk_create([
-            Lead(email=f"{prefix}{i}@bench.example", first_name=f"Name{i}", company=f"Co {i}",
-                 tags=[prefix]) for i in range(start, min(count, start + batch))],
-            batch_size=batch)
+        Lead.objects.bulk_create(
+            [
+                Lead(
+                    email=f"{prefix}{i}@bench.example",
+                    first_name=f"Name{i}",
+                    company=f"Co {i}",
+                    tags=[prefix],
+                )
+                for i in range(start, min(count, start + batch))
+            ],
+            batch_size=batch,
+        )
 
 
 def start_workers(stub: StubResend) -> subprocess.Popen:
     celery = Path(sys.executable).parent / "celery"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strato.settings.bench",
-           "CAMPAIGN_TRANSPORT": "resend", "RESEND_API_URL": stub.url,
-           "RESEND_API_KEY": "re_bench", "RESEND_RATE_PER_SECOND": "0",
-           "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "strato.settings.bench",
+        "CAMPAIGN_TRANSPORT": "resend",
+        "RESEND_API_URL": stub.url,
+        "RESEND_API_KEY": "re_bench",
+        "RESEND_RATE_PER_SECOND": "0",
+        "LOG_LEVEL": "WARNING",
+    }
     return subprocess.Popen(
-        [str(celery), "-A", "strato", "worker", "-P", "prefork", "-c", str(CONCURRENCY),
-         "--without-mingle", "--without-gossip", "--without-heartbeat", "-l", "WARNING",
-         "-n", f"bench-send-{RUN_ID}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [
+            str(celery),
+            "-A",
+            "strato",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            str(CONCURRENCY),
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "-l",
+            "WARNING",
+            "-n",
+            f"bench-send-{RUN_ID}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def rss_mb(process: psutil.Process) -> dict[int, float]:
@@ -114,25 +149,30 @@ def cpu_seconds(processes) -> float:
 
 
 def postgres_processes() -> list[psutil.Process]:
-    return [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith(
-        "postgres")]
+    return [
+        p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")
+    ]
 
 
 def run_strato(tenant: Tenant, stub: StubResend) -> dict:
     connection.set_tenant(tenant)
-    template = services.template_create(name="Bench", subject="Hello {{ lead.first_name }}",
-                                        html=HTML)
+    template = services.template_create(
+        name="Bench", subject="Hello {{ lead.first_name }}", html=HTML
+    )
     segment = services.segment_create(name="bench", filters={"tags_any": ["s"]})
-    campaign = services.campaign_create(name="Bench", template=template, segment=segment,
-                                        from_email="Acme <news@acme.example>")
+    campaign = services.campaign_create(
+        name="Bench", template=template, segment=segment, from_email="Acme <news@acme.example>"
+    )
     workers = start_workers(stub)
     master = psutil.Process(workers.pid)
     time.sleep(3)  # let the pool boot before the clock starts
     peak: dict[int, float] = {}
     killed = None
     me = psutil.Process()
-    cpu_before = {"bench_and_stub": cpu_seconds([me]),
-                  "postgres": cpu_seconds(postgres_processes())}
+    cpu_before = {
+        "bench_and_stub": cpu_seconds([me]),
+        "postgres": cpu_seconds(postgres_processes()),
+    }
     seen_workers: dict[int, psutil.Process] = {}
     started = time.perf_counter()
     services.campaign_send_now(campaign=campaign, tenant=tenant)
@@ -157,9 +197,11 @@ def run_strato(tenant: Tenant, stub: StubResend) -> dict:
                 break
             time.sleep(0.2)
         elapsed = time.perf_counter() - started
-        cpu = {"workers": round(sum(worker_cpu.values()), 1),
-               "bench_and_stub": round(cpu_seconds([me]) - cpu_before["bench_and_stub"], 1),
-               "postgres": round(cpu_seconds(postgres_processes()) - cpu_before["postgres"], 1)}
+        cpu = {
+            "workers": round(sum(worker_cpu.values()), 1),
+            "bench_and_stub": round(cpu_seconds([me]) - cpu_before["bench_and_stub"], 1),
+            "postgres": round(cpu_seconds(postgres_processes()) - cpu_before["postgres"], 1),
+        }
     finally:
         workers.send_signal(signal.SIGTERM)
         try:
@@ -170,14 +212,17 @@ def run_strato(tenant: Tenant, stub: StubResend) -> dict:
     unique = set(recipients)
     expected = {f"s{i}@bench.example" for i in range(LEADS)}
     return {
-        "elapsed_s": round(elapsed, 2), "delivered": len(recipients),
+        "elapsed_s": round(elapsed, 2),
+        "delivered": len(recipients),
         "emails_per_s": round(len(unique & expected) / elapsed, 1),
-        "duplicates": len(recipients) - len(unique), "lost": len(expected - unique),
+        "duplicates": len(recipients) - len(unique),
+        "lost": len(expected - unique),
         "peak_rss_mb": round(max(peak.values()), 1) if peak else None,
         "peak_rss_mb_by_process": sorted(round(v, 1) for v in peak.values()),
         "api_calls": sum(1 for c in stub.calls if c["status"] == 200),
         "replayed_batches": sum(1 for c in stub.calls if c.get("replay")),
-        "killed_worker_pid": killed, "cpu_s": cpu,
+        "killed_worker_pid": killed,
+        "cpu_s": cpu,
         "messages_sent": Message.objects.filter(campaign=campaign, status="sent").count(),
     }
 
@@ -189,10 +234,14 @@ def run_baseline(tenant: Tenant, stub: StubResend) -> dict:
     from apps.campaigns import tracking
 
     connection.set_tenant(tenant)
-    template = services.template_create(name="Baseline", subject="Hello {{ lead.first_name }}",
-                                        html=HTML)
-    settings.ANYMAIL = {**settings.ANYMAIL, "RESEND_API_KEY": "re_bench",
-                        "RESEND_API_URL": stub.url + "/"}
+    template = services.template_create(
+        name="Baseline", subject="Hello {{ lead.first_name }}", html=HTML
+    )
+    settings.ANYMAIL = {
+        **settings.ANYMAIL,
+        "RESEND_API_KEY": "re_bench",
+        "RESEND_API_URL": stub.url + "/",
+    }
     backend = get_connection("anymail.backends.resend.EmailBackend")
     before = len(stub.delivered)
     base = tracking.public_base_url()
@@ -200,17 +249,31 @@ def run_baseline(tenant: Tenant, stub: StubResend) -> dict:
     started = time.perf_counter()
     for index, lead in enumerate(leads):
         rendered = services.render_message(
-            tenant=tenant, subject=template.subject, html=template.html, text=template.text,
-            lead=lead, campaign_name="Baseline", message_id=index + 1, base=base)
-        message = EmailMultiAlternatives(rendered.subject, rendered.text,
-                                         "Acme <news@acme.example>", [lead.email],
-                                         connection=backend)
+            tenant=tenant,
+            subject=template.subject,
+            html=template.html,
+            text=template.text,
+            lead=lead,
+            campaign_name="Baseline",
+            message_id=index + 1,
+            base=base,
+        )
+        message = EmailMultiAlternatives(
+            rendered.subject,
+            rendered.text,
+            "Acme <news@acme.example>",
+            [lead.email],
+            connection=backend,
+        )
         message.attach_alternative(rendered.html, "text/html")
         message.send()
     elapsed = time.perf_counter() - started
     sent = len(stub.delivered) - before
-    return {"baseline_emails_per_s": round(sent / elapsed, 1), "baseline_sent": sent,
-            "baseline_elapsed_s": round(elapsed, 2)}
+    return {
+        "baseline_emails_per_s": round(sent / elapsed, 1),
+        "baseline_sent": sent,
+        "baseline_elapsed_s": round(elapsed, 2),
+    }
 
 
 def main() -> None:
@@ -226,19 +289,26 @@ def main() -> None:
         baseline = run_baseline(tenant, stub)
     finally:
         stub.stop()
-    print(f"Strato: {LEADS} emails in {strato['elapsed_s']} s = {strato['emails_per_s']}/s "
-          f"({strato['api_calls']} batch calls, {strato['replayed_batches']} replayed after "
-          f"killing worker {strato['killed_worker_pid']}); peak RSS per worker process "
-          f"{strato['peak_rss_mb_by_process']} MB; CPU seconds {strato['cpu_s']} in "
-          f"{strato['elapsed_s']} s on {psutil.cpu_count()} cores")
-    print(f"Baseline (one anymail call per lead): {baseline['baseline_sent']} emails in "
-          f"{baseline['baseline_elapsed_s']} s = {baseline['baseline_emails_per_s']}/s")
+    print(
+        f"Strato: {LEADS} emails in {strato['elapsed_s']} s = {strato['emails_per_s']}/s "
+        f"({strato['api_calls']} batch calls, {strato['replayed_batches']} replayed after "
+        f"killing worker {strato['killed_worker_pid']}); peak RSS per worker process "
+        f"{strato['peak_rss_mb_by_process']} MB; CPU seconds {strato['cpu_s']} in "
+        f"{strato['elapsed_s']} s on {psutil.cpu_count()} cores"
+    )
+    print(
+        f"Baseline (one anymail call per lead): {baseline['baseline_sent']} emails in "
+        f"{baseline['baseline_elapsed_s']} s = {baseline['baseline_emails_per_s']}/s"
+    )
     result = {
-        "leads": LEADS, "emails_per_s": strato["emails_per_s"],
+        "leads": LEADS,
+        "emails_per_s": strato["emails_per_s"],
         "baseline_emails_per_s": baseline["baseline_emails_per_s"],
         "speedup": round(strato["emails_per_s"] / baseline["baseline_emails_per_s"], 1),
-        "peak_rss_mb": strato["peak_rss_mb"], "duplicates": strato["duplicates"],
-        "lost": strato["lost"], "worker_killed": strato["killed_worker_pid"] is not None,
+        "peak_rss_mb": strato["peak_rss_mb"],
+        "duplicates": strato["duplicates"],
+        "lost": strato["lost"],
+        "worker_killed": strato["killed_worker_pid"] is not None,
         "replayed_batches": strato["replayed_batches"],
     }
     print(json.dumps(result))

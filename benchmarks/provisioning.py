@@ -54,14 +54,21 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def summary(samples: list[float]) -> dict[str, float]:
-    return {"p50": round(statistics.median(samples), 1), "p95": round(percentile(samples, 0.95), 1),
-            "min": round(min(samples), 1), "max": round(max(samples), 1)}
+    return {
+        "p50": round(statistics.median(samples), 1),
+        "p95": round(percentile(samples, 0.95), 1),
+        "min": round(min(samples), 1),
+        "max": round(max(samples), 1),
+    }
 
 
 def strato_signup(label: str, index: int) -> float:
     started = time.perf_counter()
-    account_register(email=f"{label}{index}-{RUN_ID}@bench.test", password=PASSWORD,
-                     organisation_name=f"{label} {index} {RUN_ID}")
+    account_register(
+        email=f"{label}{index}-{RUN_ID}@bench.test",
+        password=PASSWORD,
+        organisation_name=f"{label} {index} {RUN_ID}",
+    )
     return (time.perf_counter() - started) * 1000
 
 
@@ -71,8 +78,12 @@ def baseline_signup(index: int) -> float:
     started = time.perf_counter()
     with transaction.atomic():
         user = User.objects.create_user(email=f"{slug}@bench.test", password=PASSWORD)
-        tenant = Tenant(schema_name="t_" + slug.replace("-", "_"), name=slug, slug=slug,
-                        status=Tenant.Status.READY)
+        tenant = Tenant(
+            schema_name="t_" + slug.replace("-", "_"),
+            name=slug,
+            slug=slug,
+            status=Tenant.Status.READY,
+        )
         tenant.auto_create_schema = True
         tenant.save(verbosity=0)
         Domain.objects.create(domain=f"{slug}.{settings.STRATO_BASE_DOMAIN}", tenant=tenant)
@@ -92,7 +103,8 @@ def drop_spares() -> None:
 def cleanup() -> None:
     """Remove what this run created, so repeated runs measure the same database size."""
     created = Tenant.objects.filter(name__endswith=RUN_ID) | Tenant.objects.filter(
-        slug__endswith=RUN_ID)
+        slug__endswith=RUN_ID
+    )
     for tenant in created:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP SCHEMA IF EXISTS "{tenant.schema_name}" CASCADE')
@@ -103,9 +115,21 @@ def cleanup() -> None:
 def start_worker() -> subprocess.Popen:
     celery = Path(sys.executable).parent / "celery"
     return subprocess.Popen(
-        [str(celery), "-A", "strato", "worker", "-P", "solo", "--without-mingle",
-         "--without-gossip", "--loglevel=WARNING"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(celery),
+            "-A",
+            "strato",
+            "worker",
+            "-P",
+            "solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -135,20 +159,26 @@ def main() -> None:
     cleanup()
 
     strato_stats, clone_stats, baseline_stats = summary(strato), summary(clone), summary(baseline)
-    print(f"Strato signup (spare pool of {pool_size}, refilled by a worker), "
-          f"n={len(strato)}: {strato_stats} ms")
+    print(
+        f"Strato signup (spare pool of {pool_size}, refilled by a worker), "
+        f"n={len(strato)}: {strato_stats} ms"
+    )
     print(f"Strato signup with an empty pool (inline clone), n={len(clone)}: {clone_stats} ms")
     print(f"django-tenants migrate-on-save baseline, n={len(baseline)}: {baseline_stats} ms")
-    print(json.dumps({
-        "provision_p50_ms": strato_stats["p50"],
-        "provision_p95_ms": strato_stats["p95"],
-        "clone_p50_ms": clone_stats["p50"],
-        "clone_p95_ms": clone_stats["p95"],
-        "baseline_p50_ms": baseline_stats["p50"],
-        "speedup": round(baseline_stats["p50"] / strato_stats["p50"], 1),
-        "clone_speedup": round(baseline_stats["p50"] / clone_stats["p50"], 1),
-        "samples": {"strato": len(strato), "clone": len(clone), "baseline": len(baseline)},
-    }))
+    print(
+        json.dumps(
+            {
+                "provision_p50_ms": strato_stats["p50"],
+                "provision_p95_ms": strato_stats["p95"],
+                "clone_p50_ms": clone_stats["p50"],
+                "clone_p95_ms": clone_stats["p95"],
+                "baseline_p50_ms": baseline_stats["p50"],
+                "speedup": round(baseline_stats["p50"] / strato_stats["p50"], 1),
+                "clone_speedup": round(baseline_stats["p50"] / clone_stats["p50"], 1),
+                "samples": {"strato": len(strato), "clone": len(clone), "baseline": len(baseline)},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

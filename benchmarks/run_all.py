@@ -14,8 +14,9 @@ def main() -> int:
         if script.name in {"run_all.py", "__init__.py"} or script.name.startswith("_"):
             continue
         print(f"\n=== {script.name} ===", flush=True)
-        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              cwd=HERE.parent)
+        proc = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, cwd=HERE.parent
+        )
         print(proc.stdout, end="")
         if proc.returncode != 0:
             print(proc.stderr[-4000:], file=sys.stderr)

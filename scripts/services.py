@@ -75,9 +75,18 @@ def stop_postgres(profile: str) -> None:
         return
     user = "pgserver" if os.geteuid() == 0 else None
     subprocess.run(
-        [str(Path(pg_ctl.__code__.co_filename).parent / "pginstall" / "bin" / "pg_ctl"),
-         "-D", str(pgdata), "-m", "fast", "-w", "stop"],
-        check=False, capture_output=True, user=user,
+        [
+            str(Path(pg_ctl.__code__.co_filename).parent / "pginstall" / "bin" / "pg_ctl"),
+            "-D",
+            str(pgdata),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ],
+        check=False,
+        capture_output=True,
+        user=user,
     )
 
 
@@ -106,11 +115,25 @@ def start_redis(profile: str) -> str:
         return f"redis://127.0.0.1:{port_file.read_text().strip()}/0"
     port = _free_port()
     subprocess.run(
-        [REDIS_SERVER_PATH, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
-         "--appendonly", "yes" if profile != "test" else "no",
-         "--save", "" if profile == "test" else "3600 1",
-         "--daemonize", "yes", "--pidfile", str(folder / "redis.pid"),
-         "--logfile", str(folder / "redis.log")],
+        [
+            REDIS_SERVER_PATH,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(folder),
+            "--appendonly",
+            "yes" if profile != "test" else "no",
+            "--save",
+            "" if profile == "test" else "3600 1",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(folder / "redis.pid"),
+            "--logfile",
+            str(folder / "redis.log"),
+        ],
         check=True,
     )
     for _ in range(100):
@@ -169,9 +192,13 @@ def run_with_services(profile: str, command: list[str], *, settings: str) -> int
 def run_dev() -> int:
     """Migrate, seed the demo tenant, then run web, worker and beat until Ctrl-C."""
     python = sys.executable
-    env = {**os.environ, **up("dev"), "DJANGO_SETTINGS_MODULE": "strato.settings.dev",
-           # Procfile.dev's `python` and `celery` are the virtualenv's.
-           "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        **up("dev"),
+        "DJANGO_SETTINGS_MODULE": "strato.settings.dev",
+        # Procfile.dev's `python` and `celery` are the virtualenv's.
+        "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     try:
         steps = (["migrate_schemas", "--shared"], ["migrate_schemas", "--tenant"], ["seed_demo"])
         for step in steps:
@@ -188,15 +215,17 @@ def run_dev() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["up", "down", "env", "exec", "run"])
-    parser.add_argument("--profile", default="dev",
-                        help="data folder under .data/ (dev, test, bench, …)")
+    parser.add_argument(
+        "--profile", default="dev", help="data folder under .data/ (dev, test, bench, …)"
+    )
     parser.add_argument("--settings", default=None)
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     args = parser.parse_args(argv[:split])
-    command = argv[split + 1:]
-    settings = args.settings or ("strato.settings.test" if args.profile == "test"
-                                 else "strato.settings.dev")
+    command = argv[split + 1 :]
+    settings = args.settings or (
+        "strato.settings.test" if args.profile == "test" else "strato.settings.dev"
+    )
     if args.action == "run":
         return run_dev()
     if args.action in ("up", "env"):

@@ -23,8 +23,11 @@ def _tenant_only_labels() -> set[str]:
     from django.apps import apps
 
     shared = set(settings.SHARED_APPS)
-    return {apps.get_app_config(name.rpartition(".")[2]).label
-            for name in settings.TENANT_APPS if name not in shared}
+    return {
+        apps.get_app_config(name.rpartition(".")[2]).label
+        for name in settings.TENANT_APPS
+        if name not in shared
+    }
 
 
 def split_admin_sites() -> None:

@@ -35,8 +35,11 @@ urlpatterns = [
     path("login/", account_views.find_organisation, name="login"),
     path("admin/", admin.site.urls),
     # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
-    path("stripe/webhook/<uuid:uuid>/", billing_webhooks.StripeWebhookView.as_view(),
-         name="stripe-webhook"),
+    path(
+        "stripe/webhook/<uuid:uuid>/",
+        billing_webhooks.StripeWebhookView.as_view(),
+        name="stripe-webhook",
+    ),
     path("api/", include(api_patterns)),
     *campaign_public,
 ]

@@ -9,7 +9,16 @@ from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
 
 urlpatterns = [
-    path("api/", include([*public_urlpatterns, *campaign_public,
-                          *billing_api_public, *repo_api_public,
-                          path("health", ReadinessView.as_view(), name="health")])),
+    path(
+        "api/",
+        include(
+            [
+                *public_urlpatterns,
+                *campaign_public,
+                *billing_api_public,
+                *repo_api_public,
+                path("health", ReadinessView.as_view(), name="health"),
+            ]
+        ),
+    ),
 ]

@@ -43,11 +43,17 @@ settings_patterns = [
     path("organisation/", account_views.organisation, name="settings-organisation"),
     path("members/", account_views.members, name="settings-members"),
     path("members/<uuid:member_id>/", account_views.member_update, name="settings-member"),
-    path("invitations/<uuid:invitation_id>/revoke/", account_views.invitation_revoke,
-         name="settings-invitation-revoke"),
+    path(
+        "invitations/<uuid:invitation_id>/revoke/",
+        account_views.invitation_revoke,
+        name="settings-invitation-revoke",
+    ),
     path("api-keys/", account_views.api_keys, name="settings-api-keys"),
-    path("api-keys/<uuid:key_id>/revoke/", account_views.api_key_revoke,
-         name="settings-api-key-revoke"),
+    path(
+        "api-keys/<uuid:key_id>/revoke/",
+        account_views.api_key_revoke,
+        name="settings-api-key-revoke",
+    ),
 ]
 
 auth_patterns = [
@@ -55,18 +61,34 @@ auth_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("handoff/<str:token>/", account_views.handoff, name="handoff"),
     path("invitations/<str:token>/", account_views.invitation_accept, name="invitation-accept"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(
-        template_name="accounts/password_reset.html",
-        email_template_name="accounts/email/password_reset.txt",
-        subject_template_name="accounts/email/password_reset_subject.txt"),
-        name="password_reset"),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(
-        template_name="accounts/password_reset_done.html"), name="password_reset_done"),
-    path("password-reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/password_reset_confirm.html"), name="password_reset_confirm"),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
-        template_name="accounts/password_reset_complete.html"),
-        name="password_reset_complete"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="accounts/password_reset.html",
+            email_template_name="accounts/email/password_reset.txt",
+            subject_template_name="accounts/email/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="accounts/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
 ]
 
 urlpatterns = [

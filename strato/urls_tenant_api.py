@@ -8,6 +8,5 @@ from apps.campaigns.api.urls import tenant_urlpatterns as campaign_api
 from apps.repos.api.urls import tenant_urlpatterns as repo_api
 
 urlpatterns = [
-    path("api/", include([*tenant_urlpatterns, *campaign_api,
-                          *billing_api, *repo_api])),
+    path("api/", include([*tenant_urlpatterns, *campaign_api, *billing_api, *repo_api])),
 ]

@@ -22,12 +22,13 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id")}),
         (_("Personal info"), {"fields": ("full_name",)}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups",
-                                       "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",),
-                             "fields": ("email", "password1", "password2")}),)
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
 @admin.register(Membership)
@@ -41,8 +42,15 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("email", "tenant", "role", "created_at", "expires_at", "accepted_at",
-                    "revoked_at")
+    list_display = (
+        "email",
+        "tenant",
+        "role",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    )
     list_filter = ("role",)
     search_fields = ("email", "tenant__name")
     list_select_related = ("tenant",)
@@ -53,13 +61,28 @@ class InvitationAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are listed and revoked here; their secret is never stored, so never shown."""
 
-    list_display = ("name", "prefix", "tenant", "created_by", "created", "expiry_date",
-                    "last_used_at", "revoked")
+    list_display = (
+        "name",
+        "prefix",
+        "tenant",
+        "created_by",
+        "created",
+        "expiry_date",
+        "last_used_at",
+        "revoked",
+    )
     list_filter = ("revoked",)
     search_fields = ("name", "prefix", "tenant__name", "created_by__email")
     list_select_related = ("tenant", "created_by")
-    readonly_fields = ("public_id", "prefix", "hashed_key", "created", "last_used_at", "tenant",
-                       "created_by")
+    readonly_fields = (
+        "public_id",
+        "prefix",
+        "hashed_key",
+        "created",
+        "last_used_at",
+        "tenant",
+        "created_by",
+    )
 
     def has_add_permission(self, request) -> bool:
         return False

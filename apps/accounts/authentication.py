@@ -60,8 +60,9 @@ class ApiKeyAuthentication(BaseAuthentication):
                 code="api_key_invalid",
             )
         if not api_key.created_by.is_active:
-            raise exceptions.AuthenticationFailed(_("API key owner is inactive."),
-                                                  code="api_key_invalid")
+            raise exceptions.AuthenticationFailed(
+                _("API key owner is inactive."), code="api_key_invalid"
+            )
         api_key_touch(api_key=api_key)
         request.api_key = api_key
         user_var.set(str(api_key.created_by.public_id))

@@ -5,14 +5,22 @@ from .models import Role
 
 class SignupForm(forms.Form):
     full_name = forms.CharField(max_length=150, required=False, label="Your name")
-    email = forms.CharField(max_length=254, widget=forms.EmailInput(
-        attrs={"autocomplete": "email"}))
-    password = forms.CharField(max_length=4096, strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
+    email = forms.CharField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     organisation_name = forms.CharField(max_length=200, label="Organisation")
-    slug = forms.CharField(max_length=63, required=False, label="Address",
-                           help_text="Your dashboard lives at <address>.strato. Leave empty to "
-                                     "derive it from the organisation name.")
+    slug = forms.CharField(
+        max_length=63,
+        required=False,
+        label="Address",
+        help_text="Your dashboard lives at <address>.strato. Leave empty to "
+        "derive it from the organisation name.",
+    )
 
 
 class FindOrganisationForm(forms.Form):
@@ -21,10 +29,10 @@ class FindOrganisationForm(forms.Form):
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(max_length=150, required=False)
-    current_password = forms.CharField(required=False, strip=False,
-                                       widget=forms.PasswordInput)
-    new_password = forms.CharField(required=False, strip=False, max_length=4096,
-                                   widget=forms.PasswordInput)
+    current_password = forms.CharField(required=False, strip=False, widget=forms.PasswordInput)
+    new_password = forms.CharField(
+        required=False, strip=False, max_length=4096, widget=forms.PasswordInput
+    )
 
 
 class InvitationForm(forms.Form):
@@ -38,20 +46,25 @@ class RoleForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=50)
-    expires_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(
-        attrs={"type": "datetime-local"}))
+    expires_at = forms.DateTimeField(
+        required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
 
 
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(max_length=150, required=False)
-    password = forms.CharField(required=False, strip=False, max_length=4096,
-                               widget=forms.PasswordInput)
+    password = forms.CharField(
+        required=False, strip=False, max_length=4096, widget=forms.PasswordInput
+    )
 
 
 class OrganisationForm(forms.Form):
     name = forms.CharField(max_length=200)
     billing_email = forms.EmailField(required=False)
-    postal_address = forms.CharField(required=False, max_length=500, widget=forms.Textarea(
-        attrs={"rows": 3}), help_text="Required before the first campaign: it goes in the "
-                                      "footer of every email.")
+    postal_address = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required before the first campaign: it goes in the footer of every email.",
+    )
     timezone = forms.CharField(max_length=64)

@@ -15,8 +15,11 @@ class TenantSessionMiddleware:
 
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
-        if (request.user.is_authenticated and tenant is not None
-                and request.session.get(SESSION_TENANT_KEY) != tenant.schema_name):
+        if (
+            request.user.is_authenticated
+            and tenant is not None
+            and request.session.get(SESSION_TENANT_KEY) != tenant.schema_name
+        ):
             request.user = AnonymousUser()
             request._cached_user = request.user
         return self.get_response(request)

@@ -71,8 +71,9 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE,
-                               related_name="memberships")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -87,12 +88,12 @@ class Membership(models.Model):
 
 class Invitation(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE,
-                               related_name="invitations")
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
-    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
-                                   related_name="+")
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -101,7 +102,8 @@ class Invitation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                "tenant", Lower("email"),
+                "tenant",
+                Lower("email"),
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="invitation_one_pending_per_email",
             )
@@ -112,14 +114,19 @@ class Invitation(models.Model):
 
     @property
     def is_pending(self) -> bool:
-        return (self.accepted_at is None and self.revoked_at is None
-                and self.expires_at > timezone.now())
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
 
 class ApiKeyManager(BaseAPIKeyManager):
     def get_usable_keys(self):
-        return super().get_usable_keys().filter(
-            Q(expiry_date__isnull=True) | Q(expiry_date__gt=timezone.now())
+        return (
+            super()
+            .get_usable_keys()
+            .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gt=timezone.now()))
         )
 
 

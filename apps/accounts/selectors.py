@@ -30,10 +30,16 @@ def members_of(*, tenant: Tenant) -> QuerySet[Membership]:
 def invitations_pending(*, tenant: Tenant) -> QuerySet[Invitation]:
     from django.utils import timezone
 
-    return Invitation.objects.filter(
-        tenant=tenant, accepted_at__isnull=True, revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).select_related("invited_by").order_by("-created_at")
+    return (
+        Invitation.objects.filter(
+            tenant=tenant,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
 
 
 def api_keys_of(*, tenant: Tenant) -> QuerySet[ApiKey]:

@@ -43,13 +43,15 @@ API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 # --- Validation ---------------------------------------------------------------------------------
 
+
 def email_normalize(*, email: str, field: str = "email") -> str:
     email = (email or "").strip()
     try:
         validate_email(email)
     except DjangoValidationError as exc:
-        raise ValidationFailed.for_field(field, "Enter a valid email address.",
-                                         code="invalid_email") from exc
+        raise ValidationFailed.for_field(
+            field, "Enter a valid email address.", code="invalid_email"
+        ) from exc
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}".lower()
 
@@ -58,15 +60,21 @@ def password_check(*, password: str, user: User | None = None, field: str = "pas
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise ValidationFailed(exc.messages[0], code="weak_password",
-                               errors={field: list(exc.messages)}) from exc
+        raise ValidationFailed(
+            exc.messages[0], code="weak_password", errors={field: list(exc.messages)}
+        ) from exc
 
 
 # --- Registration and login ---------------------------------------------------------------------
 
+
 @transaction.atomic
 def account_register(
-    *, email: str, password: str, organisation_name: str, slug: str | None = None,
+    *,
+    email: str,
+    password: str,
+    organisation_name: str,
+    slug: str | None = None,
     full_name: str = "",
 ) -> tuple[User, Tenant]:
     """A new organisation with its owner. An existing user proves it with the password."""
@@ -76,8 +84,9 @@ def account_register(
         password_check(password=password, user=User(email=email, full_name=full_name))
         try:
             with transaction.atomic():
-                user = User.objects.create_user(email=email, password=password,
-                                                full_name=full_name.strip())
+                user = User.objects.create_user(
+                    email=email, password=password, full_name=full_name.strip()
+                )
         except IntegrityError as exc:
             raise _email_taken() from exc
     elif not user.check_password(password):
@@ -114,7 +123,9 @@ def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) ->
             )
         user = User.objects.filter(email__iexact=(email or "").strip()).first()
         valid = (
-            user is not None and user.is_active and user.check_password(password)
+            user is not None
+            and user.is_active
+            and user.check_password(password)
             and Membership.objects.filter(user=user, tenant=tenant).exists()
         )
         if not valid:
@@ -125,8 +136,9 @@ def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) ->
                 failures = 1
             if failures >= settings.LOGIN_MAX_FAILURES:
                 logger.warning("login lockout started", extra={"ip": ip, "tenant": tenant.slug})
-            raise AuthenticationFailed("Email or password is incorrect for this organisation.",
-                                       code="invalid_credentials")
+            raise AuthenticationFailed(
+                "Email or password is incorrect for this organisation.", code="invalid_credentials"
+            )
         cache.delete(key)
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
@@ -142,11 +154,13 @@ def _refresh_token_for_tenant(*, refresh: str, tenant: Tenant) -> TenantRefreshT
     try:
         token = TenantRefreshToken(refresh)
     except TokenError as exc:
-        raise AuthenticationFailed("Refresh token is invalid, expired or already used.",
-                                   code="token_invalid") from exc
+        raise AuthenticationFailed(
+            "Refresh token is invalid, expired or already used.", code="token_invalid"
+        ) from exc
     if token.get(TENANT_CLAIM) != str(tenant.public_id):
-        raise AuthenticationFailed("Refresh token was issued for another organisation.",
-                                   code="token_wrong_tenant")
+        raise AuthenticationFailed(
+            "Refresh token was issued for another organisation.", code="token_wrong_tenant"
+        )
     return token
 
 
@@ -156,8 +170,9 @@ def tokens_refresh(*, refresh: str, tenant: Tenant) -> dict[str, str]:
     token = _refresh_token_for_tenant(refresh=refresh, tenant=tenant)
     user = User.objects.filter(public_id=token["sub"], is_active=True).first()
     if user is None or not Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise AuthenticationFailed("This account no longer has access to this organisation.",
-                                   code="membership_revoked")
+        raise AuthenticationFailed(
+            "This account no longer has access to this organisation.", code="membership_revoked"
+        )
     token.blacklist()
     return tokens_issue(user=user, tenant=tenant)
 
@@ -168,15 +183,19 @@ def tokens_revoke(*, refresh: str, tenant: Tenant) -> None:
 
 @transaction.atomic
 def profile_update(
-    *, user: User, full_name: str | None = None, current_password: str | None = None,
+    *,
+    user: User,
+    full_name: str | None = None,
+    current_password: str | None = None,
     new_password: str | None = None,
 ) -> User:
     if full_name is not None:
         user.full_name = full_name.strip()
     if new_password:
         if not current_password or not user.check_password(current_password):
-            raise ValidationFailed.for_field("current_password", "Current password is incorrect.",
-                                             code="invalid_password")
+            raise ValidationFailed.for_field(
+                "current_password", "Current password is incorrect.", code="invalid_password"
+            )
         password_check(password=new_password, user=user, field="new_password")
         user.set_password(new_password)
     user.save()
@@ -185,20 +204,25 @@ def profile_update(
 
 # --- Members ------------------------------------------------------------------------------------
 
+
 def _ensure_can_manage(*, actor: Membership, target_role: str) -> None:
     if actor.role not in (Role.OWNER, Role.ADMIN):
         raise PermissionDenied("Only owners and admins manage members.")
     if target_role == Role.OWNER and actor.role != Role.OWNER:
-        raise PermissionDenied("Only owners can grant or change the owner role.",
-                               code="owner_required")
+        raise PermissionDenied(
+            "Only owners can grant or change the owner role.", code="owner_required"
+        )
 
 
 def _ensure_not_last_owner(*, membership: Membership) -> None:
-    owners = (Membership.objects.select_for_update()
-              .filter(tenant_id=membership.tenant_id, role=Role.OWNER))
+    owners = Membership.objects.select_for_update().filter(
+        tenant_id=membership.tenant_id, role=Role.OWNER
+    )
     if membership.role == Role.OWNER and [m.pk for m in owners] == [membership.pk]:
-        raise Conflict("An organisation needs at least one owner. Make someone else owner first.",
-                       code="last_owner")
+        raise Conflict(
+            "An organisation needs at least one owner. Make someone else owner first.",
+            code="last_owner",
+        )
 
 
 @transaction.atomic
@@ -227,25 +251,33 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
 
 # --- Invitations --------------------------------------------------------------------------------
 
+
 def invitation_token(*, invitation: Invitation) -> str:
     return signing.dumps(str(invitation.public_id), salt=INVITATION_SALT, compress=False)
 
 
 def invitation_url(*, invitation: Invitation) -> str:
-    return tenant_reverse(tenant=invitation.tenant, viewname="invitation-accept",
-                          args=(invitation_token(invitation=invitation),))
+    return tenant_reverse(
+        tenant=invitation.tenant,
+        viewname="invitation-accept",
+        args=(invitation_token(invitation=invitation),),
+    )
 
 
 @transaction.atomic
-def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by: Membership
-                      ) -> Invitation:
+def invitation_create(
+    *, tenant: Tenant, email: str, role: str, invited_by: Membership
+) -> Invitation:
     email = email_normalize(email=email)
     if role not in Role.values:
         raise ValidationFailed.for_field("role", f"Choose one of: {', '.join(Role.values)}.")
     _ensure_can_manage(actor=invited_by, target_role=role)
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
-        raise Conflict("This person is already a member.", code="already_member",
-                       errors={"email": ["This person is already a member."]})
+        raise Conflict(
+            "This person is already a member.",
+            code="already_member",
+            errors={"email": ["This person is already a member."]},
+        )
     # A new invitation replaces an expired or pending one for the same address.
     Invitation.objects.filter(
         tenant=tenant, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -254,16 +286,25 @@ def invitation_create(*, tenant: Tenant, email: str, role: str, invited_by: Memb
     seats_held = members_of(tenant=tenant).count() + invitations_pending(tenant=tenant).count()
     entitlement_check(tenant=tenant, resource="seats", current=seats_held)
     invitation = Invitation.objects.create(
-        tenant=tenant, email=email, role=role, invited_by=invited_by.user,
+        tenant=tenant,
+        email=email,
+        role=role,
+        invited_by=invited_by.user,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     )
-    context = {"invitation": invitation, "url": invitation_url(invitation=invitation),
-               "inviter": invited_by.user}
-    transaction.on_commit(lambda: send_mail(
-        subject=f"You are invited to {tenant.name} on Strato",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        from_email=None, recipient_list=[email],
-    ))
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(invitation=invitation),
+        "inviter": invited_by.user,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to {tenant.name} on Strato",
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
     return invitation
 
 
@@ -272,8 +313,9 @@ def invitation_from_token(*, token: str) -> Invitation:
     try:
         public_id = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise ValidationFailed("This invitation has expired. Ask for a new one.",
-                               code="invitation_expired") from exc
+        raise ValidationFailed(
+            "This invitation has expired. Ask for a new one.", code="invitation_expired"
+        ) from exc
     except signing.BadSignature as exc:
         raise NotFound("This invitation link is not valid.", code="invitation_invalid") from exc
     invitation = Invitation.objects.select_related("tenant").filter(public_id=public_id).first()
@@ -282,14 +324,19 @@ def invitation_from_token(*, token: str) -> Invitation:
     if invitation.accepted_at is not None:
         raise Conflict("This invitation was already used.", code="invitation_used")
     if invitation.expires_at <= timezone.now():
-        raise ValidationFailed("This invitation has expired. Ask for a new one.",
-                               code="invitation_expired")
+        raise ValidationFailed(
+            "This invitation has expired. Ask for a new one.", code="invitation_expired"
+        )
     return invitation
 
 
 @transaction.atomic
 def invitation_accept(
-    *, token: str, user: User | None = None, password: str = "", full_name: str = "",
+    *,
+    token: str,
+    user: User | None = None,
+    password: str = "",
+    full_name: str = "",
 ) -> Membership:
     """Join as the signed-in user, or as a new account created with `password`."""
     invitation = invitation_from_token(token=token)
@@ -300,11 +347,13 @@ def invitation_accept(
         user = User.objects.filter(email__iexact=invitation.email).first()
         if user is None:
             password_check(password=password, user=User(email=invitation.email))
-            user = User.objects.create_user(email=invitation.email, password=password,
-                                            full_name=full_name.strip())
+            user = User.objects.create_user(
+                email=invitation.email, password=password, full_name=full_name.strip()
+            )
         elif not user.check_password(password):
-            raise AuthenticationFailed("An account with this email exists; enter its password.",
-                                       code="invalid_credentials")
+            raise AuthenticationFailed(
+                "An account with this email exists; enter its password.", code="invalid_credentials"
+            )
     if not Membership.objects.filter(user=user, tenant=invitation.tenant).exists():
         # The plan may have shrunk since the invitation was sent (downgrade, dunning).
         members = Membership.objects.filter(tenant=invitation.tenant).count()
@@ -326,17 +375,23 @@ def invitation_revoke(*, invitation: Invitation, actor: Membership) -> None:
 
 # --- API keys -----------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def api_key_create(
-    *, tenant: Tenant, user: User, name: str, expires_at: datetime | None = None,
+    *,
+    tenant: Tenant,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed.for_field("name", "Give the key a name.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed.for_field("expires_at", "Expiry must be in the future.")
-    return ApiKey.objects.create_key(tenant=tenant, created_by=user, name=name[:50],
-                                     expiry_date=expires_at)
+    return ApiKey.objects.create_key(
+        tenant=tenant, created_by=user, name=name[:50], expiry_date=expires_at
+    )
 
 
 @transaction.atomic
@@ -363,8 +418,11 @@ def login_handoff_token(*, user: User, tenant: Tenant) -> str:
     """A short-lived, single-use link that signs a new owner in on the tenant's own host."""
     import secrets
 
-    payload = {"user": str(user.public_id), "tenant": str(tenant.public_id),
-               "nonce": secrets.token_urlsafe(16)}
+    payload = {
+        "user": str(user.public_id),
+        "tenant": str(tenant.public_id),
+        "nonce": secrets.token_urlsafe(16),
+    }
     return signing.dumps(payload, salt=HANDOFF_SALT)
 
 
@@ -372,19 +430,22 @@ def login_handoff_consume(*, token: str, tenant: Tenant) -> User:
     try:
         payload = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
     except signing.BadSignature as exc:
-        raise AuthenticationFailed("This sign-in link is invalid or expired. Log in instead.",
-                                   code="handoff_invalid") from exc
+        raise AuthenticationFailed(
+            "This sign-in link is invalid or expired. Log in instead.", code="handoff_invalid"
+        ) from exc
     if payload.get("tenant") != str(tenant.public_id):
-        raise AuthenticationFailed("This sign-in link is for another organisation.",
-                                   code="handoff_invalid")
+        raise AuthenticationFailed(
+            "This sign-in link is for another organisation.", code="handoff_invalid"
+        )
     with schema_context(get_public_schema_name()):
-        first_use = cache.add(f"login-handoff:{payload['nonce']}", 1,
-                              HANDOFF_MAX_AGE_SECONDS * 2)
+        first_use = cache.add(f"login-handoff:{payload['nonce']}", 1, HANDOFF_MAX_AGE_SECONDS * 2)
     if not first_use:
-        raise AuthenticationFailed("This sign-in link was already used. Log in instead.",
-                                   code="handoff_used")
+        raise AuthenticationFailed(
+            "This sign-in link was already used. Log in instead.", code="handoff_used"
+        )
     user = User.objects.filter(public_id=payload["user"], is_active=True).first()
     if user is None or not Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise AuthenticationFailed("This account has no access to this organisation.",
-                                   code="handoff_invalid")
+        raise AuthenticationFailed(
+            "This account has no access to this organisation.", code="handoff_invalid"
+        )
     return user

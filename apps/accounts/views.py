@@ -31,8 +31,10 @@ def signup(request):
         data = form.cleaned_data
         try:
             user, tenant = services.account_register(
-                email=data["email"], password=data["password"],
-                organisation_name=data["organisation_name"], slug=data["slug"] or None,
+                email=data["email"],
+                password=data["password"],
+                organisation_name=data["organisation_name"],
+                slug=data["slug"] or None,
                 full_name=data["full_name"],
             )
         except DomainError as error:
@@ -47,13 +49,18 @@ def signup(request):
 def find_organisation(request):
     form = forms.FindOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        tenant = Tenant.objects.filter(slug=form.cleaned_data["slug"].lower(),
-                                       status=Tenant.Status.READY).first()
+        tenant = Tenant.objects.filter(
+            slug=form.cleaned_data["slug"].lower(), status=Tenant.Status.READY
+        ).first()
         if tenant is not None:
             return redirect(tenant_reverse(tenant=tenant, viewname="login"))
         form.add_error("slug", "No organisation has this address.")
-    return render(request, "accounts/find_organisation.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/find_organisation.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def handoff(request, token):
@@ -79,23 +86,23 @@ class TenantLoginView(auth_views.LoginView):
         password = request.POST.get("password", "")
         try:
             user = services.login_authenticate(
-                email=email, password=password, tenant=request.tenant,
+                email=email,
+                password=password,
+                tenant=request.tenant,
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
         except DomainError as error:
             form.is_valid()
             form.errors.clear()
             form.add_error(None, error.detail)
-            return self.render_to_response(self.get_context_data(form=form),
-                                           status=error.status)
+            return self.render_to_response(self.get_context_data(form=form), status=error.status)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(self.get_success_url())
 
 
 @member_required()
 def profile(request):
-    form = forms.ProfileForm(request.POST or None,
-                             initial={"full_name": request.user.full_name})
+    form = forms.ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(user=request.user, **form.cleaned_data)
@@ -116,8 +123,9 @@ def members(request):
     invite_form = forms.InvitationForm(request.POST or None)
     if request.method == "POST" and invite_form.is_valid():
         try:
-            services.invitation_create(tenant=request.tenant, invited_by=request.membership,
-                                       **invite_form.cleaned_data)
+            services.invitation_create(
+                tenant=request.tenant, invited_by=request.membership, **invite_form.cleaned_data
+            )
         except PlanLimitExceeded:
             raise  # the billing middleware answers 402 with the upgrade prompt
         except DomainError as error:
@@ -145,8 +153,9 @@ def member_update(request, member_id):
         else:
             form = forms.RoleForm(request.POST)
             role = form.cleaned_data["role"] if form.is_valid() else ""
-            services.membership_change_role(membership=membership, role=role,
-                                            actor=request.membership)
+            services.membership_change_role(
+                membership=membership, role=role, actor=request.membership
+            )
             messages.success(request, f"{membership.user.email} is now {role}.")
     except DomainError as error:
         messages.error(request, error.detail)
@@ -171,8 +180,9 @@ def invitation_accept(request, token):
         if invitation.tenant_id != request.tenant.pk:
             raise NotFound("This invitation link is not valid.")
     except DomainError as error:
-        return render(request, "accounts/invitation_invalid.html", {"error": error},
-                      status=error.status)
+        return render(
+            request, "accounts/invitation_invalid.html", {"error": error}, status=error.status
+        )
     form = forms.AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -185,8 +195,12 @@ def invitation_accept(request, token):
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"You joined {request.tenant.name}.")
             return redirect("dashboard:home")
-    return render(request, "accounts/invitation_accept.html",
-                  {"form": form, "invitation": invitation}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required("admin")
@@ -196,17 +210,23 @@ def api_keys(request):
     if request.method == "POST" and form.is_valid():
         try:
             _api_key, new_key = services.api_key_create(
-                tenant=request.tenant, user=request.user, name=form.cleaned_data["name"],
+                tenant=request.tenant,
+                user=request.user,
+                name=form.cleaned_data["name"],
                 expires_at=form.cleaned_data["expires_at"],
             )
         except DomainError as error:
             _apply_errors(form, error)
         else:
             form = forms.ApiKeyForm()
-    context = {"form": form, "new_key": new_key,
-               "keys": selectors.api_keys_of(tenant=request.tenant).order_by("-created")}
-    return render(request, "accounts/settings_api_keys.html", context,
-                  status=400 if form.errors else 200)
+    context = {
+        "form": form,
+        "new_key": new_key,
+        "keys": selectors.api_keys_of(tenant=request.tenant).order_by("-created"),
+    }
+    return render(
+        request, "accounts/settings_api_keys.html", context, status=400 if form.errors else 200
+    )
 
 
 @require_POST
@@ -221,14 +241,25 @@ def api_key_revoke(request, key_id):
 @member_required("admin")
 def organisation(request):
     tenant = request.tenant
-    form = forms.OrganisationForm(request.POST or None, initial={
-        "name": tenant.name, "billing_email": tenant.billing_email,
-        "postal_address": tenant.postal_address, "timezone": tenant.timezone})
+    form = forms.OrganisationForm(
+        request.POST or None,
+        initial={
+            "name": tenant.name,
+            "billing_email": tenant.billing_email,
+            "postal_address": tenant.postal_address,
+            "timezone": tenant.timezone,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            tenant_update(tenant=tenant, name=data["name"], billing_email=data["billing_email"],
-                          postal_address=data["postal_address"], timezone_name=data["timezone"])
+            tenant_update(
+                tenant=tenant,
+                name=data["name"],
+                billing_email=data["billing_email"],
+                postal_address=data["postal_address"],
+                timezone_name=data["timezone"],
+            )
         except DomainError as error:
             _apply_errors(form, error)
         else:

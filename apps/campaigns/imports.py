@@ -35,13 +35,47 @@ FIELD_ALIASES = {
     "github_url": {"github_url", "github url", "github profile", "repository", "repo url"},
     "tags": {"tags", "tag", "labels"},
 }
-ROLE_LOCAL_PARTS = {"admin", "administrator", "info", "support", "sales", "contact", "hello",
-                    "help", "office", "billing", "noreply", "no-reply", "postmaster", "abuse",
-                    "webmaster", "marketing", "team", "hr", "jobs", "careers", "security"}
-DISPOSABLE_DOMAINS = {"mailinator.com", "guerrillamail.com", "10minutemail.com", "tempmail.com",
-                      "temp-mail.org", "yopmail.com", "trashmail.com", "sharklasers.com",
-                      "getnada.com", "dispostable.com", "maildrop.cc", "throwawaymail.com",
-                      "fakeinbox.com", "mintemail.com", "mohmal.com", "emailondeck.com"}
+ROLE_LOCAL_PARTS = {
+    "admin",
+    "administrator",
+    "info",
+    "support",
+    "sales",
+    "contact",
+    "hello",
+    "help",
+    "office",
+    "billing",
+    "noreply",
+    "no-reply",
+    "postmaster",
+    "abuse",
+    "webmaster",
+    "marketing",
+    "team",
+    "hr",
+    "jobs",
+    "careers",
+    "security",
+}
+DISPOSABLE_DOMAINS = {
+    "mailinator.com",
+    "guerrillamail.com",
+    "10minutemail.com",
+    "tempmail.com",
+    "temp-mail.org",
+    "yopmail.com",
+    "trashmail.com",
+    "sharklasers.com",
+    "getnada.com",
+    "dispostable.com",
+    "maildrop.cc",
+    "throwawaymail.com",
+    "fakeinbox.com",
+    "mintemail.com",
+    "mohmal.com",
+    "emailondeck.com",
+}
 _validate_email = EmailValidator()
 
 
@@ -60,22 +94,31 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
     mapping = {}
     for header in headers:
         key = header.strip().lower()
-        field = next((f for f, names in FIELD_ALIASES.items()
-                      if key in names or key.replace("_", " ") in names), None)
+        field = next(
+            (
+                f
+                for f, names in FIELD_ALIASES.items()
+                if key in names or key.replace("_", " ") in names
+            ),
+            None,
+        )
         mapping[header] = field or f"attributes.{_normal(header)}"
     return mapping
 
 
 @transaction.atomic
-def lead_import_create(*, upload, mapping: dict | None = None,
-                       lead_list: LeadList | None = None) -> LeadImport:
+def lead_import_create(
+    *, upload, mapping: dict | None = None, lead_list: LeadList | None = None
+) -> LeadImport:
     """Store the uploaded file and queue the import. Checks size and header up front."""
     from .tasks import import_leads
 
     if upload.size > settings.CAMPAIGN_IMPORT_MAX_BYTES:
-        raise DomainError(f"The file is {upload.size // (1024 * 1024)} MB; imports take at most "
-                          f"{settings.CAMPAIGN_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
-                          code="import_too_large")
+        raise DomainError(
+            f"The file is {upload.size // (1024 * 1024)} MB; imports take at most "
+            f"{settings.CAMPAIGN_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
+            code="import_too_large",
+        )
     path = files_dir() / f"import-{uuid.uuid4().hex}.csv"
     with open(path, "wb") as out:
         for chunk in upload.chunks():
@@ -85,15 +128,23 @@ def lead_import_create(*, upload, mapping: dict | None = None,
     unknown = [h for h in mapping if h not in headers]
     if unknown:
         path.unlink(missing_ok=True)
-        raise ValidationFailed.for_field("mapping", "Columns not in the file: "
-                                         + ", ".join(unknown), code="import_mapping_invalid")
+        raise ValidationFailed.for_field(
+            "mapping",
+            "Columns not in the file: " + ", ".join(unknown),
+            code="import_mapping_invalid",
+        )
     if "email" not in mapping.values():
         path.unlink(missing_ok=True)
         raise ValidationFailed.for_field(
-            "file", "No email column found. Columns in the file: " + ", ".join(headers)
-            + ". Name one 'email' or map it explicitly.", code="import_email_column_missing")
-    job = LeadImport.objects.create(file_path=str(path), file_size=path.stat().st_size,
-                                    mapping=mapping, lead_list=lead_list)
+            "file",
+            "No email column found. Columns in the file: "
+            + ", ".join(headers)
+            + ". Name one 'email' or map it explicitly.",
+            code="import_email_column_missing",
+        )
+    job = LeadImport.objects.create(
+        file_path=str(path), file_size=path.stat().st_size, mapping=mapping, lead_list=lead_list
+    )
     transaction.on_commit(lambda: import_leads.delay(job.pk))
     return job
 
@@ -107,9 +158,11 @@ def _read_header(path: Path) -> list[str]:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed.for_field(
-            "file", "The file is not UTF-8 text (byte "
+            "file",
+            "The file is not UTF-8 text (byte "
             f"{exc.start} of the header). Save it as 'CSV UTF-8' and upload it again.",
-            code="import_encoding") from exc
+            code="import_encoding",
+        ) from exc
     try:
         dialect = csv.Sniffer().sniff(text, delimiters=",;\t")
     except csv.Error:
@@ -135,14 +188,21 @@ def lead_import_run(*, import_pk: int) -> str:
     if job.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED):
         return job.status
     errors_path = Path(job.file_path).with_suffix(".errors.csv")
-    LeadImport.objects.filter(pk=job.pk).update(status=LeadImport.Status.RUNNING,
-                                                errors_path=str(errors_path), bytes_read=0,
-                                                rows_total=0, created=0, updated=0, skipped=0,
-                                                errors_count=0)
+    LeadImport.objects.filter(pk=job.pk).update(
+        status=LeadImport.Status.RUNNING,
+        errors_path=str(errors_path),
+        bytes_read=0,
+        rows_total=0,
+        created=0,
+        updated=0,
+        skipped=0,
+        errors_count=0,
+    )
     with open(job.file_path, "rb") as raw_file, open(errors_path, "w", newline="") as err_file:
         counting = _Counting(raw_file)
-        text = io.TextIOWrapper(io.BufferedReader(counting, 256 * 1024), encoding="utf-8-sig",
-                                newline="")
+        text = io.TextIOWrapper(
+            io.BufferedReader(counting, 256 * 1024), encoding="utf-8-sig", newline=""
+        )
         report = csv.writer(err_file)
         report.writerow(["row", "email", "severity", "problem"])
         header = _read_header(Path(job.file_path))
@@ -169,23 +229,39 @@ def lead_import_run(*, import_pk: int) -> str:
                     _progress(job, counting.count, totals)
             _flush(job, batch, report, totals)
         except UnicodeDecodeError as exc:
-            return _fail(job, f"The file is not UTF-8 text near byte {counting.count}: "
-                         f"{exc.reason}. Save it as 'CSV UTF-8'.", counting.count, totals)
+            return _fail(
+                job,
+                f"The file is not UTF-8 text near byte {counting.count}: "
+                f"{exc.reason}. Save it as 'CSV UTF-8'.",
+                counting.count,
+                totals,
+            )
         except csv.Error as exc:
-            return _fail(job, f"Malformed CSV near row {totals['rows_total'] + 1}: {exc}",
-                         counting.count, totals)
+            return _fail(
+                job,
+                f"Malformed CSV near row {totals['rows_total'] + 1}: {exc}",
+                counting.count,
+                totals,
+            )
         except DomainError as exc:
             return _fail(job, exc.detail, counting.count, totals)
-    LeadImport.objects.filter(pk=job.pk).update(status=LeadImport.Status.DONE,
-                                                bytes_read=job.file_size,
-                                                finished_at=timezone.now(), **totals)
+    LeadImport.objects.filter(pk=job.pk).update(
+        status=LeadImport.Status.DONE,
+        bytes_read=job.file_size,
+        finished_at=timezone.now(),
+        **totals,
+    )
     return LeadImport.Status.DONE
 
 
 def _fail(job: LeadImport, message: str, position: int, totals: dict) -> str:
-    LeadImport.objects.filter(pk=job.pk).update(status=LeadImport.Status.FAILED, error=message,
-                                                bytes_read=position,
-                                                finished_at=timezone.now(), **totals)
+    LeadImport.objects.filter(pk=job.pk).update(
+        status=LeadImport.Status.FAILED,
+        error=message,
+        bytes_read=position,
+        finished_at=timezone.now(),
+        **totals,
+    )
     return LeadImport.Status.FAILED
 
 
@@ -197,8 +273,9 @@ def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dic
     if not any(v.strip() for v in values):
         return None
     if len(values) != len(header):
-        report.writerow([row_number, "", "error", f"Expected {len(header)} columns, found "
-                         f"{len(values)}"])
+        report.writerow(
+            [row_number, "", "error", f"Expected {len(header)} columns, found {len(values)}"]
+        )
         totals["errors_count"] += 1
         return None
     row: dict = {"attributes": {}, "tags": []}
@@ -217,8 +294,14 @@ def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dic
     try:
         _validate_email(email)
     except ValidationError:
-        report.writerow([row_number, email, "error", "Invalid email address" if email
-                         else "Missing email address"])
+        report.writerow(
+            [
+                row_number,
+                email,
+                "error",
+                "Invalid email address" if email else "Missing email address",
+            ]
+        )
         totals["errors_count"] += 1
         return None
     key = email.lower()
@@ -230,12 +313,19 @@ def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dic
     local, _, domain = key.partition("@")
     if local in ROLE_LOCAL_PARTS:
         row["tags"].append("role-address")
-        report.writerow([row_number, email, "warning", "Role address (imported, tagged "
-                         "role-address)"])
+        report.writerow(
+            [row_number, email, "warning", "Role address (imported, tagged role-address)"]
+        )
     if domain in DISPOSABLE_DOMAINS:
         row["tags"].append("disposable-address")
-        report.writerow([row_number, email, "warning", "Disposable address (imported, tagged "
-                         "disposable-address)"])
+        report.writerow(
+            [
+                row_number,
+                email,
+                "warning",
+                "Disposable address (imported, tagged disposable-address)",
+            ]
+        )
     return row
 
 
@@ -246,26 +336,38 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
     if not batch:
         return
     emails = [row["email"].lower() for _, row in batch]
-    suppressed = set(Suppression.objects.annotate(e=Lower("email")).filter(e__in=emails)
-                     .values_list("e", flat=True))
-    existing = {lead.email.lower(): lead for lead in
-                Lead.objects.annotate(e=Lower("email")).filter(e__in=emails)}
+    suppressed = set(
+        Suppression.objects.annotate(e=Lower("email"))
+        .filter(e__in=emails)
+        .values_list("e", flat=True)
+    )
+    existing = {
+        lead.email.lower(): lead
+        for lead in Lead.objects.annotate(e=Lower("email")).filter(e__in=emails)
+    }
     new, changed = [], []
     for row_number, row in batch:
         key = row["email"].lower()
         if key in suppressed:
-            report.writerow([row_number, row["email"], "skipped", "Address is on the suppression "
-                             "list"])
+            report.writerow(
+                [row_number, row["email"], "skipped", "Address is on the suppression list"]
+            )
             totals["skipped"] += 1
             continue
         lead = existing.get(key)
         if lead is None:
-            new.append(Lead(email=row["email"], first_name=row.get("first_name", "")[:150],
-                            last_name=row.get("last_name", "")[:150],
-                            company=row.get("company", "")[:200],
-                            github_username=row.get("github_username", "")[:39],
-                            github_url=row.get("github_url", "")[:500],
-                            attributes=row["attributes"], tags=sorted(set(row["tags"]))))
+            new.append(
+                Lead(
+                    email=row["email"],
+                    first_name=row.get("first_name", "")[:150],
+                    last_name=row.get("last_name", "")[:150],
+                    company=row.get("company", "")[:200],
+                    github_username=row.get("github_username", "")[:39],
+                    github_url=row.get("github_url", "")[:500],
+                    attributes=row["attributes"],
+                    tags=sorted(set(row["tags"])),
+                )
+            )
         else:
             for field in ("first_name", "last_name", "company", "github_username", "github_url"):
                 if row.get(field):
@@ -275,30 +377,66 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
             lead.updated_at = timezone.now()
             changed.append(lead)
     if new:
-        entitlement_check(tenant=connection.tenant, resource="leads", amount=len(new),
-                          current=Lead.objects.count())
+        entitlement_check(
+            tenant=connection.tenant,
+            resource="leads",
+            amount=len(new),
+            current=Lead.objects.count(),
+        )
         Lead.objects.bulk_create(new, batch_size=BATCH)
     if changed:
-        Lead.objects.bulk_update(changed, ["first_name", "last_name", "company",
-                                           "github_username", "github_url", "attributes",
-                                           "tags", "updated_at"], batch_size=BATCH)
+        Lead.objects.bulk_update(
+            changed,
+            [
+                "first_name",
+                "last_name",
+                "company",
+                "github_username",
+                "github_url",
+                "attributes",
+                "tags",
+                "updated_at",
+            ],
+            batch_size=BATCH,
+        )
     if job.lead_list_id:
         through = Lead.lists.through
-        ids = Lead.objects.annotate(e=Lower("email")).filter(e__in=emails).values_list(
-            "id", flat=True)
-        through.objects.bulk_create([through(lead_id=i, leadlist_id=job.lead_list_id)
-                                     for i in ids], ignore_conflicts=True)
+        ids = (
+            Lead.objects.annotate(e=Lower("email"))
+            .filter(e__in=emails)
+            .values_list("id", flat=True)
+        )
+        through.objects.bulk_create(
+            [through(lead_id=i, leadlist_id=job.lead_list_id) for i in ids], ignore_conflicts=True
+        )
     totals["created"] += len(new)
     totals["updated"] += len(changed)
 
 
 def leads_export_rows(queryset):
     """CSV rows (header first) for a queryset of leads, streamed by the view."""
-    yield ["email", "first_name", "last_name", "company", "github_username", "github_url",
-           "tags", "attributes", "created_at"]
+    yield [
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "github_username",
+        "github_url",
+        "tags",
+        "attributes",
+        "created_at",
+    ]
     import json
 
     for lead in queryset.order_by("id").iterator(chunk_size=2000):
-        yield [lead.email, lead.first_name, lead.last_name, lead.company, lead.github_username,
-               lead.github_url, ";".join(lead.tags), json.dumps(lead.attributes),
-               lead.created_at.isoformat()]
+        yield [
+            lead.email,
+            lead.first_name,
+            lead.last_name,
+            lead.company,
+            lead.github_username,
+            lead.github_url,
+            ";".join(lead.tags),
+            json.dumps(lead.attributes),
+            lead.created_at.isoformat(),
+        ]

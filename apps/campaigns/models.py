@@ -96,14 +96,18 @@ class Campaign(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT,
-                              db_index=True)
-    template = models.ForeignKey(EmailTemplate, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="campaigns")
-    lead_list = models.ForeignKey(LeadList, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="campaigns")
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="campaigns")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    template = models.ForeignKey(
+        EmailTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns"
+    )
+    lead_list = models.ForeignKey(
+        LeadList, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns"
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns"
+    )
     from_email = models.CharField(max_length=320, blank=True)
     reply_to = models.EmailField(blank=True)
     # Snapshot of the template taken when sending starts: edits cannot change a running send.
@@ -147,8 +151,9 @@ class Message(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, related_name="messages")
     email = models.CharField(max_length=320)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    batch_key = models.CharField(max_length=80, blank=True,
-                                 help_text="Idempotency key of the ESP batch this went out in.")
+    batch_key = models.CharField(
+        max_length=80, blank=True, help_text="Idempotency key of the ESP batch this went out in."
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     esp_message_id = models.CharField(max_length=255, blank=True, db_index=True)
     error = models.TextField(blank=True)
@@ -182,8 +187,9 @@ class Event(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    machine = models.BooleanField(default=False,
-                                  help_text="Prefetcher or scanner: kept out of human rates.")
+    machine = models.BooleanField(
+        default=False, help_text="Prefetcher or scanner: kept out of human rates."
+    )
     machine_reason = models.CharField(max_length=64, blank=True)
     url = models.TextField(blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
@@ -194,8 +200,11 @@ class Event(models.Model):
     class Meta:
         indexes = [models.Index(fields=["campaign", "kind"], name="event_campaign_kind")]
         constraints = [
-            models.UniqueConstraint(fields=["external_id"], condition=~models.Q(external_id=""),
-                                    name="event_external_once"),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="event_external_once",
+            ),
         ]
 
     def __str__(self) -> str:

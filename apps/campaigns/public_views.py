@@ -37,8 +37,13 @@ def open_pixel(request, token: str):
         raise Http404("Unknown tracking token")
     schema, message_id = parsed
     try:
-        tracking.buffer_event(kind="opened", schema=schema, message_id=message_id,
-                              user_agent=_agent(request), method=request.method)
+        tracking.buffer_event(
+            kind="opened",
+            schema=schema,
+            message_id=message_id,
+            user_agent=_agent(request),
+            method=request.method,
+        )
     except Exception:  # never break an image because the buffer is down
         logger.exception("tracking buffer unavailable")
     return HttpResponse(PIXEL, content_type="image/gif")
@@ -52,8 +57,14 @@ def click_redirect(request, token: str):
         raise Http404("Unknown tracking token")
     schema, message_id, url = parsed
     try:
-        tracking.buffer_event(kind="clicked", schema=schema, message_id=message_id,
-                              user_agent=_agent(request), method=request.method, url=url)
+        tracking.buffer_event(
+            kind="clicked",
+            schema=schema,
+            message_id=message_id,
+            user_agent=_agent(request),
+            method=request.method,
+            url=url,
+        )
     except Exception:
         logger.exception("tracking buffer unavailable")
     return HttpResponseRedirect(url)
@@ -75,10 +86,12 @@ def unsubscribe(request, token: str):
             message = Message.objects.filter(pk=message_id).only("email").first()
             if message is None:
                 raise Http404("Unknown unsubscribe link")
-            return render(request, "campaigns/unsubscribe.html",
-                          {"email": message.email, "done": False})
-        message = services.message_unsubscribe(message_id=message_id,
-                                               source="one_click" if one_click else "page")
+            return render(
+                request, "campaigns/unsubscribe.html", {"email": message.email, "done": False}
+            )
+        message = services.message_unsubscribe(
+            message_id=message_id, source="one_click" if one_click else "page"
+        )
     if message is None:
         raise Http404("Unknown unsubscribe link")
     if one_click:

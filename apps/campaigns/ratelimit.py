@@ -43,8 +43,9 @@ class TokenBucket:
         if self._script is None:
             self._script = get_redis_connection("default").register_script(_TAKE)
         # Redis server time would be better across hosts; workers share NTP-synced clocks.
-        return float(self._script(keys=[self.key],
-                                  args=[self.rate, self.capacity, time.time(), wanted]))
+        return float(
+            self._script(keys=[self.key], args=[self.rate, self.capacity, time.time(), wanted])
+        )
 
     def acquire(self, tokens: float = 1.0, *, max_wait: float = 60.0) -> float:
         """Block until `tokens` are available; returns the seconds waited."""

@@ -23,10 +23,34 @@ from django.template import defaulttags as dt
 from django.template.base import FilterExpression, Node, VariableNode
 from django.utils.html import strip_tags
 
-SAFE_FILTERS = ("default", "default_if_none", "upper", "lower", "title", "capfirst",
-                "truncatechars", "truncatewords", "length", "first", "last", "join", "slice",
-                "yesno", "pluralize", "cut", "linebreaksbr", "escape", "urlencode", "floatformat",
-                "add", "center", "ljust", "rjust", "wordcount", "striptags")
+SAFE_FILTERS = (
+    "default",
+    "default_if_none",
+    "upper",
+    "lower",
+    "title",
+    "capfirst",
+    "truncatechars",
+    "truncatewords",
+    "length",
+    "first",
+    "last",
+    "join",
+    "slice",
+    "yesno",
+    "pluralize",
+    "cut",
+    "linebreaksbr",
+    "escape",
+    "urlencode",
+    "floatformat",
+    "add",
+    "center",
+    "ljust",
+    "rjust",
+    "wordcount",
+    "striptags",
+)
 SAFE_TAGS = ("if", "for", "with", "comment", "spaceless", "cycle", "firstof", "ifchanged")
 
 SAFE_LIBRARY = Library()
@@ -40,8 +64,9 @@ class SandboxEngine(Engine):
     default_builtins: list = []
 
     def __init__(self) -> None:
-        super().__init__(debug=False, loaders=[], libraries={}, autoescape=True,
-                         string_if_invalid="")
+        super().__init__(
+            debug=False, loaders=[], libraries={}, autoescape=True, string_if_invalid=""
+        )
         self.template_builtins = [SAFE_LIBRARY]
 
 
@@ -50,17 +75,62 @@ TEXT_ENGINE = SandboxEngine()
 TEXT_ENGINE.autoescape = False
 
 # What a template may reference. `lead.attributes.<anything>` is free-form (custom attributes).
-LEAD_FIELDS = {"email", "first_name", "last_name", "full_name", "company", "github_username",
-               "github_url", "tags", "attributes"}
+LEAD_FIELDS = {
+    "email",
+    "first_name",
+    "last_name",
+    "full_name",
+    "company",
+    "github_username",
+    "github_url",
+    "tags",
+    "attributes",
+}
 TENANT_FIELDS = {"name", "postal_address"}
 CAMPAIGN_FIELDS = {"name"}
 TOP_LEVEL = {"lead", "tenant", "campaign", "unsubscribe_url", "forloop"}
 
 # nh3 allow-list for email: structure, text formatting, tables, images and links, inline style.
-EMAIL_TAGS = {"a", "abbr", "b", "blockquote", "br", "center", "code", "div", "em", "font", "h1",
-              "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "small",
-              "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-              "tr", "u", "ul"}
+EMAIL_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "center",
+    "code",
+    "div",
+    "em",
+    "font",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
 EMAIL_ATTRIBUTES = {
     "*": {"style", "align", "class", "dir", "title"},
     "a": {"href", "name", "target"},
@@ -80,9 +150,14 @@ class TemplateInvalid(Exception):
 
 def sanitise_html(html: str) -> str:
     """Email-safe subset of HTML; template tags survive because they are text to nh3."""
-    return nh3.clean(html, tags=EMAIL_TAGS, attributes=EMAIL_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel=None,
-                     strip_comments=True)
+    return nh3.clean(
+        html,
+        tags=EMAIL_TAGS,
+        attributes=EMAIL_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
 
 
 _BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr|table|blockquote)>|<br\s*/?>", re.I)
@@ -178,8 +253,9 @@ def unknown_variables(variables: set[str], local_names: set[str] = frozenset()) 
         field = rest.split(".", 1)[0]
         if head in local_names or head in {"True", "False", "None"}:
             continue
-        allowed = {"lead": LEAD_FIELDS, "tenant": TENANT_FIELDS,
-                   "campaign": CAMPAIGN_FIELDS}.get(head)
+        allowed = {"lead": LEAD_FIELDS, "tenant": TENANT_FIELDS, "campaign": CAMPAIGN_FIELDS}.get(
+            head
+        )
         if head not in TOP_LEVEL or (allowed is not None and rest and field not in allowed):
             unknown.append(name)
     return unknown
@@ -196,8 +272,11 @@ def validate_template(*, subject: str, html: str, text: str) -> list[str]:
     """Parse the three parts; raise TemplateInvalid with per-field errors; return variables."""
     errors: dict[str, list[str]] = {}
     variables: set[str] = set()
-    for field, source, engine in (("subject", subject, TEXT_ENGINE), ("html", html, ENGINE),
-                                  ("text", text, TEXT_ENGINE)):
+    for field, source, engine in (
+        ("subject", subject, TEXT_ENGINE),
+        ("html", html, ENGINE),
+        ("text", text, TEXT_ENGINE),
+    ):
         try:
             compiled = engine.from_string(source)
         except TemplateSyntaxError as exc:
@@ -207,11 +286,15 @@ def validate_template(*, subject: str, html: str, text: str) -> list[str]:
         unknown = unknown_variables(used, _loop_names(compiled.nodelist))
         if unknown:
             errors.setdefault(field, []).append(
-                "Unknown variable" + ("s" if len(unknown) > 1 else "") + ": "
-                + ", ".join(unknown) + ". Available: lead.email, lead.first_name, "
+                "Unknown variable"
+                + ("s" if len(unknown) > 1 else "")
+                + ": "
+                + ", ".join(unknown)
+                + ". Available: lead.email, lead.first_name, "
                 "lead.last_name, lead.full_name, lead.company, lead.github_username, "
                 "lead.github_url, lead.tags, lead.attributes.<name>, tenant.name, "
-                "tenant.postal_address, campaign.name, unsubscribe_url.")
+                "tenant.postal_address, campaign.name, unsubscribe_url."
+            )
         variables |= used
     if errors:
         raise TemplateInvalid(errors)
@@ -220,21 +303,30 @@ def validate_template(*, subject: str, html: str, text: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def compile_parts(subject: str, html: str, text: str) -> CompiledTemplate:
-    return CompiledTemplate(subject=TEXT_ENGINE.from_string(subject),
-                            html=ENGINE.from_string(html),
-                            text=TEXT_ENGINE.from_string(text))
+    return CompiledTemplate(
+        subject=TEXT_ENGINE.from_string(subject),
+        html=ENGINE.from_string(html),
+        text=TEXT_ENGINE.from_string(text),
+    )
 
 
 def lead_context(lead) -> dict:
     """Plain values only: the sandbox's guarantee depends on it."""
     first, last = lead.first_name or "", lead.last_name or ""
     return {
-        "email": lead.email, "first_name": first, "last_name": last,
-        "full_name": f"{first} {last}".strip(), "company": lead.company or "",
-        "github_username": lead.github_username or "", "github_url": lead.github_url or "",
+        "email": lead.email,
+        "first_name": first,
+        "last_name": last,
+        "full_name": f"{first} {last}".strip(),
+        "company": lead.company or "",
+        "github_username": lead.github_username or "",
+        "github_url": lead.github_url or "",
         "tags": list(lead.tags or []),
-        "attributes": {str(k): v for k, v in (lead.attributes or {}).items()
-                       if isinstance(v, str | int | float | bool | type(None) | list)},
+        "attributes": {
+            str(k): v
+            for k, v in (lead.attributes or {}).items()
+            if isinstance(v, str | int | float | bool | type(None) | list)
+        },
     }
 
 
@@ -254,5 +346,8 @@ def render_parts(compiled: CompiledTemplate, context: dict) -> Rendered:
     html_context = Context(context, autoescape=True)
     text_context = Context(context, autoescape=False)
     subject = " ".join(compiled.subject.render(text_context).split())
-    return Rendered(subject=subject[:998], html=compiled.html.render(html_context),
-                    text=compiled.text.render(text_context))
+    return Rendered(
+        subject=subject[:998],
+        html=compiled.html.render(html_context),
+        text=compiled.text.render(text_context),
+    )

@@ -53,8 +53,14 @@ class BatchEmail:
     tags: dict[str, str] | None = None
 
     def as_json(self) -> dict:
-        body = {"from": self.from_email, "to": [self.to], "subject": self.subject,
-                "html": self.html, "text": self.text, "headers": self.headers}
+        body = {
+            "from": self.from_email,
+            "to": [self.to],
+            "subject": self.subject,
+            "html": self.html,
+            "text": self.text,
+            "headers": self.headers,
+        }
         if self.reply_to:
             body["reply_to"] = [self.reply_to]
         if self.tags:
@@ -76,8 +82,9 @@ def _http() -> requests.Session:
 
 
 def bucket() -> TokenBucket:
-    return TokenBucket(key="strato:ratelimit:resend",
-                       rate_per_second=settings.RESEND_RATE_PER_SECOND)
+    return TokenBucket(
+        key="strato:ratelimit:resend", rate_per_second=settings.RESEND_RATE_PER_SECOND
+    )
 
 
 def _retry_after(response: requests.Response, default: float) -> float:
@@ -95,9 +102,12 @@ def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
     if len(emails) > MAX_BATCH:
         raise ValueError(f"Resend takes at most {MAX_BATCH} emails per batch")
     url = settings.RESEND_API_URL.rstrip("/") + "/emails/batch"
-    headers = {"Authorization": f"Bearer {settings.ANYMAIL.get('RESEND_API_KEY', '')}",
-               "Content-Type": "application/json", "Idempotency-Key": idempotency_key,
-               "User-Agent": "strato-campaigns"}
+    headers = {
+        "Authorization": f"Bearer {settings.ANYMAIL.get('RESEND_API_KEY', '')}",
+        "Content-Type": "application/json",
+        "Idempotency-Key": idempotency_key,
+        "User-Agent": "strato-campaigns",
+    }
     payload = [email.as_json() for email in emails]
     deadline = time.monotonic() + settings.RESEND_MAX_WAIT_SECONDS
     attempt = 0
@@ -106,8 +116,9 @@ def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
         attempt += 1
         limiter.acquire(max_wait=max(1.0, deadline - time.monotonic()))
         try:
-            response = _http().post(url, json=payload, headers=headers,
-                                    timeout=(3.05, settings.RESEND_TIMEOUT_SECONDS))
+            response = _http().post(
+                url, json=payload, headers=headers, timeout=(3.05, settings.RESEND_TIMEOUT_SECONDS)
+            )
         except (requests.ConnectionError, requests.Timeout) as exc:
             wait, reason = min(30.0, 0.5 * 2 ** (attempt - 1)), f"{type(exc).__name__}: {exc}"
         else:
@@ -115,8 +126,9 @@ def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
                 data = response.json().get("data") or []
                 ids = [item.get("id", "") for item in data]
                 if len(ids) != len(emails):
-                    raise ResendUnavailable(f"Resend answered {len(ids)} ids for "
-                                            f"{len(emails)} emails")
+                    raise ResendUnavailable(
+                        f"Resend answered {len(ids)} ids for {len(emails)} emails"
+                    )
                 return ids
             if response.status_code == 429:
                 wait = _retry_after(response, default=1.0)
@@ -128,8 +140,10 @@ def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
                 # Same key, still in flight elsewhere, or reused with a different body.
                 wait, reason = 1.0, f"409 {response.text[:200]}"
             else:
-                raise ResendRejected(f"Resend refused the batch: {response.status_code} "
-                                     f"{response.text[:500]}", status=response.status_code)
+                raise ResendRejected(
+                    f"Resend refused the batch: {response.status_code} {response.text[:500]}",
+                    status=response.status_code,
+                )
         if time.monotonic() + wait > deadline:
             raise ResendUnavailable(f"Resend unavailable after {attempt} attempts: {reason}")
         logger.info("resend batch retry in %.2fs (%s)", wait, reason)

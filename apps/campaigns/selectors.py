@@ -10,9 +10,19 @@ from django.utils import timezone
 
 from .models import Campaign, Event, Lead, LeadList, Message, Suppression
 
-SEGMENT_KEYS = {"tags_any", "tags_all", "attributes", "company", "email_domain", "list",
-                "opened_within_days", "clicked_within_days", "not_opened_within_days", "search",
-                "technologies"}
+SEGMENT_KEYS = {
+    "tags_any",
+    "tags_all",
+    "attributes",
+    "company",
+    "email_domain",
+    "list",
+    "opened_within_days",
+    "clicked_within_days",
+    "not_opened_within_days",
+    "search",
+    "technologies",
+}
 
 
 def segment_filter_errors(filters: dict) -> dict[str, list[str]]:
@@ -22,9 +32,11 @@ def segment_filter_errors(filters: dict) -> dict[str, list[str]]:
     for key, value in filters.items():
         if key not in SEGMENT_KEYS:
             errors[f"filters.{key}"] = [
-                f"Unknown filter. Use one of: {', '.join(sorted(SEGMENT_KEYS))}."]
+                f"Unknown filter. Use one of: {', '.join(sorted(SEGMENT_KEYS))}."
+            ]
         elif key in {"tags_any", "tags_all", "technologies"} and not (
-                isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
             errors[f"filters.{key}"] = ["Must be a list of tags."]
         elif key == "attributes" and not isinstance(value, dict):
             errors[f"filters.{key}"] = ["Must be an object of attribute: value."]
@@ -35,8 +47,11 @@ def segment_filter_errors(filters: dict) -> dict[str, list[str]]:
 
 def _engaged(kind: str, days: int):
     since = timezone.now() - timedelta(days=days)
-    return Exists(Event.objects.filter(message__lead=OuterRef("pk"), kind=kind, machine=False,
-                                       occurred_at__gte=since))
+    return Exists(
+        Event.objects.filter(
+            message__lead=OuterRef("pk"), kind=kind, machine=False, occurred_at__gte=since
+        )
+    )
 
 
 def github_owners_using(*, technologies: list[str]) -> set[str]:
@@ -74,8 +89,12 @@ def leads_matching(*, filters: dict, queryset: QuerySet | None = None) -> QueryS
         qs = qs.filter(lists__public_id=filters["list"])
     if filters.get("search"):
         term = filters["search"]
-        qs = qs.filter(Q(email__icontains=term) | Q(first_name__icontains=term)
-                       | Q(last_name__icontains=term) | Q(company__icontains=term))
+        qs = qs.filter(
+            Q(email__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(company__icontains=term)
+        )
     if filters.get("technologies"):
         owners = github_owners_using(technologies=filters["technologies"])
         qs = qs.annotate(gh_owner=Lower("github_username")).filter(gh_owner__in=owners)
@@ -89,8 +108,11 @@ def leads_matching(*, filters: dict, queryset: QuerySet | None = None) -> QueryS
 
 
 def suppressed_q(prefix: str = "") -> Exists:
-    return Exists(Suppression.objects.annotate(l_email=Lower("email"))
-                  .filter(l_email=Lower(OuterRef(prefix + "email"))))
+    return Exists(
+        Suppression.objects.annotate(l_email=Lower("email")).filter(
+            l_email=Lower(OuterRef(prefix + "email"))
+        )
+    )
 
 
 def campaign_audience(*, campaign: Campaign) -> QuerySet:
@@ -109,7 +131,8 @@ def is_suppressed(*, email: str) -> bool:
 
 def campaigns_visible() -> QuerySet:
     return Campaign.objects.filter(deleted_at__isnull=True).select_related(
-        "template", "lead_list", "segment")
+        "template", "lead_list", "segment"
+    )
 
 
 def campaign_get(*, public_id, include_deleted: bool = False) -> Campaign:
@@ -150,26 +173,36 @@ def campaign_stats(*, campaign: Campaign) -> dict:
         clicks_machine=Count("id", filter=Q(kind="clicked", machine=True)),
     )
     links = [
-        {"url": row["url"], "human": row["n_human"], "machine": row["n_machine"],
-         "unique": row["n_unique"]}
-        for row in events.filter(kind="clicked").values("url").annotate(
+        {
+            "url": row["url"],
+            "human": row["n_human"],
+            "machine": row["n_machine"],
+            "unique": row["n_unique"],
+        }
+        for row in events.filter(kind="clicked")
+        .values("url")
+        .annotate(
             n_human=Count("id", filter=Q(machine=False)),
             n_machine=Count("id", filter=Q(machine=True)),
             n_unique=Count("message", filter=Q(machine=False), distinct=True),
-        ).order_by("-n_human", "url")[:50]
+        )
+        .order_by("-n_human", "url")[:50]
     ]
     timeline = [
         {"hour": row["hour"].isoformat(), "opens": row["opens"], "clicks": row["clicks"]}
         for row in events.filter(machine=False, kind__in=["opened", "clicked"])
-        .annotate(hour=TruncHour("occurred_at")).values("hour")
-        .annotate(opens=Count("id", filter=Q(kind="opened")),
-                  clicks=Count("id", filter=Q(kind="clicked")))
+        .annotate(hour=TruncHour("occurred_at"))
+        .values("hour")
+        .annotate(
+            opens=Count("id", filter=Q(kind="opened")), clicks=Count("id", filter=Q(kind="clicked"))
+        )
         .order_by("hour")
     ]
     sent = counts["sent"]
     base = counts["delivered"] or sent
     return {
-        **counts, **engagement,
+        **counts,
+        **engagement,
         "rates": {
             "delivery": _rate(counts["delivered"], sent),
             "open": _rate(engagement["opens_unique"], base),
@@ -178,44 +211,70 @@ def campaign_stats(*, campaign: Campaign) -> dict:
             "complaint": _rate(counts["complained"], sent),
             "unsubscribe": _rate(counts["unsubscribed"], sent),
         },
-        "links": links, "timeline": timeline,
+        "links": links,
+        "timeline": timeline,
     }
 
 
 def lead_history(*, lead: Lead) -> list[dict]:
-    rows = (Message.objects.filter(lead=lead).select_related("campaign")
-            .annotate(opens=Count("events", filter=Q(events__kind="opened",
-                                                     events__machine=False)),
-                      clicks=Count("events", filter=Q(events__kind="clicked",
-                                                      events__machine=False)))
-            .order_by("-created_at"))
-    return [{"campaign": {"id": str(m.campaign.public_id), "name": m.campaign.name},
-             "message_id": str(m.public_id), "status": m.status, "sent_at": m.sent_at,
-             "delivered_at": m.delivered_at, "bounced_at": m.bounced_at,
-             "complained_at": m.complained_at, "unsubscribed_at": m.unsubscribed_at,
-             "opens": m.opens, "clicks": m.clicks} for m in rows]
+    rows = (
+        Message.objects.filter(lead=lead)
+        .select_related("campaign")
+        .annotate(
+            opens=Count("events", filter=Q(events__kind="opened", events__machine=False)),
+            clicks=Count("events", filter=Q(events__kind="clicked", events__machine=False)),
+        )
+        .order_by("-created_at")
+    )
+    return [
+        {
+            "campaign": {"id": str(m.campaign.public_id), "name": m.campaign.name},
+            "message_id": str(m.public_id),
+            "status": m.status,
+            "sent_at": m.sent_at,
+            "delivered_at": m.delivered_at,
+            "bounced_at": m.bounced_at,
+            "complained_at": m.complained_at,
+            "unsubscribed_at": m.unsubscribed_at,
+            "opens": m.opens,
+            "clicks": m.clicks,
+        }
+        for m in rows
+    ]
 
 
 def tenant_sending_rates(*, days: int = 30, minimum: int = 200) -> dict | None:
     """Bounce and complaint rates over recent sends; None below `minimum` sent (too noisy)."""
     since = timezone.now() - timedelta(days=days)
     row = Message.objects.filter(sent_at__gte=since).aggregate(
-        sent=Count("id"), bounced=Count("id", filter=Q(bounced_at__isnull=False)),
-        complained=Count("id", filter=Q(complained_at__isnull=False)))
+        sent=Count("id"),
+        bounced=Count("id", filter=Q(bounced_at__isnull=False)),
+        complained=Count("id", filter=Q(complained_at__isnull=False)),
+    )
     if row["sent"] < minimum:
         return None
-    return {"sent": row["sent"], "bounce": row["bounced"] / row["sent"],
-            "complaint": row["complained"] / row["sent"]}
+    return {
+        "sent": row["sent"],
+        "bounce": row["bounced"] / row["sent"],
+        "complaint": row["complained"] / row["sent"],
+    }
 
 
 def pending_batches(*, campaign: Campaign, older_than: timedelta) -> QuerySet:
     """Queued messages nobody claimed for a while (an enqueue lost in a crash)."""
-    return Message.objects.filter(campaign=campaign, status=Message.Status.QUEUED,
-                                  created_at__lt=timezone.now() - older_than).order_by("id")
+    return Message.objects.filter(
+        campaign=campaign, status=Message.Status.QUEUED, created_at__lt=timezone.now() - older_than
+    ).order_by("id")
 
 
 def stale_claims(*, campaign: Campaign, older_than: timedelta) -> QuerySet:
-    return (Message.objects.filter(campaign=campaign, status=Message.Status.SENDING,
-                                   claimed_at__lt=timezone.now() - older_than)
-            .values("batch_key").annotate(n=Count("id")).order_by())
-
+    return (
+        Message.objects.filter(
+            campaign=campaign,
+            status=Message.Status.SENDING,
+            claimed_at__lt=timezone.now() - older_than,
+        )
+        .values("batch_key")
+        .annotate(n=Count("id"))
+        .order_by()
+    )

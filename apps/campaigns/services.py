@@ -46,7 +46,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.SCHEDULED: {S.DRAFT, S.SENDING, S.CANCELLED},
     S.SENDING: {S.PAUSED, S.SENT, S.CANCELLED, S.FAILED},
     S.PAUSED: {S.SENDING, S.CANCELLED},
-    S.SENT: set(), S.CANCELLED: set(), S.FAILED: set(),
+    S.SENT: set(),
+    S.CANCELLED: set(),
+    S.FAILED: set(),
 }
 EDITABLE = {S.DRAFT, S.SCHEDULED, S.PAUSED}
 TEST_SEND_MAX = 5
@@ -64,8 +66,15 @@ def current_tenant() -> Tenant:
 
 # --- Leads ------------------------------------------------------------------------------------
 
-LEAD_FIELDS = ("first_name", "last_name", "company", "github_username", "github_url",
-               "attributes", "tags")
+LEAD_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "github_username",
+    "github_url",
+    "attributes",
+    "tags",
+)
 
 
 def _normalise_tags(tags: list[str] | None) -> list[str]:
@@ -75,13 +84,13 @@ def _normalise_tags(tags: list[str] | None) -> list[str]:
 def _check_lead_allowance(*, tenant: Tenant, adding: int = 1) -> None:
     from apps.billing.services import entitlement_check
 
-    entitlement_check(tenant=tenant, resource="leads", amount=adding,
-                      current=Lead.objects.count())
+    entitlement_check(tenant=tenant, resource="leads", amount=adding, current=Lead.objects.count())
 
 
 @transaction.atomic
-def lead_create(*, tenant: Tenant, email: str, lists: list[LeadList] | None = None,
-                **fields: Any) -> Lead:
+def lead_create(
+    *, tenant: Tenant, email: str, lists: list[LeadList] | None = None, **fields: Any
+) -> Lead:
     email = email.strip()
     if Lead.objects.filter(email__iexact=email).exists():
         raise Conflict(f"A lead with the address {email} already exists.", code="lead_exists")
@@ -92,8 +101,9 @@ def lead_create(*, tenant: Tenant, email: str, lists: list[LeadList] | None = No
         with transaction.atomic():
             lead = Lead.objects.create(email=email, **data)
     except IntegrityError as exc:
-        raise Conflict(f"A lead with the address {email} already exists.",
-                       code="lead_exists") from exc
+        raise Conflict(
+            f"A lead with the address {email} already exists.", code="lead_exists"
+        ) from exc
     if lists:
         lead.lists.set(lists)
     return lead
@@ -104,8 +114,7 @@ def lead_update(*, lead: Lead, lists: list[LeadList] | None = None, **fields: An
     if "email" in fields:
         email = fields.pop("email").strip()
         if Lead.objects.filter(email__iexact=email).exclude(pk=lead.pk).exists():
-            raise Conflict(f"A lead with the address {email} already exists.",
-                           code="lead_exists")
+            raise Conflict(f"A lead with the address {email} already exists.", code="lead_exists")
         lead.email = email
     for key, value in fields.items():
         if key in LEAD_FIELDS:
@@ -125,26 +134,37 @@ def lead_erase(*, lead: Lead) -> None:
     """
     Message.objects.filter(lead=lead).update(email="erased@invalid", lead=None)
     Event.objects.filter(message__lead__isnull=True, message__email="erased@invalid").update(
-        user_agent="", url="")
+        user_agent="", url=""
+    )
     lead.delete()
 
 
 def lead_export_data(*, lead: Lead) -> dict:
     """Everything Strato holds about one lead (GDPR access request)."""
     return {
-        "lead": {"id": str(lead.public_id), "email": lead.email, "first_name": lead.first_name,
-                 "last_name": lead.last_name, "company": lead.company,
-                 "github_username": lead.github_username, "github_url": lead.github_url,
-                 "attributes": lead.attributes, "tags": lead.tags,
-                 "lists": list(lead.lists.values_list("name", flat=True)),
-                 "created_at": lead.created_at.isoformat()},
+        "lead": {
+            "id": str(lead.public_id),
+            "email": lead.email,
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "company": lead.company,
+            "github_username": lead.github_username,
+            "github_url": lead.github_url,
+            "attributes": lead.attributes,
+            "tags": lead.tags,
+            "lists": list(lead.lists.values_list("name", flat=True)),
+            "created_at": lead.created_at.isoformat(),
+        },
         "suppressed": selectors.is_suppressed(email=lead.email),
         "messages": [
-            {**row, "sent_at": row["sent_at"] and row["sent_at"].isoformat(),
-             "delivered_at": row["delivered_at"] and row["delivered_at"].isoformat(),
-             "bounced_at": row["bounced_at"] and row["bounced_at"].isoformat(),
-             "complained_at": row["complained_at"] and row["complained_at"].isoformat(),
-             "unsubscribed_at": row["unsubscribed_at"] and row["unsubscribed_at"].isoformat()}
+            {
+                **row,
+                "sent_at": row["sent_at"] and row["sent_at"].isoformat(),
+                "delivered_at": row["delivered_at"] and row["delivered_at"].isoformat(),
+                "bounced_at": row["bounced_at"] and row["bounced_at"].isoformat(),
+                "complained_at": row["complained_at"] and row["complained_at"].isoformat(),
+                "unsubscribed_at": row["unsubscribed_at"] and row["unsubscribed_at"].isoformat(),
+            }
             for row in selectors.lead_history(lead=lead)
         ],
     }
@@ -169,6 +189,7 @@ def segment_create(*, name: str, filters: dict) -> Segment:
 
 # --- Suppression ------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def suppression_add(*, email: str, reason: str, note: str = "") -> Suppression:
     existing = Suppression.objects.filter(email__iexact=email.strip()).first()
@@ -189,6 +210,7 @@ def suppression_remove(*, email: str) -> int:
 
 # --- Templates --------------------------------------------------------------------------------
 
+
 def _prepare_template(*, subject: str, html: str, text: str) -> dict:
     html = rendering.sanitise_html(html or "")
     generated = not (text or "").strip()
@@ -197,31 +219,45 @@ def _prepare_template(*, subject: str, html: str, text: str) -> dict:
     try:
         variables = rendering.validate_template(subject=subject, html=html, text=text)
     except rendering.TemplateInvalid as exc:
-        raise ValidationFailed("The template has errors.", code="template_invalid",
-                               errors=exc.errors) from exc
+        raise ValidationFailed(
+            "The template has errors.", code="template_invalid", errors=exc.errors
+        ) from exc
     if not html.strip() and not text.strip():
-        raise ValidationFailed.for_field("html", "A template needs an HTML or a text part.",
-                                         code="template_empty")
-    return {"subject": subject, "html": html, "text": text, "text_generated": generated,
-            "variables": variables}
+        raise ValidationFailed.for_field(
+            "html", "A template needs an HTML or a text part.", code="template_empty"
+        )
+    return {
+        "subject": subject,
+        "html": html,
+        "text": text,
+        "text_generated": generated,
+        "variables": variables,
+    }
 
 
 @transaction.atomic
 def template_create(*, name: str, subject: str, html: str = "", text: str = "") -> EmailTemplate:
-    return EmailTemplate.objects.create(name=name, **_prepare_template(
-        subject=subject, html=html, text=text))
+    return EmailTemplate.objects.create(
+        name=name, **_prepare_template(subject=subject, html=html, text=text)
+    )
 
 
 @transaction.atomic
-def template_update(*, template: EmailTemplate, name: str | None = None,
-                    subject: str | None = None, html: str | None = None,
-                    text: str | None = None) -> EmailTemplate:
+def template_update(
+    *,
+    template: EmailTemplate,
+    name: str | None = None,
+    subject: str | None = None,
+    html: str | None = None,
+    text: str | None = None,
+) -> EmailTemplate:
     if text is None and template.text_generated:
         text = ""
     prepared = _prepare_template(
         subject=template.subject if subject is None else subject,
         html=template.html if html is None else html,
-        text=template.text if text is None else text)
+        text=template.text if text is None else text,
+    )
     for key, value in prepared.items():
         setattr(template, key, value)
     if name is not None:
@@ -233,14 +269,21 @@ def template_update(*, template: EmailTemplate, name: str | None = None,
 @transaction.atomic
 def template_delete(*, template: EmailTemplate) -> None:
     if template.campaigns.exists():
-        raise Conflict("Campaigns use this template; delete or change them first.",
-                       code="template_in_use")
+        raise Conflict(
+            "Campaigns use this template; delete or change them first.", code="template_in_use"
+        )
     template.delete()
 
 
-SAMPLE_LEAD = Lead(email="ada@example.com", first_name="Ada", last_name="Lovelace",
-                   company="Analytical Engines", github_username="ada",
-                   attributes={"plan": "pro"}, tags=["sample"])
+SAMPLE_LEAD = Lead(
+    email="ada@example.com",
+    first_name="Ada",
+    last_name="Lovelace",
+    company="Analytical Engines",
+    github_username="ada",
+    attributes={"plan": "pro"},
+    tags=["sample"],
+)
 
 
 @lru_cache(maxsize=128)
@@ -248,8 +291,10 @@ def _footer_parts(name: str, address: str) -> tuple[str, str]:
     from django.template.defaultfilters import linebreaksbr
     from django.utils.html import escape
 
-    html = ('<div style="margin-top:32px;padding-top:12px;border-top:1px solid #ddd;'
-            f'font-size:12px;color:#666">{escape(name)}<br>{linebreaksbr(escape(address))}<br>')
+    html = (
+        '<div style="margin-top:32px;padding-top:12px;border-top:1px solid #ddd;'
+        f'font-size:12px;color:#666">{escape(name)}<br>{linebreaksbr(escape(address))}<br>'
+    )
     return html, f"\n\n--\n{name}\n{address}\nUnsubscribe: "
 
 
@@ -258,25 +303,43 @@ def _footer(tenant: Tenant, unsubscribe_url: str) -> tuple[str, str]:
     from django.utils.html import escape
 
     html, text = _footer_parts(tenant.name, tenant.postal_address or "")
-    return (f'{html}<a href="{escape(unsubscribe_url)}" style="color:#666">Unsubscribe</a>'
-            "</div>", f"{text}{unsubscribe_url}\n")
+    return (
+        f'{html}<a href="{escape(unsubscribe_url)}" style="color:#666">Unsubscribe</a></div>',
+        f"{text}{unsubscribe_url}\n",
+    )
 
 
-def render_message(*, tenant: Tenant, subject: str, html: str, text: str, lead: Lead,
-                   campaign_name: str, message_id: int | None, base: str) -> rendering.Rendered:
+def render_message(
+    *,
+    tenant: Tenant,
+    subject: str,
+    html: str,
+    text: str,
+    lead: Lead,
+    campaign_name: str,
+    message_id: int | None,
+    base: str,
+) -> rendering.Rendered:
     """Subject, HTML and text for one recipient: personalised, tracked, with the footer."""
     schema = tenant.schema_name
     unsubscribe_url = (
         f"{base}/u/{tracking.unsubscribe_token(schema=schema, message_id=message_id)}"
-        if message_id is not None else f"{base}/u/preview")
-    context = {"lead": rendering.lead_context(lead), "tenant": rendering.tenant_context(tenant),
-               "campaign": {"name": campaign_name}, "unsubscribe_url": unsubscribe_url}
+        if message_id is not None
+        else f"{base}/u/preview"
+    )
+    context = {
+        "lead": rendering.lead_context(lead),
+        "tenant": rendering.tenant_context(tenant),
+        "campaign": {"name": campaign_name},
+        "unsubscribe_url": unsubscribe_url,
+    }
     rendered = rendering.render_parts(rendering.compile_parts(subject, html, text), context)
     footer_html, footer_text = _footer(tenant, unsubscribe_url)
     body_html = rendered.html
     if message_id is not None:
-        body_html = tracking.rewrite_links(body_html, schema=schema, message_id=message_id,
-                                           base=base, skip=(f"{base}/u/",))
+        body_html = tracking.rewrite_links(
+            body_html, schema=schema, message_id=message_id, base=base, skip=(f"{base}/u/",)
+        )
         body_html += tracking.pixel_tag(schema=schema, message_id=message_id, base=base)
     rendered.html = f"{body_html}{footer_html}" if rendered.html.strip() else ""
     rendered.text = rendered.text.rstrip() + footer_text
@@ -284,27 +347,45 @@ def render_message(*, tenant: Tenant, subject: str, html: str, text: str, lead: 
     return rendered
 
 
-def template_preview(*, tenant: Tenant, template: EmailTemplate | None = None,
-                     subject: str | None = None, html: str | None = None,
-                     text: str | None = None, lead: Lead | None = None) -> dict:
+def template_preview(
+    *,
+    tenant: Tenant,
+    template: EmailTemplate | None = None,
+    subject: str | None = None,
+    html: str | None = None,
+    text: str | None = None,
+    lead: Lead | None = None,
+) -> dict:
     if template is not None:
         subject, html, text = template.subject, template.html, template.text
     prepared = _prepare_template(subject=subject or "", html=html or "", text=text or "")
-    rendered = render_message(tenant=tenant, subject=prepared["subject"], html=prepared["html"],
-                              text=prepared["text"], lead=lead or SAMPLE_LEAD,
-                              campaign_name="Preview", message_id=None,
-                              base=tracking.public_base_url())
-    return {"subject": rendered.subject, "html": rendered.html, "text": rendered.text,
-            "variables": prepared["variables"]}
+    rendered = render_message(
+        tenant=tenant,
+        subject=prepared["subject"],
+        html=prepared["html"],
+        text=prepared["text"],
+        lead=lead or SAMPLE_LEAD,
+        campaign_name="Preview",
+        message_id=None,
+        base=tracking.public_base_url(),
+    )
+    return {
+        "subject": rendered.subject,
+        "html": rendered.html,
+        "text": rendered.text,
+        "variables": prepared["variables"],
+    }
 
 
 # --- Campaigns --------------------------------------------------------------------------------
+
 
 def _transition(campaign: Campaign, target: str, action: str) -> None:
     if target not in TRANSITIONS[campaign.status]:
         raise CampaignStateConflict(
             f"Cannot {action} a campaign that is {campaign.status}.",
-            extra={"campaign_status": campaign.status, "action": action})
+            extra={"campaign_status": campaign.status, "action": action},
+        )
     campaign.status = target
 
 
@@ -313,12 +394,25 @@ def _locked(campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
-def campaign_create(*, name: str, template: EmailTemplate | None = None,
-                    lead_list: LeadList | None = None, segment: Segment | None = None,
-                    from_email: str = "", reply_to: str = "", created_by: str = "") -> Campaign:
-    return Campaign.objects.create(name=name, template=template, lead_list=lead_list,
-                                   segment=segment, from_email=from_email, reply_to=reply_to,
-                                   created_by=created_by)
+def campaign_create(
+    *,
+    name: str,
+    template: EmailTemplate | None = None,
+    lead_list: LeadList | None = None,
+    segment: Segment | None = None,
+    from_email: str = "",
+    reply_to: str = "",
+    created_by: str = "",
+) -> Campaign:
+    return Campaign.objects.create(
+        name=name,
+        template=template,
+        lead_list=lead_list,
+        segment=segment,
+        from_email=from_email,
+        reply_to=reply_to,
+        created_by=created_by,
+    )
 
 
 @transaction.atomic
@@ -327,9 +421,11 @@ def campaign_update(*, campaign: Campaign, **fields: Any) -> Campaign:
     if campaign.status not in EDITABLE:
         raise CampaignStateConflict(
             f"A campaign that is {campaign.status} cannot be edited; pause it first."
-            if campaign.status == S.SENDING else
-            f"A campaign that is {campaign.status} cannot be edited.",
-            code="campaign_not_editable", extra={"campaign_status": campaign.status})
+            if campaign.status == S.SENDING
+            else f"A campaign that is {campaign.status} cannot be edited.",
+            code="campaign_not_editable",
+            extra={"campaign_status": campaign.status},
+        )
     for key in ("name", "template", "lead_list", "segment", "from_email", "reply_to"):
         if key in fields:
             setattr(campaign, key, fields[key])
@@ -346,37 +442,47 @@ def _snapshot(campaign: Campaign) -> None:
 
 def campaign_spam_check(*, campaign: Campaign, tenant: Tenant) -> dict:
     if campaign.template is None:
-        raise ValidationFailed.for_field("template", "Choose a template first.",
-                                         code="campaign_template_missing")
+        raise ValidationFailed.for_field(
+            "template", "Choose a template first.", code="campaign_template_missing"
+        )
     preview = template_preview(tenant=tenant, template=campaign.template)
-    report = spam.spam_score(subject=preview["subject"], html=campaign.template.html,
-                             text=campaign.template.text if not campaign.template.text_generated
-                             else "",
-                             has_unsubscribe="/u/" in preview["html"] + preview["text"])
+    report = spam.spam_score(
+        subject=preview["subject"],
+        html=campaign.template.html,
+        text=campaign.template.text if not campaign.template.text_generated else "",
+        has_unsubscribe="/u/" in preview["html"] + preview["text"],
+    )
     return report.as_dict(settings.CAMPAIGN_SPAM_THRESHOLD)
 
 
 def _check_ready_to_send(*, campaign: Campaign, tenant: Tenant) -> None:
     if campaign.template is None:
-        raise ValidationFailed.for_field("template", "Choose a template first.",
-                                         code="campaign_template_missing")
+        raise ValidationFailed.for_field(
+            "template", "Choose a template first.", code="campaign_template_missing"
+        )
     if not (tenant.postal_address or "").strip():
         raise ValidationFailed.for_field(
-            "postal_address", "Add your organisation's postal address in Settings → "
+            "postal_address",
+            "Add your organisation's postal address in Settings → "
             "Organisation before sending: the law requires it in every campaign email.",
-            code="postal_address_required")
+            code="postal_address_required",
+        )
     report = campaign_spam_check(campaign=campaign, tenant=tenant)
     campaign.spam_score, campaign.spam_reasons = report["score"], report["reasons"]
     if report["blocked"]:
         raise ValidationFailed(
             f"The content check scored {report['score']} (limit "
             f"{report['threshold']}): " + "; ".join(report["reasons"]),
-            code="campaign_spam_blocked", errors={"content": report["reasons"]},
-            extra={"spam": report})
+            code="campaign_spam_blocked",
+            errors={"content": report["reasons"]},
+            extra={"spam": report},
+        )
     if not selectors.campaign_audience(campaign=campaign).exists():
-        raise ValidationFailed.for_field("audience", "The audience is empty: no lead to send to "
-                                         "(after suppressed addresses are removed).",
-                                         code="campaign_audience_empty")
+        raise ValidationFailed.for_field(
+            "audience",
+            "The audience is empty: no lead to send to (after suppressed addresses are removed).",
+            code="campaign_audience_empty",
+        )
     if campaign.from_email == "" and not settings.DEFAULT_FROM_EMAIL:
         raise ValidationFailed.for_field("from_email", "Set a sender address.")
     pause = tenant_sending_paused_reason()
@@ -396,8 +502,9 @@ def campaign_schedule(*, campaign: Campaign, send_at: datetime, tenant: Tenant) 
     campaign = _locked(campaign)
     send_at = local_to_utc(send_at, tenant)
     if send_at <= timezone.now():
-        raise ValidationFailed.for_field("send_at", "The time is in the past.",
-                                         code="schedule_in_past")
+        raise ValidationFailed.for_field(
+            "send_at", "The time is in the past.", code="schedule_in_past"
+        )
     _transition(campaign, S.SCHEDULED, "schedule")
     _check_ready_to_send(campaign=campaign, tenant=tenant)
     campaign.send_at = send_at
@@ -430,8 +537,9 @@ def _start(campaign: Campaign) -> Campaign:
 @transaction.atomic
 def campaigns_start_due() -> int:
     """Beat: start every scheduled campaign whose time has come (this tenant's schema)."""
-    due = (Campaign.objects.select_for_update(skip_locked=True)
-           .filter(status=S.SCHEDULED, send_at__lte=timezone.now(), deleted_at__isnull=True))
+    due = Campaign.objects.select_for_update(skip_locked=True).filter(
+        status=S.SCHEDULED, send_at__lte=timezone.now(), deleted_at__isnull=True
+    )
     started = 0
     for campaign in due:
         pause = tenant_sending_paused_reason()
@@ -477,24 +585,32 @@ def campaign_cancel(*, campaign: Campaign) -> Campaign:
     campaign.finished_at = timezone.now()
     campaign.save()
     Message.objects.filter(campaign=campaign, status=Message.Status.QUEUED).update(
-        status=Message.Status.SKIPPED, error="campaign cancelled")
+        status=Message.Status.SKIPPED, error="campaign cancelled"
+    )
     return campaign
 
 
 @transaction.atomic
 def campaign_duplicate(*, campaign: Campaign, created_by: str = "") -> Campaign:
     return Campaign.objects.create(
-        name=f"{campaign.name} (copy)"[:200], template=campaign.template,
-        lead_list=campaign.lead_list, segment=campaign.segment, from_email=campaign.from_email,
-        reply_to=campaign.reply_to, created_by=created_by)
+        name=f"{campaign.name} (copy)"[:200],
+        template=campaign.template,
+        lead_list=campaign.lead_list,
+        segment=campaign.segment,
+        from_email=campaign.from_email,
+        reply_to=campaign.reply_to,
+        created_by=created_by,
+    )
 
 
 @transaction.atomic
 def campaign_delete(*, campaign: Campaign) -> Campaign:
     campaign = _locked(campaign)
     if campaign.status == S.SENDING:
-        raise CampaignStateConflict("A campaign cannot be deleted while it is sending; pause "
-                                    "or cancel it first.", code="campaign_sending")
+        raise CampaignStateConflict(
+            "A campaign cannot be deleted while it is sending; pause or cancel it first.",
+            code="campaign_sending",
+        )
     if campaign.status == S.SCHEDULED:
         campaign.status = S.DRAFT
     campaign.deleted_at = timezone.now()
@@ -508,8 +624,9 @@ def campaign_restore(*, campaign: Campaign) -> Campaign:
     if campaign.deleted_at is None:
         return campaign
     if campaign.deleted_at < timezone.now() - timedelta(days=RESTORE_DAYS):
-        raise NotFound("Deleted campaigns can be restored for 30 days.",
-                       code="campaign_restore_expired")
+        raise NotFound(
+            "Deleted campaigns can be restored for 30 days.", code="campaign_restore_expired"
+        )
     campaign.deleted_at = None
     campaign.save()
     return campaign
@@ -522,27 +639,39 @@ def campaigns_purge_deleted() -> int:
     return deleted
 
 
-def campaign_test_send(*, campaign: Campaign, tenant: Tenant, emails: list[str],
-                       lead: Lead | None = None) -> int:
+def campaign_test_send(
+    *, campaign: Campaign, tenant: Tenant, emails: list[str], lead: Lead | None = None
+) -> int:
     from apps.billing.services import entitlement_consume
 
     if not 1 <= len(emails) <= TEST_SEND_MAX:
-        raise ValidationFailed.for_field("emails", f"Send a test to 1 to {TEST_SEND_MAX} "
-                                         "addresses.", code="test_send_limit")
+        raise ValidationFailed.for_field(
+            "emails", f"Send a test to 1 to {TEST_SEND_MAX} addresses.", code="test_send_limit"
+        )
     if campaign.template is None:
-        raise ValidationFailed.for_field("template", "Choose a template first.",
-                                         code="campaign_template_missing")
+        raise ValidationFailed.for_field(
+            "template", "Choose a template first.", code="campaign_template_missing"
+        )
     entitlement_consume(tenant=tenant, resource="emails", amount=len(emails))
     template = campaign.template
-    rendered = render_message(tenant=tenant, subject=template.subject, html=template.html,
-                              text=template.text, lead=lead or SAMPLE_LEAD,
-                              campaign_name=campaign.name, message_id=None,
-                              base=tracking.public_base_url())
+    rendered = render_message(
+        tenant=tenant,
+        subject=template.subject,
+        html=template.html,
+        text=template.text,
+        lead=lead or SAMPLE_LEAD,
+        campaign_name=campaign.name,
+        message_id=None,
+        base=tracking.public_base_url(),
+    )
     messages = []
     for address in emails:
         message = EmailMultiAlternatives(
-            subject=f"[Test] {rendered.subject}", body=rendered.text,
-            from_email=campaign.from_email or settings.DEFAULT_FROM_EMAIL, to=[address])
+            subject=f"[Test] {rendered.subject}",
+            body=rendered.text,
+            from_email=campaign.from_email or settings.DEFAULT_FROM_EMAIL,
+            to=[address],
+        )
         if rendered.html:
             message.attach_alternative(rendered.html, "text/html")
         messages.append(message)
@@ -551,6 +680,7 @@ def campaign_test_send(*, campaign: Campaign, tenant: Tenant, emails: list[str],
 
 # --- Expansion and sending --------------------------------------------------------------------
 
+
 def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[list[int]]]:
     """Create the next keyset chunk of messages; returns (state, batches of message ids).
 
@@ -558,47 +688,65 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
     last commit left off, and the unique (campaign, lead) pair absorbs any overlap.
     """
     with transaction.atomic():
-        campaign = (Campaign.objects.select_for_update(of=("self",))
-                    .select_related("segment").get(pk=campaign_pk))
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",))
+            .select_related("segment")
+            .get(pk=campaign_pk)
+        )
         if campaign.status != S.SENDING:
             return campaign.status, []
         if campaign.expansion_done:
             return "done", []
         # The window is the next `chunk` lead ids (a primary-key range scan); the audience
         # filter runs inside it, so each step reads a bounded slice however large the table.
-        window = list(Lead.objects.filter(id__gt=campaign.expanded_through).order_by("id")
-                      .values_list("id", flat=True)[:chunk])
+        window = list(
+            Lead.objects.filter(id__gt=campaign.expanded_through)
+            .order_by("id")
+            .values_list("id", flat=True)[:chunk]
+        )
         if not window:
             campaign.expansion_done = True
             campaign.save(update_fields=["expansion_done", "updated_at"])
             return "done", []
-        rows = list(selectors.campaign_audience(campaign=campaign)
-                    .filter(id__gt=campaign.expanded_through, id__lte=window[-1])
-                    .order_by("id").values_list("id", "email"))
+        rows = list(
+            selectors.campaign_audience(campaign=campaign)
+            .filter(id__gt=campaign.expanded_through, id__lte=window[-1])
+            .order_by("id")
+            .values_list("id", "email")
+        )
         if not rows:
             campaign.expanded_through = window[-1]
             campaign.save(update_fields=["expanded_through", "updated_at"])
             return "more", []
         Message.objects.bulk_create(
             [Message(campaign=campaign, lead_id=lead_id, email=email) for lead_id, email in rows],
-            ignore_conflicts=True, batch_size=1000)
-        ids = list(Message.objects.filter(campaign=campaign, status=Message.Status.QUEUED,
-                                          lead_id__in=[r[0] for r in rows])
-                   .order_by("id").values_list("id", flat=True))
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        ids = list(
+            Message.objects.filter(
+                campaign=campaign, status=Message.Status.QUEUED, lead_id__in=[r[0] for r in rows]
+            )
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
         # The cursor and the count move in the same transaction as the insert, so a rerun of
         # this chunk (after a crash before commit) counts nothing twice.
         campaign.expanded_through = window[-1]
         campaign.recipients += len(ids)
         campaign.save(update_fields=["expanded_through", "recipients", "updated_at"])
     size = settings.CAMPAIGN_BATCH_SIZE
-    return "more", [ids[i:i + size] for i in range(0, len(ids), size)]
+    return "more", [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def queued_batches(*, campaign_pk: int) -> list[list[int]]:
-    ids = list(Message.objects.filter(campaign_id=campaign_pk, status=Message.Status.QUEUED)
-               .order_by("id").values_list("id", flat=True))
+    ids = list(
+        Message.objects.filter(campaign_id=campaign_pk, status=Message.Status.QUEUED)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     size = settings.CAMPAIGN_BATCH_SIZE
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 class AllowanceExhausted(Exception):
@@ -616,9 +764,11 @@ def transport() -> str:
 
 
 def _headers(unsubscribe_url: str, message: Message) -> dict[str, str]:
-    return {"List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "X-Strato-Message": str(message.public_id)}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "X-Strato-Message": str(message.public_id),
+    }
 
 
 def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: str) -> list:
@@ -627,13 +777,27 @@ def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: 
     sender = campaign.from_email or settings.DEFAULT_FROM_EMAIL
     out = []
     for message in messages:
-        rendered = render_message(tenant=tenant, subject=campaign.subject, html=campaign.html,
-                                  text=campaign.text, lead=message.lead,
-                                  campaign_name=campaign.name, message_id=message.pk, base=base)
-        out.append(BatchEmail(from_email=sender, to=message.email, subject=rendered.subject,
-                              html=rendered.html, text=rendered.text,
-                              headers=_headers(rendered.unsubscribe_url, message),
-                              reply_to=campaign.reply_to))
+        rendered = render_message(
+            tenant=tenant,
+            subject=campaign.subject,
+            html=campaign.html,
+            text=campaign.text,
+            lead=message.lead,
+            campaign_name=campaign.name,
+            message_id=message.pk,
+            base=base,
+        )
+        out.append(
+            BatchEmail(
+                from_email=sender,
+                to=message.email,
+                subject=rendered.subject,
+                html=rendered.html,
+                text=rendered.text,
+                headers=_headers(rendered.unsubscribe_url, message),
+                reply_to=campaign.reply_to,
+            )
+        )
     return out
 
 
@@ -656,7 +820,8 @@ def _mark_sent(pairs: list[tuple[int, str]], schema: str, key: str) -> None:
 
         EspMessageRoute.objects.bulk_create(
             [EspMessageRoute(esp_message_id=esp, schema_name=s) for esp, s in esp_ids],
-            ignore_conflicts=True)
+            ignore_conflicts=True,
+        )
 
 
 def messages_send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> str:
@@ -666,12 +831,12 @@ def messages_send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: 
     AllowanceExhausted or SendPostponed for the task to retry later.
     """
     try:
-        return _send_batch(campaign_pk=campaign_pk, message_ids=message_ids,
-                           batch_key=batch_key)
+        return _send_batch(campaign_pk=campaign_pk, message_ids=message_ids, batch_key=batch_key)
     except _Waiting as waiting:
         detail = waiting.args[0].detail
         Campaign.objects.filter(pk=campaign_pk).update(
-            status_reason=f"Waiting for the monthly email allowance: {detail}")
+            status_reason=f"Waiting for the monthly email allowance: {detail}"
+        )
         raise AllowanceExhausted(detail) from waiting.args[0]
 
 
@@ -695,18 +860,23 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
             .select_related("lead")
             .filter(id__in=message_ids, campaign_id=campaign_pk)
             .filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING])
-            .order_by("id"))
-        messages = [m for m in messages
-                    if m.status == Message.Status.QUEUED or m.batch_key == batch_key]
+            .order_by("id")
+        )
+        messages = [
+            m for m in messages if m.status == Message.Status.QUEUED or m.batch_key == batch_key
+        ]
         fresh = [m for m in messages if m.status == Message.Status.QUEUED]
         if fresh:
-            suppressed = set(Suppression.objects.annotate(l_email=Lower("email"))
-                             .filter(l_email__in=[m.email.lower() for m in fresh])
-                             .values_list("l_email", flat=True))
+            suppressed = set(
+                Suppression.objects.annotate(l_email=Lower("email"))
+                .filter(l_email__in=[m.email.lower() for m in fresh])
+                .values_list("l_email", flat=True)
+            )
             gone = [m.pk for m in fresh if m.email.lower() in suppressed or m.lead is None]
             if gone:
-                Message.objects.filter(pk__in=gone).update(status=Message.Status.SKIPPED,
-                                                           error="suppressed")
+                Message.objects.filter(pk__in=gone).update(
+                    status=Message.Status.SKIPPED, error="suppressed"
+                )
                 messages = [m for m in messages if m.pk not in gone]
                 fresh = [m for m in fresh if m.pk not in gone]
         if fresh:
@@ -720,7 +890,8 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
         if not messages:
             return "skipped"
         Message.objects.filter(pk__in=[m.pk for m in fresh]).update(
-            status=Message.Status.SENDING, batch_key=batch_key, claimed_at=timezone.now())
+            status=Message.Status.SENDING, batch_key=batch_key, claimed_at=timezone.now()
+        )
         if mode == "backend" and _backend_is_transactional():
             # Local backends (outbox, locmem): the send and the status change commit together.
             _send_with_backend(campaign, tenant, messages, base)
@@ -735,9 +906,9 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
             ids = resend.send_batch(emails, idempotency_key=_idempotency_key(batch_key))
         except resend.ResendRejected as exc:
             with transaction.atomic():
-                Message.objects.filter(pk__in=[m.pk for m in messages],
-                                       batch_key=batch_key).update(
-                    status=Message.Status.FAILED, error=str(exc)[:2000])
+                Message.objects.filter(pk__in=[m.pk for m in messages], batch_key=batch_key).update(
+                    status=Message.Status.FAILED, error=str(exc)[:2000]
+                )
             return "failed"
         except (resend.ResendUnavailable, TimeoutError) as exc:
             raise SendPostponed(str(exc)) from exc
@@ -750,8 +921,10 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
     return "sent"
 
 
-LOCAL_BACKENDS = {"apps.core.mail.OutboxEmailBackend",
-                  "django.core.mail.backends.locmem.EmailBackend"}
+LOCAL_BACKENDS = {
+    "apps.core.mail.OutboxEmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
 
 
 def _backend_is_transactional() -> bool:
@@ -764,16 +937,21 @@ def _idempotency_key(batch_key: str) -> str:
     return hashlib.sha256(f"{connection.schema_name}:{batch_key}".encode()).hexdigest()[:64]
 
 
-def _send_with_backend(campaign: Campaign, tenant: Tenant, messages: list[Message],
-                       base: str) -> None:
+def _send_with_backend(
+    campaign: Campaign, tenant: Tenant, messages: list[Message], base: str
+) -> None:
     """Any Django/anymail backend: one EmailMessage per recipient, one connection per batch."""
     emails = _compose(campaign, tenant, messages, base)
     out = []
     for email in emails:
-        message = EmailMultiAlternatives(subject=email.subject, body=email.text,
-                                         from_email=email.from_email, to=[email.to],
-                                         headers=email.headers,
-                                         reply_to=[email.reply_to] if email.reply_to else None)
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.text,
+            from_email=email.from_email,
+            to=[email.to],
+            headers=email.headers,
+            reply_to=[email.reply_to] if email.reply_to else None,
+        )
         if email.html:
             message.attach_alternative(email.html, "text/html")
         out.append(message)
@@ -784,22 +962,28 @@ def _send_with_backend(campaign: Campaign, tenant: Tenant, messages: list[Messag
 
 
 def _unfinished(campaign_pk: int) -> bool:
-    return Message.objects.filter(campaign_id=campaign_pk, status__in=[
-        Message.Status.QUEUED, Message.Status.SENDING]).exists()
+    return Message.objects.filter(
+        campaign_id=campaign_pk, status__in=[Message.Status.QUEUED, Message.Status.SENDING]
+    ).exists()
 
 
 @transaction.atomic
 def campaign_finish_if_done(*, campaign_pk: int) -> bool:
     # Cheap checks first, without the row lock every batch would otherwise queue behind.
-    if not Campaign.objects.filter(pk=campaign_pk, status=S.SENDING,
-                                   expansion_done=True).exists() or _unfinished(campaign_pk):
+    if not Campaign.objects.filter(
+        pk=campaign_pk, status=S.SENDING, expansion_done=True
+    ).exists() or _unfinished(campaign_pk):
         return False
     campaign = Campaign.objects.select_for_update().get(pk=campaign_pk)
     if campaign.status != S.SENDING or not campaign.expansion_done or _unfinished(campaign_pk):
         return False
     sent = Message.objects.filter(campaign=campaign, status=Message.Status.SENT).exists()
-    campaign.status = S.SENT if sent or not Message.objects.filter(
-        campaign=campaign, status=Message.Status.FAILED).exists() else S.FAILED
+    campaign.status = (
+        S.SENT
+        if sent
+        or not Message.objects.filter(campaign=campaign, status=Message.Status.FAILED).exists()
+        else S.FAILED
+    )
     if campaign.status == S.FAILED:
         campaign.status_reason = "Every message was refused by the email provider."
     campaign.finished_at = timezone.now()
@@ -808,6 +992,7 @@ def campaign_finish_if_done(*, campaign_pk: int) -> bool:
 
 
 # --- Events: tracking, ESP webhooks, unsubscribe ----------------------------------------------
+
 
 def tracking_events_record(*, events: list[dict]) -> int:
     """Insert buffered opens/clicks for this schema; judges click timing against sent_at."""
@@ -824,13 +1009,25 @@ def tracking_events_record(*, events: list[dict]) -> int:
         occurred = datetime.fromtimestamp(event["t"], tz=zoneinfo.ZoneInfo("UTC"))
         reason = event.get("r", "")
         sent_at = sent.get(message_id)
-        if (not reason and event["k"] == "clicked" and sent_at is not None
-                and (occurred - sent_at).total_seconds() < settings.CAMPAIGN_CLICK_MIN_SECONDS):
+        if (
+            not reason
+            and event["k"] == "clicked"
+            and sent_at is not None
+            and (occurred - sent_at).total_seconds() < settings.CAMPAIGN_CLICK_MIN_SECONDS
+        ):
             reason = "click_too_soon"
-        rows.append(Event(message_id=message_id, campaign_id=campaigns[message_id],
-                          kind=event["k"], machine=bool(reason), machine_reason=reason,
-                          url=event.get("u", ""), user_agent=event.get("ua", "")[:500],
-                          occurred_at=occurred))
+        rows.append(
+            Event(
+                message_id=message_id,
+                campaign_id=campaigns[message_id],
+                kind=event["k"],
+                machine=bool(reason),
+                machine_reason=reason,
+                url=event.get("u", ""),
+                user_agent=event.get("ua", "")[:500],
+                occurred_at=occurred,
+            )
+        )
     Event.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
@@ -840,21 +1037,31 @@ def message_unsubscribe(*, message_id: int, source: str) -> Message | None:
     message = Message.objects.select_for_update().filter(pk=message_id).first()
     if message is None:
         return None
-    suppression_add(email=message.email, reason=Suppression.Reason.UNSUBSCRIBED,
-                    note=f"{source}; campaign {message.campaign_id}")
+    suppression_add(
+        email=message.email,
+        reason=Suppression.Reason.UNSUBSCRIBED,
+        note=f"{source}; campaign {message.campaign_id}",
+    )
     if message.unsubscribed_at is None:
         message.unsubscribed_at = timezone.now()
         message.save(update_fields=["unsubscribed_at"])
-        Event.objects.create(message=message, campaign_id=message.campaign_id,
-                             kind=Event.Kind.UNSUBSCRIBED, source=source,
-                             occurred_at=message.unsubscribed_at)
+        Event.objects.create(
+            message=message,
+            campaign_id=message.campaign_id,
+            kind=Event.Kind.UNSUBSCRIBED,
+            source=source,
+            occurred_at=message.unsubscribed_at,
+        )
     return message
 
 
 ESP_KINDS = {
-    "email.delivered": Event.Kind.DELIVERED, "email.delivery_delayed": Event.Kind.DEFERRED,
-    "email.bounced": Event.Kind.BOUNCED, "email.complained": Event.Kind.COMPLAINED,
-    "email.opened": Event.Kind.OPENED, "email.clicked": Event.Kind.CLICKED,
+    "email.delivered": Event.Kind.DELIVERED,
+    "email.delivery_delayed": Event.Kind.DEFERRED,
+    "email.bounced": Event.Kind.BOUNCED,
+    "email.complained": Event.Kind.COMPLAINED,
+    "email.opened": Event.Kind.OPENED,
+    "email.clicked": Event.Kind.CLICKED,
 }
 
 
@@ -862,23 +1069,35 @@ def esp_event_apply(*, payload: dict, event_id: str) -> str:
     """Apply one Resend webhook event in this tenant's schema. Returns processed/ignored."""
     kind = ESP_KINDS.get(payload.get("type", ""))
     data = payload.get("data") or {}
-    message = Message.objects.select_for_update().filter(
-        esp_message_id=data.get("email_id", "")).first()
+    message = (
+        Message.objects.select_for_update().filter(esp_message_id=data.get("email_id", "")).first()
+    )
     if kind is None or message is None:
         return "ignored"
     occurred = _parse_time(payload.get("created_at")) or timezone.now()
     machine_reason = ""
-    if kind == Event.Kind.CLICKED and message.sent_at and (
-            occurred - message.sent_at).total_seconds() < settings.CAMPAIGN_CLICK_MIN_SECONDS:
+    if (
+        kind == Event.Kind.CLICKED
+        and message.sent_at
+        and (occurred - message.sent_at).total_seconds() < settings.CAMPAIGN_CLICK_MIN_SECONDS
+    ):
         machine_reason = "click_too_soon"
     url = (data.get("click") or {}).get("link", "") if kind == Event.Kind.CLICKED else ""
     agent = (data.get("click") or data.get("open") or {}).get("userAgent", "")
     if kind in (Event.Kind.OPENED, Event.Kind.CLICKED) and not machine_reason:
         machine_reason = tracking.machine_reason(method="GET", user_agent=agent) if agent else ""
-    Event.objects.create(message=message, campaign_id=message.campaign_id, kind=kind,
-                         source="esp", external_id=event_id, url=url, user_agent=agent[:500],
-                         machine=bool(machine_reason), machine_reason=machine_reason,
-                         occurred_at=occurred)
+    Event.objects.create(
+        message=message,
+        campaign_id=message.campaign_id,
+        kind=kind,
+        source="esp",
+        external_id=event_id,
+        url=url,
+        user_agent=agent[:500],
+        machine=bool(machine_reason),
+        machine_reason=machine_reason,
+        occurred_at=occurred,
+    )
     update = []
     if kind == Event.Kind.DELIVERED and message.delivered_at is None:
         message.delivered_at = occurred
@@ -889,8 +1108,11 @@ def esp_event_apply(*, payload: dict, event_id: str) -> str:
         if hard and message.bounced_at is None:
             message.bounced_at = occurred
             update.append("bounced_at")
-            suppression_add(email=message.email, reason=Suppression.Reason.HARD_BOUNCE,
-                            note=bounce.get("message", "")[:500])
+            suppression_add(
+                email=message.email,
+                reason=Suppression.Reason.HARD_BOUNCE,
+                note=bounce.get("message", "")[:500],
+            )
     elif kind == Event.Kind.COMPLAINED and message.complained_at is None:
         message.complained_at = occurred
         update.append("complained_at")
@@ -922,13 +1144,17 @@ def tenant_sending_paused_reason() -> str:
     if rates is None:
         return ""
     if rates["bounce"] >= settings.CAMPAIGN_MAX_BOUNCE_RATE:
-        return (f"{PAUSE_PREFIX}: the bounce rate over the last 30 days is "
-                f"{rates['bounce']:.1%} (limit {settings.CAMPAIGN_MAX_BOUNCE_RATE:.1%}). Clean "
-                "the list of invalid addresses; sending resumes once the rate is below the limit.")
+        return (
+            f"{PAUSE_PREFIX}: the bounce rate over the last 30 days is "
+            f"{rates['bounce']:.1%} (limit {settings.CAMPAIGN_MAX_BOUNCE_RATE:.1%}). Clean "
+            "the list of invalid addresses; sending resumes once the rate is below the limit."
+        )
     if rates["complaint"] >= settings.CAMPAIGN_MAX_COMPLAINT_RATE:
-        return (f"{PAUSE_PREFIX}: the spam-complaint rate over the last 30 days is "
-                f"{rates['complaint']:.2%} (limit {settings.CAMPAIGN_MAX_COMPLAINT_RATE:.2%}). "
-                "Send only to people who asked for your email.")
+        return (
+            f"{PAUSE_PREFIX}: the spam-complaint rate over the last 30 days is "
+            f"{rates['complaint']:.2%} (limit {settings.CAMPAIGN_MAX_COMPLAINT_RATE:.2%}). "
+            "Send only to people who asked for your email."
+        )
     return ""
 
 
@@ -937,5 +1163,4 @@ def tenant_sending_health_check() -> int:
     reason = tenant_sending_paused_reason()
     if not reason:
         return 0
-    return Campaign.objects.filter(status=S.SENDING).update(status=S.PAUSED,
-                                                            status_reason=reason)
+    return Campaign.objects.filter(status=S.SENDING).update(status=S.PAUSED, status_reason=reason)

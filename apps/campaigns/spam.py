@@ -8,14 +8,50 @@ from dataclasses import dataclass, field
 from django.utils.html import strip_tags
 
 SPAMMY_PHRASES = (
-    "act now", "100% free", "risk-free", "risk free", "winner", "you have been selected",
-    "cash bonus", "click here", "buy now", "limited time", "urgent", "no credit check",
-    "guaranteed", "double your", "earn money", "make money", "free money", "viagra", "casino",
-    "lowest price", "once in a lifetime", "order now", "congratulations", "100% satisfied",
-    "this is not spam", "no strings attached", "miracle", "lose weight", "crypto giveaway",
+    "act now",
+    "100% free",
+    "risk-free",
+    "risk free",
+    "winner",
+    "you have been selected",
+    "cash bonus",
+    "click here",
+    "buy now",
+    "limited time",
+    "urgent",
+    "no credit check",
+    "guaranteed",
+    "double your",
+    "earn money",
+    "make money",
+    "free money",
+    "viagra",
+    "casino",
+    "lowest price",
+    "once in a lifetime",
+    "order now",
+    "congratulations",
+    "100% satisfied",
+    "this is not spam",
+    "no strings attached",
+    "miracle",
+    "lose weight",
+    "crypto giveaway",
 )
-URL_SHORTENERS = ("bit.ly", "tinyurl.com", "goo.gl", "t.co/", "ow.ly", "is.gd", "buff.ly",
-                  "cutt.ly", "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy")
+URL_SHORTENERS = (
+    "bit.ly",
+    "tinyurl.com",
+    "goo.gl",
+    "t.co/",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "cutt.ly",
+    "rebrand.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "rb.gy",
+)
 _URL = re.compile(r"https?://[^\s\"'<>]+", re.I)
 
 
@@ -29,8 +65,12 @@ class SpamReport:
         self.reasons.append(f"{reason} (+{points:g})")
 
     def as_dict(self, threshold: float) -> dict:
-        return {"score": self.score, "threshold": threshold, "blocked": self.score >= threshold,
-                "reasons": self.reasons}
+        return {
+            "score": self.score,
+            "threshold": threshold,
+            "blocked": self.score >= threshold,
+            "reasons": self.reasons,
+        }
 
 
 def spam_score(*, subject: str, html: str, text: str, has_unsubscribe: bool) -> SpamReport:

@@ -32,7 +32,8 @@ def expand_campaign(self, campaign_pk: int, requeue: bool = False) -> int:
             queued += 1
     while True:
         state, batches = services.campaign_expand_step(
-            campaign_pk=campaign_pk, chunk=settings.CAMPAIGN_EXPAND_CHUNK)
+            campaign_pk=campaign_pk, chunk=settings.CAMPAIGN_EXPAND_CHUNK
+        )
         for ids in batches:
             send_batch.delay(campaign_pk, ids)
             queued += 1
@@ -49,17 +50,23 @@ def send_batch(self, campaign_pk: int, message_ids: list[int], batch_key: str = 
     # reuses it, so the ESP sees the same Idempotency-Key and the claim is recognised as ours.
     key = batch_key or self.request.id
     try:
-        outcome = services.messages_send_batch(campaign_pk=campaign_pk, message_ids=message_ids,
-                                               batch_key=key)
+        outcome = services.messages_send_batch(
+            campaign_pk=campaign_pk, message_ids=message_ids, batch_key=key
+        )
     except services.AllowanceExhausted as exc:
-        raise self.retry(kwargs={"campaign_pk": campaign_pk, "message_ids": message_ids,
-                                 "batch_key": key},
-                         countdown=settings.CAMPAIGN_ALLOWANCE_RETRY_SECONDS, exc=exc) from exc
+        raise self.retry(
+            kwargs={"campaign_pk": campaign_pk, "message_ids": message_ids, "batch_key": key},
+            countdown=settings.CAMPAIGN_ALLOWANCE_RETRY_SECONDS,
+            exc=exc,
+        ) from exc
     except services.SendPostponed as exc:
         countdown = min(3600, 5 * 2 ** min(self.request.retries, 10))
         logger.warning("batch postponed %ss: %s", countdown, exc)
-        raise self.retry(kwargs={"campaign_pk": campaign_pk, "message_ids": message_ids,
-                                 "batch_key": key}, countdown=countdown, exc=exc) from exc
+        raise self.retry(
+            kwargs={"campaign_pk": campaign_pk, "message_ids": message_ids, "batch_key": key},
+            countdown=countdown,
+            exc=exc,
+        ) from exc
     services.campaign_finish_if_done(campaign_pk=campaign_pk)
     return outcome
 
@@ -86,17 +93,22 @@ def sweep_campaigns() -> int:
         if not campaign.expansion_done:
             expand_campaign.delay(campaign.pk)
             continue
-        ids = list(pending_batches(campaign=campaign, older_than=timedelta(minutes=10))
-                   .values_list("id", flat=True))
+        ids = list(
+            pending_batches(campaign=campaign, older_than=timedelta(minutes=10)).values_list(
+                "id", flat=True
+            )
+        )
         size = settings.CAMPAIGN_BATCH_SIZE
         for start in range(0, len(ids), size):
-            send_batch.delay(campaign.pk, ids[start:start + size])
+            send_batch.delay(campaign.pk, ids[start : start + size])
             requeued += 1
         stale_after = timedelta(seconds=settings.CAMPAIGN_STALE_CLAIM_SECONDS)
         for row in stale_claims(campaign=campaign, older_than=stale_after):
-            claimed = list(campaign.messages.filter(batch_key=row["batch_key"],
-                                                    status="sending").values_list("id",
-                                                                                  flat=True))
+            claimed = list(
+                campaign.messages.filter(batch_key=row["batch_key"], status="sending").values_list(
+                    "id", flat=True
+                )
+            )
             send_batch.delay(campaign.pk, claimed, batch_key=row["batch_key"])
             requeued += 1
         services.campaign_finish_if_done(campaign_pk=campaign.pk)

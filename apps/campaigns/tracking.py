@@ -87,8 +87,9 @@ def public_base_url() -> str:
 _HREF = re.compile(r'(<a\b[^>]*?\bhref=")(https?://[^"]+)(")', re.I)
 
 
-def rewrite_links(html: str, *, schema: str, message_id: int, base: str,
-                  skip: tuple[str, ...] = ()) -> str:
+def rewrite_links(
+    html: str, *, schema: str, message_id: int, base: str, skip: tuple[str, ...] = ()
+) -> str:
     def replace(match: re.Match) -> str:
         url = html_unescape_amp(match.group(2))
         if url.startswith(skip):
@@ -105,8 +106,10 @@ def html_unescape_amp(url: str) -> str:
 
 def pixel_tag(*, schema: str, message_id: int, base: str) -> str:
     token = open_token(schema=schema, message_id=message_id)
-    return (f'<img src="{base}/t/o/{token}.gif" width="1" height="1" alt="" '
-            f'style="display:block;border:0;width:1px;height:1px">')
+    return (
+        f'<img src="{base}/t/o/{token}.gif" width="1" height="1" alt="" '
+        f'style="display:block;border:0;width:1px;height:1px">'
+    )
 
 
 def machine_reason(*, method: str, user_agent: str) -> str:
@@ -122,12 +125,19 @@ def machine_reason(*, method: str, user_agent: str) -> str:
     return ""
 
 
-def buffer_event(*, kind: str, schema: str, message_id: int, user_agent: str, method: str,
-                 url: str = "") -> None:
+def buffer_event(
+    *, kind: str, schema: str, message_id: int, user_agent: str, method: str, url: str = ""
+) -> None:
     """One RPUSH; the only I/O on the tracking request path."""
-    event = {"k": kind, "s": schema, "m": message_id, "ua": user_agent[:500],
-             "r": machine_reason(method=method, user_agent=user_agent), "u": url,
-             "t": time.time()}
+    event = {
+        "k": kind,
+        "s": schema,
+        "m": message_id,
+        "ua": user_agent[:500],
+        "r": machine_reason(method=method, user_agent=user_agent),
+        "u": url,
+        "t": time.time(),
+    }
     get_redis_connection("default").rpush(BUFFER_KEY, json.dumps(event, separators=(",", ":")))
 
 
@@ -141,4 +151,5 @@ def take_buffered(limit: int) -> list[dict]:
 def requeue(events: list[dict]) -> None:
     if events:
         get_redis_connection("default").lpush(
-            BUFFER_KEY, *[json.dumps(e, separators=(",", ":")) for e in reversed(events)])
+            BUFFER_KEY, *[json.dumps(e, separators=(",", ":")) for e in reversed(events)]
+        )

@@ -36,8 +36,12 @@ def _by_public_id(model, value):
 
 @member_required()
 def campaign_wizard(request):
-    context = {"lists": LeadList.objects.all(), "segments": Segment.objects.all(),
-               "templates": EmailTemplate.objects.all(), "data": request.POST}
+    context = {
+        "lists": LeadList.objects.all(),
+        "segments": Segment.objects.all(),
+        "templates": EmailTemplate.objects.all(),
+        "data": request.POST,
+    }
     if request.method == "POST":
         audience = request.POST.get("audience", "")
         kind, _, audience_id = audience.partition(":")
@@ -48,12 +52,12 @@ def campaign_wizard(request):
                 lead_list=_by_public_id(LeadList, audience_id) if kind == "list" else None,
                 segment=_by_public_id(Segment, audience_id) if kind == "segment" else None,
                 from_email=request.POST.get("from_email", "").strip(),
-                created_by=request.user.email)
+                created_by=request.user.email,
+            )
         except DomainError as exc:
             messages.error(request, _error_text(exc))
             return render(request, "campaigns/wizard.html", context, status=400)
-        messages.success(request, "Draft saved. Review the content check, then send or "
-                                  "schedule.")
+        messages.success(request, "Draft saved. Review the content check, then send or schedule.")
         return redirect("dashboard:campaign-report", campaign_id=campaign.public_id)
     return render(request, "campaigns/wizard.html", context)
 
@@ -73,9 +77,17 @@ def _chart(timeline: list[dict]) -> dict:
         x = index * slot
         for offset, key in ((0, "opens"), (bar, "clicks")):
             height = round(row[key] / peak * (CHART_HEIGHT - 20), 1)
-            bars.append({"x": round(x + offset, 1), "y": round(CHART_HEIGHT - height, 1),
-                         "w": round(bar, 1), "h": height, "kind": key, "value": row[key],
-                         "hour": row["hour"]})
+            bars.append(
+                {
+                    "x": round(x + offset, 1),
+                    "y": round(CHART_HEIGHT - height, 1),
+                    "w": round(bar, 1),
+                    "h": height,
+                    "kind": key,
+                    "value": row[key],
+                    "hour": row["hour"],
+                }
+            )
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "peak": peak}
 
 
@@ -87,15 +99,25 @@ def campaign_report(request, campaign_id):
         raise Http404("No such campaign") from exc
     stats = selectors.campaign_stats(campaign=campaign)
     spam = None
-    if campaign.template_id and campaign.status in (Campaign.Status.DRAFT,
-                                                    Campaign.Status.SCHEDULED):
+    if campaign.template_id and campaign.status in (
+        Campaign.Status.DRAFT,
+        Campaign.Status.SCHEDULED,
+    ):
         try:
             spam = services.campaign_spam_check(campaign=campaign, tenant=request.tenant)
         except DomainError as exc:
             messages.error(request, _error_text(exc))
-    return render(request, "campaigns/report.html", {
-        "campaign": campaign, "stats": stats, "chart": _chart(stats["timeline"]),
-        "spam": spam, "tenant_timezone": request.tenant.timezone})
+    return render(
+        request,
+        "campaigns/report.html",
+        {
+            "campaign": campaign,
+            "stats": stats,
+            "chart": _chart(stats["timeline"]),
+            "spam": spam,
+            "tenant_timezone": request.tenant.timezone,
+        },
+    )
 
 
 @require_POST
@@ -121,8 +143,11 @@ def campaign_action(request, campaign_id):
             services.campaign_schedule(campaign=campaign, send_at=send_at, tenant=tenant)
             messages.success(request, f"Scheduled for {raw} ({tenant.timezone}).")
         elif action == "test-send":
-            emails = [e.strip() for e in request.POST.get("emails", "").replace(";", ",")
-                      .split(",") if e.strip()]
+            emails = [
+                e.strip()
+                for e in request.POST.get("emails", "").replace(";", ",").split(",")
+                if e.strip()
+            ]
             sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
             messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")
         elif action == "pause":
@@ -165,11 +190,14 @@ def leads(request):
         return redirect("dashboard:leads")
     if request.method == "POST":
         try:
-            services.lead_create(tenant=request.tenant, email=request.POST.get("email", ""),
-                                 first_name=request.POST.get("first_name", ""),
-                                 last_name=request.POST.get("last_name", ""),
-                                 company=request.POST.get("company", ""),
-                                 tags=request.POST.get("tags", "").split(","))
+            services.lead_create(
+                tenant=request.tenant,
+                email=request.POST.get("email", ""),
+                first_name=request.POST.get("first_name", ""),
+                last_name=request.POST.get("last_name", ""),
+                company=request.POST.get("company", ""),
+                tags=request.POST.get("tags", "").split(","),
+            )
             messages.success(request, "Lead added.")
         except DomainError as exc:
             messages.error(request, _error_text(exc))
@@ -183,9 +211,17 @@ def leads(request):
         filters["list"] = request.GET["list"]
     qs = selectors.leads_matching(filters=filters, queryset=Lead.objects.order_by("-id"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "campaigns/leads.html", {
-        "page": page, "lists": LeadList.objects.all(), "q": request.GET.get("q", ""),
-        "tag": request.GET.get("tag", ""), "imports": LeadImport.objects.all()[:5]})
+    return render(
+        request,
+        "campaigns/leads.html",
+        {
+            "page": page,
+            "lists": LeadList.objects.all(),
+            "q": request.GET.get("q", ""),
+            "tag": request.GET.get("tag", ""),
+            "imports": LeadImport.objects.all()[:5],
+        },
+    )
 
 
 @member_required()
@@ -194,16 +230,21 @@ def import_status(request, import_id):
     if job is None:
         raise Http404("No such import")
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"status": job.status, "progress": job.progress,
-                             "rows": job.rows_total, "created": job.created,
-                             "errors": job.errors_count})
+        return JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "rows": job.rows_total,
+                "created": job.created,
+                "errors": job.errors_count,
+            }
+        )
     return render(request, "campaigns/import.html", {"job": job})
 
 
 @member_required()
 def templates(request):
-    return render(request, "campaigns/templates.html",
-                  {"templates": EmailTemplate.objects.all()})
+    return render(request, "campaigns/templates.html", {"templates": EmailTemplate.objects.all()})
 
 
 @member_required()
@@ -224,16 +265,34 @@ def template_edit(request, template_id=None):
         except DomainError as exc:
             messages.error(request, exc.detail)
             errors = exc.errors
-            return render(request, "campaigns/template_edit.html",
-                          {"template": template, "data": fields, "errors": errors}, status=400)
+            return render(
+                request,
+                "campaigns/template_edit.html",
+                {"template": template, "data": fields, "errors": errors},
+                status=400,
+            )
         messages.success(request, "Template saved.")
         return redirect("dashboard:template-edit", template_id=template.public_id)
-    data = ({"name": template.name, "subject": template.subject, "html": template.html,
-             "text": "" if template.text_generated else template.text} if template else
-            {"name": "", "subject": "Hello {{ lead.first_name|default:\"there\" }}",
-             "html": "<p>Hi {{ lead.first_name|default:\"there\" }},</p>\n<p></p>", "text": ""})
-    return render(request, "campaigns/template_edit.html",
-                  {"template": template, "data": data, "errors": errors})
+    data = (
+        {
+            "name": template.name,
+            "subject": template.subject,
+            "html": template.html,
+            "text": "" if template.text_generated else template.text,
+        }
+        if template
+        else {
+            "name": "",
+            "subject": 'Hello {{ lead.first_name|default:"there" }}',
+            "html": '<p>Hi {{ lead.first_name|default:"there" }},</p>\n<p></p>',
+            "text": "",
+        }
+    )
+    return render(
+        request,
+        "campaigns/template_edit.html",
+        {"template": template, "data": data, "errors": errors},
+    )
 
 
 @require_POST
@@ -241,9 +300,12 @@ def template_edit(request, template_id=None):
 def template_preview(request):
     try:
         preview = services.template_preview(
-            tenant=request.tenant, subject=request.POST.get("subject", ""),
-            html=request.POST.get("html", ""), text=request.POST.get("text", ""),
-            lead=Lead.objects.order_by("id").first())
+            tenant=request.tenant,
+            subject=request.POST.get("subject", ""),
+            html=request.POST.get("html", ""),
+            text=request.POST.get("text", ""),
+            lead=Lead.objects.order_by("id").first(),
+        )
     except DomainError as exc:
         return JsonResponse({"errors": exc.errors or {"html": [exc.detail]}}, status=400)
     return JsonResponse(preview)

@@ -27,24 +27,35 @@ PROVIDER = "resend"
 def resend_webhook_receive(*, body: bytes, headers) -> tuple[WebhookEvent, bool]:
     secret = settings.RESEND_WEBHOOK_SECRET
     if not secret:
-        raise ServiceUnavailable("Resend webhooks are not configured on this server.",
-                                 code="webhook_not_configured")
+        raise ServiceUnavailable(
+            "Resend webhooks are not configured on this server.", code="webhook_not_configured"
+        )
     try:
         Webhook(secret).verify(body, dict(headers))
     except WebhookVerificationError as exc:
-        raise AuthenticationFailed(f"The svix signature does not match: {exc}",
-                                   code="webhook_signature_invalid") from exc
+        raise AuthenticationFailed(
+            f"The svix signature does not match: {exc}", code="webhook_signature_invalid"
+        ) from exc
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("The body is not JSON.", code="webhook_malformed") from exc
     event_id = headers.get("svix-id", "")
     email_id = (payload.get("data") or {}).get("email_id", "")
-    schema = (EspMessageRoute.objects.filter(esp_message_id=email_id)
-              .values_list("schema_name", flat=True).first() or "")
-    return webhook_receive(provider=PROVIDER, event_id=event_id, body=body,
-                           headers=kept_headers(headers), event_type=payload.get("type", ""),
-                           schema_name=schema)
+    schema = (
+        EspMessageRoute.objects.filter(esp_message_id=email_id)
+        .values_list("schema_name", flat=True)
+        .first()
+        or ""
+    )
+    return webhook_receive(
+        provider=PROVIDER,
+        event_id=event_id,
+        body=body,
+        headers=kept_headers(headers),
+        event_type=payload.get("type", ""),
+        schema_name=schema,
+    )
 
 
 class RouteNotYetKnown(LookupError):
@@ -59,8 +70,12 @@ def apply_resend_event(event: WebhookEvent) -> str:
     schema = event.schema_name
     if not schema:
         email_id = (payload.get("data") or {}).get("email_id", "")
-        schema = (EspMessageRoute.objects.filter(esp_message_id=email_id)
-                  .values_list("schema_name", flat=True).first() or "")
+        schema = (
+            EspMessageRoute.objects.filter(esp_message_id=email_id)
+            .values_list("schema_name", flat=True)
+            .first()
+            or ""
+        )
         if not schema:
             if event.received_at > timezone.now() - timedelta(hours=1):
                 raise RouteNotYetKnown(f"No tenant knows Resend email {email_id!r} yet")

@@ -6,8 +6,16 @@ from .webhooks import webhook_replay
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ("provider", "event_type", "event_id", "schema_name", "status", "attempts",
-                    "received_at", "processed_at")
+    list_display = (
+        "provider",
+        "event_type",
+        "event_id",
+        "schema_name",
+        "status",
+        "attempts",
+        "received_at",
+        "processed_at",
+    )
     list_filter = ("provider", "status", "event_type")
     search_fields = ("event_id", "schema_name", "event_type")
     readonly_fields = [field.name for field in WebhookEvent._meta.fields]

@@ -11,18 +11,23 @@ class OutboxEmailBackend(BaseEmailBackend):
         rows = []
         for message in email_messages:
             html = next(
-                (content for content, mimetype in getattr(message, "alternatives", [])
-                 if mimetype == "text/html"),
+                (
+                    content
+                    for content, mimetype in getattr(message, "alternatives", [])
+                    if mimetype == "text/html"
+                ),
                 "",
             )
-            rows.append(OutboxMessage(
-                schema_name=connection.schema_name,
-                from_email=message.from_email,
-                to=list(message.to) + list(message.cc) + list(message.bcc),
-                subject=message.subject,
-                text_body=message.body,
-                html_body=html,
-                headers={key: str(value) for key, value in message.extra_headers.items()},
-            ))
+            rows.append(
+                OutboxMessage(
+                    schema_name=connection.schema_name,
+                    from_email=message.from_email,
+                    to=list(message.to) + list(message.cc) + list(message.bcc),
+                    subject=message.subject,
+                    text_body=message.body,
+                    html_body=html,
+                    headers={key: str(value) for key, value in message.extra_headers.items()},
+                )
+            )
         OutboxMessage.objects.bulk_create(rows)
         return len(rows)

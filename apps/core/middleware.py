@@ -32,8 +32,11 @@ class ApiProblemMiddleware:
         is_api = request.path.startswith("/api/")
         if is_api and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
-        if (is_api and response.status_code >= 400
-                and not response.get("Content-Type", "").startswith("application/")):
+        if (
+            is_api
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/")
+        ):
             code, title = _HTML_ERRORS.get(response.status_code, ("error", "Error"))
             detail = {
                 404: f"No API resource at {request.path} on this host.",

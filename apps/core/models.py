@@ -40,12 +40,14 @@ class WebhookEvent(models.Model):
     provider = models.CharField(max_length=32)
     event_id = models.CharField(max_length=255, help_text="The provider's delivery/event id.")
     event_type = models.CharField(max_length=100, blank=True)
-    schema_name = models.CharField(max_length=63, blank=True,
-                                   help_text="Tenant schema, when known.")
+    schema_name = models.CharField(
+        max_length=63, blank=True, help_text="Tenant schema, when known."
+    )
     headers = models.JSONField(default=dict)
     body = models.BinaryField(help_text="Raw body exactly as received and verified.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -54,8 +56,9 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "event_id"],
-                                    name="webhook_event_once_per_provider"),
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="webhook_event_once_per_provider"
+            ),
         ]
 
     def __str__(self) -> str:

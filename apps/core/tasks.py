@@ -21,14 +21,14 @@ def for_each_ready_tenant(task_name: str, kwargs: dict | None = None) -> int:
 
     schemas = list(ready_tenants().order_by("id").values_list("schema_name", flat=True))
     for schema_name in schemas:
-        current_app.send_task(task_name, kwargs=kwargs or {},
-                              headers={"_schema_name": schema_name})
+        current_app.send_task(task_name, kwargs=kwargs or {}, headers={"_schema_name": schema_name})
     logger.info("queued %s for %d tenants", task_name, len(schemas))
     return len(schemas)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8,
-             ignore_result=True)
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8, ignore_result=True
+)
 def process_webhook_event(self, event_pk: int) -> str:
     from . import webhooks
 
@@ -36,4 +36,4 @@ def process_webhook_event(self, event_pk: int) -> str:
         return webhooks.webhook_process(event_pk=event_pk)
     except webhooks.WebhookProcessingFailed as exc:
         # Exponential backoff: 10 s, 20 s, 40 s … capped at an hour.
-        raise self.retry(exc=exc, countdown=min(3600, 10 * 2 ** self.request.retries)) from exc
+        raise self.retry(exc=exc, countdown=min(3600, 10 * 2**self.request.retries)) from exc

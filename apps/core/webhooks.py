@@ -25,8 +25,15 @@ Handler = Callable[[WebhookEvent], str]
 _HANDLERS: dict[str, Handler] = {}
 
 # Headers worth keeping for debugging and replay; never authorisation material.
-_KEPT_HEADER_PREFIXES = ("x-github-", "stripe-", "svix-", "webhook-", "user-agent",
-                         "content-type", "x-hub-signature")
+_KEPT_HEADER_PREFIXES = (
+    "x-github-",
+    "stripe-",
+    "svix-",
+    "webhook-",
+    "user-agent",
+    "content-type",
+    "x-hub-signature",
+)
 
 
 def webhook_handler(provider: str) -> Callable[[Handler], Handler]:
@@ -37,8 +44,9 @@ def webhook_handler(provider: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def signature_matches(*, secrets: Iterable[str], body: bytes, signature_hex: str,
-                      digest=hashlib.sha256) -> bool:
+def signature_matches(
+    *, secrets: Iterable[str], body: bytes, signature_hex: str, digest=hashlib.sha256
+) -> bool:
     """Constant-time HMAC check against every currently valid secret (rotation)."""
     for secret in secrets:
         if not secret:
@@ -50,20 +58,32 @@ def signature_matches(*, secrets: Iterable[str], body: bytes, signature_hex: str
 
 
 def kept_headers(headers) -> dict[str, str]:
-    return {key: value for key, value in headers.items()
-            if key.lower().startswith(_KEPT_HEADER_PREFIXES)}
+    return {
+        key: value
+        for key, value in headers.items()
+        if key.lower().startswith(_KEPT_HEADER_PREFIXES)
+    }
 
 
 def webhook_receive(
-    *, provider: str, event_id: str, body: bytes, headers: dict[str, str],
-    event_type: str = "", schema_name: str = "",
+    *,
+    provider: str,
+    event_id: str,
+    body: bytes,
+    headers: dict[str, str],
+    event_type: str = "",
+    schema_name: str = "",
 ) -> tuple[WebhookEvent, bool]:
     """Store a verified event once; returns (event, created). A redelivery changes nothing."""
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
-                provider=provider, event_id=event_id, event_type=event_type,
-                schema_name=schema_name, headers=headers, body=body,
+                provider=provider,
+                event_id=event_id,
+                event_type=event_type,
+                schema_name=schema_name,
+                headers=headers,
+                body=body,
             )
     except IntegrityError:
         return WebhookEvent.objects.get(provider=provider, event_id=event_id), False
@@ -98,12 +118,17 @@ def webhook_process(*, event_pk: int) -> str:
             event.status = WebhookEvent.Status.FAILED
             event.last_error = f"{type(exc).__name__}: {exc}"[:4000]
             event.save(update_fields=["status", "attempts", "last_error"])
-            logger.warning("webhook event failed", extra={"provider": event.provider,
-                                                          "event_id": event.event_id})
+            logger.warning(
+                "webhook event failed",
+                extra={"provider": event.provider, "event_id": event.event_id},
+            )
             failure = exc
         else:
-            event.status = (WebhookEvent.Status.IGNORED if outcome == "ignored"
-                            else WebhookEvent.Status.PROCESSED)
+            event.status = (
+                WebhookEvent.Status.IGNORED
+                if outcome == "ignored"
+                else WebhookEvent.Status.PROCESSED
+            )
             event.last_error = ""
             event.processed_at = timezone.now()
             event.save(update_fields=["status", "attempts", "last_error", "processed_at"])

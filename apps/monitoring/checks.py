@@ -29,9 +29,13 @@ class CheckResult:
     detail: str
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "status": "ok" if self.ok else "fail",
-                "critical": self.critical, "duration_ms": round(self.duration_ms, 2),
-                "detail": self.detail}
+        return {
+            "name": self.name,
+            "status": "ok" if self.ok else "fail",
+            "critical": self.critical,
+            "duration_ms": round(self.duration_ms, 2),
+            "detail": self.detail,
+        }
 
 
 def _database() -> str:
@@ -90,8 +94,9 @@ def run_checks() -> list[CheckResult]:
             detail, ok = check(), True
         except Exception as exc:  # a failing dependency is the answer, not an error
             detail, ok = f"{type(exc).__name__}: {exc}", False
-        results.append(CheckResult(name, critical, ok, (time.perf_counter() - started) * 1000,
-                                   detail))
+        results.append(
+            CheckResult(name, critical, ok, (time.perf_counter() - started) * 1000, detail)
+        )
     return results
 
 

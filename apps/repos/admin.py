@@ -23,5 +23,10 @@ class GitHubConnectionAdmin(admin.ModelAdmin):
     list_display = ["__str__", "token_login", "installation_id", "updated_at"]
     # The token never appears in the admin, even encrypted.
     exclude = ["token"]
-    readonly_fields = ["token_login", "token_scopes", "token_validated_at", "installation_id",
-                       "installation_account"]
+    readonly_fields = [
+        "token_login",
+        "token_scopes",
+        "token_validated_at",
+        "installation_id",
+        "installation_account",
+    ]

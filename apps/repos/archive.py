@@ -39,10 +39,12 @@ class ArchiveLimits:
 
     @classmethod
     def from_settings(cls) -> ArchiveLimits:
-        return cls(max_bytes=settings.REPO_ARCHIVE_MAX_BYTES,
-                   max_unpacked_bytes=settings.REPO_ARCHIVE_MAX_UNPACKED_BYTES,
-                   max_files=settings.REPO_ARCHIVE_MAX_FILES,
-                   max_ratio=settings.REPO_ARCHIVE_MAX_RATIO)
+        return cls(
+            max_bytes=settings.REPO_ARCHIVE_MAX_BYTES,
+            max_unpacked_bytes=settings.REPO_ARCHIVE_MAX_UNPACKED_BYTES,
+            max_files=settings.REPO_ARCHIVE_MAX_FILES,
+            max_ratio=settings.REPO_ARCHIVE_MAX_RATIO,
+        )
 
 
 @dataclass
@@ -55,10 +57,15 @@ class Extracted:
 
 def _safe_relative(name: str) -> PurePosixPath:
     path = PurePosixPath(name.replace("\\", "/"))
-    if path.is_absolute() or name.startswith(("/", "\\")) or ".." in path.parts or (
-            path.parts and ":" in path.parts[0]):
-        raise ArchiveRejected(f"The archive contains an unsafe path: {name!r}.",
-                              code="archive_unsafe_path")
+    if (
+        path.is_absolute()
+        or name.startswith(("/", "\\"))
+        or ".." in path.parts
+        or (path.parts and ":" in path.parts[0])
+    ):
+        raise ArchiveRejected(
+            f"The archive contains an unsafe path: {name!r}.", code="archive_unsafe_path"
+        )
     return path
 
 
@@ -78,8 +85,10 @@ def extract_tarball(archive: Path, destination: Path, limits: ArchiveLimits) -> 
                 top_levels.add(relative.parts[0])
                 target = (base / relative).resolve()
                 if not target.is_relative_to(base):
-                    raise ArchiveRejected(f"The archive contains an unsafe path: "
-                                          f"{member.name!r}.", code="archive_unsafe_path")
+                    raise ArchiveRejected(
+                        f"The archive contains an unsafe path: {member.name!r}.",
+                        code="archive_unsafe_path",
+                    )
                 if member.issym() or member.islnk():
                     result.skipped_links.append(str(relative))
                     continue
@@ -90,8 +99,10 @@ def extract_tarball(archive: Path, destination: Path, limits: ArchiveLimits) -> 
                     continue
                 result.files += 1
                 if result.files > limits.max_files:
-                    raise ArchiveRejected(f"The repository has more than {limits.max_files} "
-                                          "files.", code="archive_too_many_files")
+                    raise ArchiveRejected(
+                        f"The repository has more than {limits.max_files} files.",
+                        code="archive_too_many_files",
+                    )
                 result.unpacked_bytes += member.size
                 _check_size(result.unpacked_bytes, compressed, limits)
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,11 +112,13 @@ def extract_tarball(archive: Path, destination: Path, limits: ArchiveLimits) -> 
                 with source, target.open("wb") as out:
                     shutil.copyfileobj(source, out, 64 * 1024)
     except tarfile.TarError as exc:
-        raise ArchiveRejected(f"The repository archive could not be read: {exc}.",
-                              code="archive_corrupt") from exc
+        raise ArchiveRejected(
+            f"The repository archive could not be read: {exc}.", code="archive_corrupt"
+        ) from exc
     except (EOFError, OSError, ValueError) as exc:
-        raise ArchiveRejected(f"The repository archive could not be read: {exc}.",
-                              code="archive_corrupt") from exc
+        raise ArchiveRejected(
+            f"The repository archive could not be read: {exc}.", code="archive_corrupt"
+        ) from exc
     if len(top_levels) == 1:
         only = base / next(iter(top_levels))
         if only.is_dir():
@@ -115,9 +128,13 @@ def extract_tarball(archive: Path, destination: Path, limits: ArchiveLimits) -> 
 
 def _check_size(unpacked: int, compressed: int, limits: ArchiveLimits) -> None:
     if unpacked > limits.max_unpacked_bytes:
-        raise ArchiveRejected(f"The repository unpacks to more than "
-                              f"{limits.max_unpacked_bytes} bytes.", code="archive_too_large")
+        raise ArchiveRejected(
+            f"The repository unpacks to more than {limits.max_unpacked_bytes} bytes.",
+            code="archive_too_large",
+        )
     if unpacked > BOMB_FLOOR_BYTES and unpacked / compressed > limits.max_ratio:
-        raise ArchiveRejected("The archive expands far more than source code does "
-                              f"(over {limits.max_ratio} times); refusing a decompression bomb.",
-                              code="archive_decompression_bomb")
+        raise ArchiveRejected(
+            "The archive expands far more than source code does "
+            f"(over {limits.max_ratio} times); refusing a decompression bomb.",
+            code="archive_decompression_bomb",
+        )

@@ -41,10 +41,33 @@ _NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>(?!//)[^\s]+)$")
 # First path segments of github.com that are pages, not accounts.
 _RESERVED_OWNERS = {
-    "settings", "orgs", "organizations", "marketplace", "explore", "topics", "trending",
-    "collections", "sponsors", "notifications", "login", "logout", "join", "new", "apps",
-    "features", "pricing", "about", "site", "security", "enterprise", "search", "pulls",
-    "issues", "codespaces", "users", "repos",
+    "settings",
+    "orgs",
+    "organizations",
+    "marketplace",
+    "explore",
+    "topics",
+    "trending",
+    "collections",
+    "sponsors",
+    "notifications",
+    "login",
+    "logout",
+    "join",
+    "new",
+    "apps",
+    "features",
+    "pricing",
+    "about",
+    "site",
+    "security",
+    "enterprise",
+    "search",
+    "pulls",
+    "issues",
+    "codespaces",
+    "users",
+    "repos",
 }
 
 
@@ -78,8 +101,9 @@ def parse_repository_url(value: str) -> RepoRef:
     """
     text = (value or "").strip()
     if not text:
-        raise InvalidRepositoryURL("Enter a GitHub repository URL or owner/name.",
-                                   code="repository_url_required")
+        raise InvalidRepositoryURL(
+            "Enter a GitHub repository URL or owner/name.", code="repository_url_required"
+        )
     if len(text) > 500 or any(ch.isspace() for ch in text):
         raise InvalidRepositoryURL("This is not a repository URL.", code="github_url_invalid")
 
@@ -87,26 +111,35 @@ def parse_repository_url(value: str) -> RepoRef:
     if host is not None and host.lower() not in GITHUB_HOSTS:
         raise InvalidRepositoryURL(
             f"Only github.com repositories can be analysed, not {host.lower()}.",
-            code="not_github_url")
+            code="not_github_url",
+        )
     segments = [segment for segment in path.split("/") if segment]
     if len(segments) < 2:
-        raise InvalidRepositoryURL("The URL names a GitHub account but no repository; use "
-                                   "https://github.com/<owner>/<repository>.",
-                                   code="github_url_incomplete")
+        raise InvalidRepositoryURL(
+            "The URL names a GitHub account but no repository; use "
+            "https://github.com/<owner>/<repository>.",
+            code="github_url_incomplete",
+        )
     owner, name = segments[0], segments[1]
     if name.lower().endswith(".git"):
         name = name[:-4]
-    if (owner.lower() in _RESERVED_OWNERS or not _OWNER.match(owner) or not _NAME.match(name)
-            or name in {".", ".."}):
-        raise InvalidRepositoryURL(f"{owner}/{name} is not a valid GitHub repository name.",
-                                   code="github_url_invalid")
+    if (
+        owner.lower() in _RESERVED_OWNERS
+        or not _OWNER.match(owner)
+        or not _NAME.match(name)
+        or name in {".", ".."}
+    ):
+        raise InvalidRepositoryURL(
+            f"{owner}/{name} is not a valid GitHub repository name.", code="github_url_invalid"
+        )
     ref, subpath = "", ""
     rest = segments[2:]
     if rest:
         if host is None and not text.startswith(("git@", "ssh:", "git:")) and "." not in text:
             # "owner/name/extra" without a host is not a form anyone writes.
-            raise InvalidRepositoryURL("Use owner/name or a full GitHub URL.",
-                                       code="github_url_invalid")
+            raise InvalidRepositoryURL(
+                "Use owner/name or a full GitHub URL.", code="github_url_invalid"
+            )
         if rest[0] in {"tree", "blob"} and len(rest) >= 2:
             ref, subpath = rest[1], "/".join(rest[2:])
     return RepoRef(owner=owner, name=name, ref=ref, path=subpath)
@@ -116,8 +149,9 @@ def _split_host_and_path(text: str) -> tuple[str | None, str]:
     if "://" in text:
         parts = urlsplit(text)
         if parts.scheme.lower() not in {"http", "https", "ssh", "git", "git+ssh"}:
-            raise InvalidRepositoryURL(f"Unsupported URL scheme {parts.scheme!r}.",
-                                       code="github_url_invalid")
+            raise InvalidRepositoryURL(
+                f"Unsupported URL scheme {parts.scheme!r}.", code="github_url_invalid"
+            )
         if not parts.hostname:
             raise InvalidRepositoryURL("The URL has no host.", code="github_url_invalid")
         return parts.hostname, parts.path
@@ -182,33 +216,48 @@ class Head:
 
 class GitHubClient:
     def __init__(
-        self, *, token: str = "", base_url: str | None = None, timeout: float | None = None,
-        max_retries: int | None = None, backoff: float | None = None,
-        max_wait: float | None = None, sleep: Callable[[float], None] = time.sleep,
+        self,
+        *,
+        token: str = "",
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        backoff: float | None = None,
+        max_wait: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.token = token
         self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.GITHUB_TIMEOUT_SECONDS
-        self.max_retries = (max_retries if max_retries is not None
-                            else settings.GITHUB_MAX_RETRIES)
+        self.max_retries = max_retries if max_retries is not None else settings.GITHUB_MAX_RETRIES
         self.backoff = backoff if backoff is not None else settings.GITHUB_RETRY_BACKOFF_SECONDS
-        self.max_wait = (max_wait if max_wait is not None
-                         else settings.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS)
+        self.max_wait = (
+            max_wait if max_wait is not None else settings.GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS
+        )
         self.sleep = sleep
         self.session = requests.Session()
-        self.session.headers.update({
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": USER_AGENT,
-        })
+        self.session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": USER_AGENT,
+            }
+        )
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
     # -- transport --
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                stream: bool = False, json: dict | None = None,
-                auth_header: str | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        stream: bool = False,
+        json: dict | None = None,
+        auth_header: str | None = None,
+    ) -> requests.Response:
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         request_headers = dict(headers or {})
         if auth_header:
@@ -216,9 +265,14 @@ class GitHubClient:
         failures = 0
         while True:
             try:
-                response = self.session.request(method, url, headers=request_headers,
-                                                stream=stream, json=json,
-                                                timeout=self.timeout)
+                response = self.session.request(
+                    method,
+                    url,
+                    headers=request_headers,
+                    stream=stream,
+                    json=json,
+                    timeout=self.timeout,
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failures += 1
                 if failures > self.max_retries:
@@ -230,21 +284,23 @@ class GitHubClient:
                 response.close()
                 if wait > self.max_wait:
                     raise GitHubRateLimited(
-                        f"GitHub rate limit reached; it resets in {int(wait)} s.",
-                        retry_after=wait)
+                        f"GitHub rate limit reached; it resets in {int(wait)} s.", retry_after=wait
+                    )
                 logger.info("GitHub rate limit: waiting %.1f s", wait)
                 self.sleep(wait)
                 failures += 1
                 if failures > self.max_retries + 2:
-                    raise GitHubRateLimited("GitHub kept rate limiting the request.",
-                                            retry_after=wait)
+                    raise GitHubRateLimited(
+                        "GitHub kept rate limiting the request.", retry_after=wait
+                    )
                 continue
             if response.status_code in (500, 502, 503, 504):
                 failures += 1
                 response.close()
                 if failures > self.max_retries:
                     raise GitHubTransientError(
-                        f"GitHub answered {response.status_code} {failures} times.")
+                        f"GitHub answered {response.status_code} {failures} times."
+                    )
                 self._backoff(failures)
                 continue
             return response
@@ -273,8 +329,10 @@ class GitHubClient:
         if response.status_code == 401:
             raise GitHubAuthFailed("GitHub rejected the token (401 Bad credentials).")
         if response.status_code in (403, 404):
-            raise GitHubNotFound(f"{what} was not found on GitHub, or it is private and this "
-                                 "organisation has no access to it.")
+            raise GitHubNotFound(
+                f"{what} was not found on GitHub, or it is private and this "
+                "organisation has no access to it."
+            )
         if response.status_code >= 400:
             raise GitHubError(f"GitHub answered {response.status_code} for {what}.")
         return response.json()
@@ -282,8 +340,9 @@ class GitHubClient:
     # -- calls --
 
     def repository(self, owner: str, name: str) -> dict:
-        return self._json(self.request("GET", f"/repos/{owner}/{name}"),
-                          what=f"Repository {owner}/{name}")
+        return self._json(
+            self.request("GET", f"/repos/{owner}/{name}"), what=f"Repository {owner}/{name}"
+        )
 
     def head(self, owner: str, name: str, ref: str, *, etag: str = "") -> Head:
         """The commit at `ref`; with `etag`, a 304 means the head has not moved."""
@@ -294,11 +353,12 @@ class GitHubClient:
         if response.status_code == 304:
             return Head(sha="", etag=etag, not_modified=True)
         if response.status_code == 409:
-            raise GitHubRepositoryEmpty(f"{owner}/{name} is empty: it has no commits to "
-                                        "analyse.")
+            raise GitHubRepositoryEmpty(f"{owner}/{name} is empty: it has no commits to analyse.")
         if response.status_code == 422 or (response.status_code == 404 and ref):
-            raise GitHubNotFound(f"Branch or commit {ref!r} was not found in {owner}/{name}.",
-                                 code="github_ref_not_found")
+            raise GitHubNotFound(
+                f"Branch or commit {ref!r} was not found in {owner}/{name}.",
+                code="github_ref_not_found",
+            )
         if response.status_code >= 400:
             self._json(response, what=f"Repository {owner}/{name}")
         sha = response.text.strip()
@@ -306,8 +366,9 @@ class GitHubClient:
             raise GitHubError(f"GitHub answered an unexpected commit id for {ref!r}.")
         return Head(sha=sha, etag=response.headers.get("ETag", ""), not_modified=False)
 
-    def download_tarball(self, owner: str, name: str, sha: str, destination: Path, *,
-                         max_bytes: int) -> int:
+    def download_tarball(
+        self, owner: str, name: str, sha: str, destination: Path, *, max_bytes: int
+    ) -> int:
         """Stream the tarball of `sha` to `destination`; returns its size in bytes."""
         from .archive import ArchiveRejected
 
@@ -318,8 +379,9 @@ class GitHubClient:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise ArchiveRejected(
-                    f"The repository archive is {int(declared)} bytes; the limit is "
-                    f"{max_bytes}.", code="archive_too_large")
+                    f"The repository archive is {int(declared)} bytes; the limit is {max_bytes}.",
+                    code="archive_too_large",
+                )
             written = 0
             with destination.open("wb") as out:
                 for chunk in response.iter_content(chunk_size=64 * 1024):
@@ -327,7 +389,9 @@ class GitHubClient:
                     if written > max_bytes:
                         raise ArchiveRejected(
                             f"The repository archive is larger than the limit of {max_bytes} "
-                            "bytes.", code="archive_too_large")
+                            "bytes.",
+                            code="archive_too_large",
+                        )
                     out.write(chunk)
         return written
 
@@ -335,25 +399,30 @@ class GitHubClient:
         """The account a token belongs to, and its OAuth scopes (blank for fine-grained)."""
         response = self.request("GET", "/user")
         if response.status_code in (401, 403):
-            raise GitHubAuthFailed("GitHub rejected this token: it is invalid, expired or "
-                                   "revoked.")
+            raise GitHubAuthFailed("GitHub rejected this token: it is invalid, expired or revoked.")
         body = self._json(response, what="The token's user")
         return body, response.headers.get("X-OAuth-Scopes", "")
 
     # -- GitHub App --
 
     def installation(self, installation_id: int) -> dict:
-        response = self.request("GET", f"/app/installations/{installation_id}",
-                                auth_header=f"Bearer {app_jwt()}")
+        response = self.request(
+            "GET", f"/app/installations/{installation_id}", auth_header=f"Bearer {app_jwt()}"
+        )
         return self._json(response, what=f"Installation {installation_id}")
 
     def installation_token(self, installation_id: int) -> str:
-        response = self.request("POST", f"/app/installations/{installation_id}/access_tokens",
-                                auth_header=f"Bearer {app_jwt()}")
+        response = self.request(
+            "POST",
+            f"/app/installations/{installation_id}/access_tokens",
+            auth_header=f"Bearer {app_jwt()}",
+        )
         if response.status_code >= 400:
-            raise GitHubAuthFailed(f"GitHub refused a token for installation "
-                                   f"{installation_id} ({response.status_code}).",
-                                   code="github_installation_invalid")
+            raise GitHubAuthFailed(
+                f"GitHub refused a token for installation "
+                f"{installation_id} ({response.status_code}).",
+                code="github_installation_invalid",
+            )
         return response.json()["token"]
 
 
@@ -366,8 +435,10 @@ def app_jwt() -> str:
     from github import Auth
 
     if not app_configured():
-        raise GitHubError("The GitHub App is not configured (GITHUB_APP_ID, "
-                          "GITHUB_APP_PRIVATE_KEY).", code="github_app_not_configured")
+        raise GitHubError(
+            "The GitHub App is not configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY).",
+            code="github_app_not_configured",
+        )
     return Auth.AppAuth(settings.GITHUB_APP_ID, settings.GITHUB_APP_PRIVATE_KEY).create_jwt()
 
 

@@ -22,8 +22,9 @@ class GitHubConnection(models.Model):
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     token = EncryptedTextField(blank=True)
-    token_login = models.CharField(max_length=100, blank=True,
-                                   help_text="The GitHub account the token belongs to.")
+    token_login = models.CharField(
+        max_length=100, blank=True, help_text="The GitHub account the token belongs to."
+    )
     token_scopes = models.CharField(max_length=500, blank=True)
     token_validated_at = models.DateTimeField(null=True, blank=True)
     installation_id = models.BigIntegerField(null=True, blank=True)
@@ -60,12 +61,15 @@ class Repository(models.Model):
     private = models.BooleanField(default=False)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.URL)
     installation_id = models.BigIntegerField(null=True, blank=True)
-    head_sha = models.CharField(max_length=40, blank=True,
-                                help_text="Default branch head at the last lookup.")
-    head_etag = models.CharField(max_length=255, blank=True,
-                                 help_text="ETag of that lookup, for If-None-Match.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING,
-                              db_index=True)
+    head_sha = models.CharField(
+        max_length=40, blank=True, help_text="Default branch head at the last lookup."
+    )
+    head_etag = models.CharField(
+        max_length=255, blank=True, help_text="ETag of that lookup, for If-None-Match."
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     last_analysed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -74,8 +78,9 @@ class Repository(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "repositories"
         constraints = [
-            models.UniqueConstraint(Lower("owner"), Lower("name"),
-                                    name="repository_full_name_ci_unique"),
+            models.UniqueConstraint(
+                Lower("owner"), Lower("name"), name="repository_full_name_ci_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,18 +108,26 @@ class Analysis(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="analyses")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.API)
-    ref = models.CharField(max_length=255, blank=True, help_text="Branch asked for; blank means "
-                                                                  "the default branch.")
+    ref = models.CharField(
+        max_length=255, blank=True, help_text="Branch asked for; blank means the default branch."
+    )
     commit_sha = models.CharField(max_length=40, blank=True)
-    delivery_id = models.CharField(max_length=100, blank=True,
-                                   help_text="X-GitHub-Delivery of the push that queued it.")
+    delivery_id = models.CharField(
+        max_length=100, blank=True, help_text="X-GitHub-Delivery of the push that queued it."
+    )
     report = models.JSONField(null=True, blank=True)
-    reused_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+",
-                                    help_text="Head unchanged: the report of this analysis.")
+    reused_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Head unchanged: the report of this analysis.",
+    )
     failure_code = models.CharField(max_length=64, blank=True)
     failure_reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -131,12 +144,17 @@ class Analysis(models.Model):
         verbose_name_plural = "analyses"
         constraints = [
             # Requests while one is waiting join it instead of queueing duplicates.
-            models.UniqueConstraint(fields=["repository"], condition=Q(status="queued"),
-                                    name="analysis_one_queued_per_repository"),
+            models.UniqueConstraint(
+                fields=["repository"],
+                condition=Q(status="queued"),
+                name="analysis_one_queued_per_repository",
+            ),
             # A push redelivered (or fanned out twice) queues one analysis.
-            models.UniqueConstraint(fields=["repository", "delivery_id"],
-                                    condition=~Q(delivery_id=""),
-                                    name="analysis_once_per_delivery"),
+            models.UniqueConstraint(
+                fields=["repository", "delivery_id"],
+                condition=~Q(delivery_id=""),
+                name="analysis_once_per_delivery",
+            ),
         ]
 
     def __str__(self) -> str:

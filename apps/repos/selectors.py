@@ -14,9 +14,29 @@ from .routing.models import InstallationRoute, RepositoryRoute
 
 # Category order on the analysis page and in stack summaries.
 CATEGORY_ORDER = [
-    "language", "framework", "library", "orm", "database", "queue", "cache", "search",
-    "cloud", "hosting", "container", "orchestration", "infrastructure", "ci", "monitoring",
-    "analytics", "auth", "payment", "email", "testing", "linter", "build", "package-manager",
+    "language",
+    "framework",
+    "library",
+    "orm",
+    "database",
+    "queue",
+    "cache",
+    "search",
+    "cloud",
+    "hosting",
+    "container",
+    "orchestration",
+    "infrastructure",
+    "ci",
+    "monitoring",
+    "analytics",
+    "auth",
+    "payment",
+    "email",
+    "testing",
+    "linter",
+    "build",
+    "package-manager",
 ]
 FRAMEWORK_CATEGORIES = {"framework"}
 
@@ -25,8 +45,7 @@ def github_connection() -> GitHubConnection | None:
     return GitHubConnection.objects.first()
 
 
-def repository_list(*, status: str | None = None, query: str | None = None
-                    ) -> QuerySet[Repository]:
+def repository_list(*, status: str | None = None, query: str | None = None) -> QuerySet[Repository]:
     repositories = Repository.objects.all()
     if status:
         repositories = repositories.filter(status=status)
@@ -38,14 +57,18 @@ def repository_list(*, status: str | None = None, query: str | None = None
 def repository_get(*, public_id) -> Repository:
     repository = Repository.objects.filter(public_id=public_id).first()
     if repository is None:
-        raise NotFound("No repository with this id in this organisation.",
-                       code="repository_not_found")
+        raise NotFound(
+            "No repository with this id in this organisation.", code="repository_not_found"
+        )
     return repository
 
 
 def repository_by_full_name(*, owner: str, name: str) -> Repository | None:
-    return (Repository.objects.annotate(owner_ci=Lower("owner"), name_ci=Lower("name"))
-            .filter(owner_ci=owner.lower(), name_ci=name.lower()).first())
+    return (
+        Repository.objects.annotate(owner_ci=Lower("owner"), name_ci=Lower("name"))
+        .filter(owner_ci=owner.lower(), name_ci=name.lower())
+        .first()
+    )
 
 
 def analysis_get(*, public_id, repository: Repository | None = None) -> Analysis:
@@ -54,8 +77,7 @@ def analysis_get(*, public_id, repository: Repository | None = None) -> Analysis
         analyses = analyses.filter(repository=repository)
     analysis = analyses.filter(public_id=public_id).first()
     if analysis is None:
-        raise NotFound("No analysis with this id in this organisation.",
-                       code="analysis_not_found")
+        raise NotFound("No analysis with this id in this organisation.", code="analysis_not_found")
     return analysis
 
 
@@ -74,9 +96,11 @@ def latest_analyses_for(repositories) -> dict[int, Analysis]:
     """The newest analysis of each repository, in one query (no N+1 in lists)."""
     ids = [repository.pk for repository in repositories]
     latest: dict[int, Analysis] = {}
-    for analysis in (Analysis.objects.filter(repository_id__in=ids)
-                     .order_by("repository_id", "-created_at", "-id")
-                     .distinct("repository_id")):
+    for analysis in (
+        Analysis.objects.filter(repository_id__in=ids)
+        .order_by("repository_id", "-created_at", "-id")
+        .distinct("repository_id")
+    ):
         latest[analysis.repository_id] = analysis
     return latest
 
@@ -90,18 +114,27 @@ def analysis_diff(*, base: Analysis, head: Analysis) -> dict:
     before, after = _technologies(base.report), _technologies(head.report)
 
     def brief(item: dict) -> dict:
-        return {"slug": item["slug"], "name": item.get("name", item["slug"]),
-                "category": item.get("category", ""), "confidence": item.get("confidence"),
-                "version": item.get("version")}
+        return {
+            "slug": item["slug"],
+            "name": item.get("name", item["slug"]),
+            "category": item.get("category", ""),
+            "confidence": item.get("confidence"),
+            "version": item.get("version"),
+        }
 
     changed = [
-        {"slug": slug, "name": after[slug].get("name", slug),
-         "from_version": before[slug].get("version"), "to_version": after[slug].get("version")}
+        {
+            "slug": slug,
+            "name": after[slug].get("name", slug),
+            "from_version": before[slug].get("version"),
+            "to_version": after[slug].get("version"),
+        }
         for slug in sorted(before.keys() & after.keys())
         if before[slug].get("version") != after[slug].get("version")
     ]
     return {
-        "base": base, "head": head,
+        "base": base,
+        "head": head,
         "added": [brief(after[slug]) for slug in sorted(after.keys() - before.keys())],
         "removed": [brief(before[slug]) for slug in sorted(before.keys() - after.keys())],
         "changed": changed,
@@ -110,11 +143,16 @@ def analysis_diff(*, base: Analysis, head: Analysis) -> dict:
 
 def analysis_diff_default(*, repository: Repository) -> tuple[Analysis, Analysis]:
     """The two newest succeeded analyses (older first)."""
-    pair = list(analyses_of(repository=repository).filter(status=Analysis.Status.SUCCEEDED)
-                .order_by("-created_at", "-id")[:2])
+    pair = list(
+        analyses_of(repository=repository)
+        .filter(status=Analysis.Status.SUCCEEDED)
+        .order_by("-created_at", "-id")[:2]
+    )
     if len(pair) < 2:
-        raise NotFound("A difference needs two succeeded analyses of this repository.",
-                       code="analysis_diff_unavailable")
+        raise NotFound(
+            "A difference needs two succeeded analyses of this repository.",
+            code="analysis_diff_unavailable",
+        )
     return pair[1], pair[0]
 
 
@@ -173,6 +211,9 @@ def routes_for_repository(*, github_id: int | None, full_name: str) -> list[Repo
 
 
 def tenant_for_installation(*, installation_id: int):
-    route = (InstallationRoute.objects.select_related("tenant")
-             .filter(installation_id=installation_id).first())
+    route = (
+        InstallationRoute.objects.select_related("tenant")
+        .filter(installation_id=installation_id)
+        .first()
+    )
     return route.tenant if route else None

@@ -45,15 +45,17 @@ def github_token_set(*, token: str) -> GitHubConnection:
     """Validate a personal access token against GitHub, then store it encrypted."""
     token = token.strip()
     if not token:
-        raise ValidationFailed.for_field("token", "Enter a GitHub personal access token.",
-                                         code="github_token_required")
+        raise ValidationFailed.for_field(
+            "token", "Enter a GitHub personal access token.", code="github_token_required"
+        )
     try:
         user, scopes = github.GitHubClient(token=token).authenticated_user()
     except github.GitHubAuthFailed as exc:
         raise ValidationFailed.for_field("token", str(exc), code="github_token_invalid") from exc
     except (github.GitHubError, github.GitHubTransientError) as exc:
-        raise ServiceUnavailable(f"GitHub could not check the token: {exc}",
-                                 code="github_unavailable") from exc
+        raise ServiceUnavailable(
+            f"GitHub could not check the token: {exc}", code="github_unavailable"
+        ) from exc
     with transaction.atomic():
         row = _connection_for_update()
         row.token = token
@@ -79,28 +81,37 @@ def github_installation_link(*, tenant: Tenant, installation_id: int) -> GitHubC
     try:
         installation = github.GitHubClient().installation(installation_id)
     except github.GitHubNotFound as exc:
-        raise ValidationFailed.for_field("installation_id", "This installation of the Strato "
-                                         "GitHub App does not exist.",
-                                         code="github_installation_invalid") from exc
+        raise ValidationFailed.for_field(
+            "installation_id",
+            "This installation of the Strato GitHub App does not exist.",
+            code="github_installation_invalid",
+        ) from exc
     except github.GitHubError as exc:
         raise ValidationFailed.for_field("installation_id", str(exc), code=exc.code) from exc
     except github.GitHubTransientError as exc:
-        raise ServiceUnavailable(f"GitHub could not be reached: {exc}",
-                                 code="github_unavailable") from exc
+        raise ServiceUnavailable(
+            f"GitHub could not be reached: {exc}", code="github_unavailable"
+        ) from exc
     account = (installation.get("account") or {}).get("login", "")
     with transaction.atomic():
-        taken = InstallationRoute.objects.filter(installation_id=installation_id).exclude(
-            tenant=tenant).exists()
+        taken = (
+            InstallationRoute.objects.filter(installation_id=installation_id)
+            .exclude(tenant=tenant)
+            .exists()
+        )
         if taken:
-            raise Conflict("This GitHub App installation is linked to another organisation.",
-                           code="github_installation_taken")
+            raise Conflict(
+                "This GitHub App installation is linked to another organisation.",
+                code="github_installation_taken",
+            )
         InstallationRoute.objects.update_or_create(
-            installation_id=installation_id,
-            defaults={"tenant": tenant, "account_login": account})
+            installation_id=installation_id, defaults={"tenant": tenant, "account_login": account}
+        )
         row = _connection_for_update()
         if row.installation_id and row.installation_id != installation_id:
-            InstallationRoute.objects.filter(installation_id=row.installation_id,
-                                             tenant=tenant).delete()
+            InstallationRoute.objects.filter(
+                installation_id=row.installation_id, tenant=tenant
+            ).delete()
         row.installation_id = installation_id
         row.installation_account = account
         row.save()
@@ -111,10 +122,10 @@ def github_installation_link(*, tenant: Tenant, installation_id: int) -> GitHubC
 def github_installation_unlink(*, tenant: Tenant) -> None:
     row = _connection_for_update()
     if row.installation_id:
-        InstallationRoute.objects.filter(installation_id=row.installation_id,
-                                         tenant=tenant).delete()
-        Repository.objects.filter(installation_id=row.installation_id).update(
-            installation_id=None)
+        InstallationRoute.objects.filter(
+            installation_id=row.installation_id, tenant=tenant
+        ).delete()
+        Repository.objects.filter(installation_id=row.installation_id).update(installation_id=None)
     row.installation_id = None
     row.installation_account = ""
     row.save()
@@ -142,14 +153,20 @@ def _apply_metadata(repository: Repository, metadata: dict) -> None:
 
 def _route_sync(*, tenant: Tenant, repository: Repository) -> None:
     RepositoryRoute.objects.update_or_create(
-        tenant=tenant, repository_public_id=repository.public_id,
-        defaults={"github_id": repository.github_id, "full_name": repository.full_name})
+        tenant=tenant,
+        repository_public_id=repository.public_id,
+        defaults={"github_id": repository.github_id, "full_name": repository.full_name},
+    )
 
 
 @transaction.atomic
 def repository_track(
-    *, tenant: Tenant, ref: github.RepoRef, metadata: dict | None = None,
-    source: str = Repository.Source.URL, installation_id: int | None = None,
+    *,
+    tenant: Tenant,
+    ref: github.RepoRef,
+    metadata: dict | None = None,
+    source: str = Repository.Source.URL,
+    installation_id: int | None = None,
 ) -> tuple[Repository, bool]:
     """The repository `ref`, created (within the plan's repository allowance) if new."""
     existing = selectors.repository_by_full_name(owner=ref.owner, name=ref.name)
@@ -167,11 +184,14 @@ def repository_track(
             existing.save()
             _route_sync(tenant=tenant, repository=existing)
         return existing, False
-    entitlement_check(tenant=tenant, resource="repositories",
-                      current=Repository.objects.count())
-    repository = Repository(owner=ref.owner, name=ref.name, source=source,
-                            installation_id=installation_id,
-                            html_url=f"https://github.com/{ref.owner}/{ref.name}")
+    entitlement_check(tenant=tenant, resource="repositories", current=Repository.objects.count())
+    repository = Repository(
+        owner=ref.owner,
+        name=ref.name,
+        source=source,
+        installation_id=installation_id,
+        html_url=f"https://github.com/{ref.owner}/{ref.name}",
+    )
     if metadata:
         _apply_metadata(repository, metadata)
     repository.save()
@@ -182,16 +202,16 @@ def repository_track(
 @transaction.atomic
 def repository_delete(*, tenant: Tenant, repository: Repository) -> None:
     """Stop tracking: the repository and its analyses go; pushes no longer reach it."""
-    RepositoryRoute.objects.filter(tenant=tenant,
-                                   repository_public_id=repository.public_id).delete()
+    RepositoryRoute.objects.filter(
+        tenant=tenant, repository_public_id=repository.public_id
+    ).delete()
     repository.delete()
 
 
 # --- Analyses -----------------------------------------------------------------------------------
 
 
-def analysis_request(*, tenant: Tenant, url: str,
-                     trigger: str = Analysis.Trigger.API) -> Analysis:
+def analysis_request(*, tenant: Tenant, url: str, trigger: str = Analysis.Trigger.API) -> Analysis:
     """Analyse the repository a URL names: validate, track, queue. Answers without waiting.
 
     The repository is looked up on GitHub first so a nonexistent or inaccessible one is a
@@ -206,21 +226,22 @@ def analysis_request(*, tenant: Tenant, url: str,
     existing = selectors.repository_by_full_name(owner=ref.owner, name=ref.name)
     if existing is None or not existing.github_id:
         if existing is None:
-            entitlement_check(tenant=tenant, resource="repositories",
-                              current=Repository.objects.count())
+            entitlement_check(
+                tenant=tenant, resource="repositories", current=Repository.objects.count()
+            )
         try:
             metadata = _client().repository(ref.owner, ref.name)
         except github.GitHubNotFound as exc:
             raise NotFound(str(exc), code="github_repository_not_found") from exc
         except github.GitHubAuthFailed as exc:
-            raise ValidationFailed(f"{exc} Update the organisation's GitHub token.",
-                                   code="github_token_invalid") from exc
+            raise ValidationFailed(
+                f"{exc} Update the organisation's GitHub token.", code="github_token_invalid"
+            ) from exc
         except (github.GitHubTransientError, github.GitHubError):
             logger.info("GitHub lookup of %s deferred to the analysis task", ref.full_name)
     with transaction.atomic():
         repository, _ = repository_track(tenant=tenant, ref=ref, metadata=metadata)
-        return analysis_queue(tenant=tenant, repository=repository, trigger=trigger,
-                              ref=ref.ref)
+        return analysis_queue(tenant=tenant, repository=repository, trigger=trigger, ref=ref.ref)
 
 
 def _enqueue(analysis: Analysis) -> None:
@@ -228,14 +249,22 @@ def _enqueue(analysis: Analysis) -> None:
 
     schema = connection.schema_name
     analysis_id = str(analysis.public_id)
-    transaction.on_commit(lambda: analysis_run.apply_async(
-        kwargs={"analysis_id": analysis_id}, headers={"_schema_name": schema}))
+    transaction.on_commit(
+        lambda: analysis_run.apply_async(
+            kwargs={"analysis_id": analysis_id}, headers={"_schema_name": schema}
+        )
+    )
 
 
 @transaction.atomic
 def analysis_queue(
-    *, tenant: Tenant, repository: Repository, trigger: str, ref: str = "",
-    commit_sha: str = "", delivery_id: str = "",
+    *,
+    tenant: Tenant,
+    repository: Repository,
+    trigger: str,
+    ref: str = "",
+    commit_sha: str = "",
+    delivery_id: str = "",
 ) -> Analysis:
     """Queue an analysis, or join the one already waiting for this repository.
 
@@ -247,19 +276,26 @@ def analysis_queue(
         done = Analysis.objects.filter(repository=repository, delivery_id=delivery_id).first()
         if done is not None:
             return done
-    waiting = Analysis.objects.filter(repository=repository,
-                                      status=Analysis.Status.QUEUED).first()
+    waiting = Analysis.objects.filter(repository=repository, status=Analysis.Status.QUEUED).first()
     if waiting is not None and waiting.ref == ref:
         if commit_sha and waiting.commit_sha != commit_sha:
             waiting.commit_sha = commit_sha
             waiting.save(update_fields=["commit_sha"])
         return waiting
     if waiting is not None:
-        raise Conflict(f"An analysis of {repository.full_name} is already waiting; try again "
-                       "when it has started.", code="analysis_already_queued")
+        raise Conflict(
+            f"An analysis of {repository.full_name} is already waiting; try again "
+            "when it has started.",
+            code="analysis_already_queued",
+        )
     entitlement_consume(tenant=tenant, resource="analyses")
-    analysis = Analysis.objects.create(repository=repository, trigger=trigger, ref=ref,
-                                       commit_sha=commit_sha, delivery_id=delivery_id)
+    analysis = Analysis.objects.create(
+        repository=repository,
+        trigger=trigger,
+        ref=ref,
+        commit_sha=commit_sha,
+        delivery_id=delivery_id,
+    )
     if repository.status != Repository.Status.ANALYSING:
         repository.status = Repository.Status.QUEUED
         repository.save(update_fields=["status", "updated_at"])
@@ -269,8 +305,12 @@ def analysis_queue(
 
 @transaction.atomic
 def _analysis_start(*, analysis_id: str) -> Analysis | None:
-    analysis = (Analysis.objects.select_for_update().select_related("repository")
-                .filter(public_id=analysis_id).first())
+    analysis = (
+        Analysis.objects.select_for_update()
+        .select_related("repository")
+        .filter(public_id=analysis_id)
+        .first()
+    )
     if analysis is None or analysis.is_finished:
         return None  # deleted with its repository, or already done (redelivered task)
     analysis.status = Analysis.Status.RUNNING
@@ -278,7 +318,8 @@ def _analysis_start(*, analysis_id: str) -> Analysis | None:
     analysis.started_at = analysis.started_at or timezone.now()
     analysis.save(update_fields=["status", "attempts", "started_at"])
     Repository.objects.filter(pk=analysis.repository_id).update(
-        status=Repository.Status.ANALYSING, updated_at=timezone.now())
+        status=Repository.Status.ANALYSING, updated_at=timezone.now()
+    )
     return analysis
 
 
@@ -293,9 +334,11 @@ def _analysis_finish(*, analysis: Analysis, repository_fields: dict, **fields) -
     for name, value in repository_fields.items():
         setattr(repository, name, value)
     if newest is None or newest.pk == analysis.pk or newest.is_finished:
-        repository.status = (Repository.Status.READY
-                             if analysis.status == Analysis.Status.SUCCEEDED
-                             else Repository.Status.FAILED)
+        repository.status = (
+            Repository.Status.READY
+            if analysis.status == Analysis.Status.SUCCEEDED
+            else Repository.Status.FAILED
+        )
     if analysis.status == Analysis.Status.SUCCEEDED:
         repository.last_analysed_at = analysis.finished_at
     repository.save()
@@ -311,13 +354,18 @@ def _current_tenant() -> Tenant:
     return Tenant.objects.get(schema_name=connection.schema_name)
 
 
-def analysis_fail(*, analysis: Analysis, code: str, reason: str,
-                  repository_fields: dict | None = None) -> Analysis:
+def analysis_fail(
+    *, analysis: Analysis, code: str, reason: str, repository_fields: dict | None = None
+) -> Analysis:
     """Record why an analysis failed; earlier analyses are untouched."""
     logger.info("analysis %s failed: %s", analysis.public_id, code)
-    return _analysis_finish(analysis=analysis, repository_fields=repository_fields or {},
-                            status=Analysis.Status.FAILED, failure_code=code,
-                            failure_reason=reason[:4000])
+    return _analysis_finish(
+        analysis=analysis,
+        repository_fields=repository_fields or {},
+        status=Analysis.Status.FAILED,
+        failure_code=code,
+        failure_reason=reason[:4000],
+    )
 
 
 def analysis_execute(*, analysis_id: str, final_attempt: bool = True) -> Analysis | None:
@@ -336,12 +384,16 @@ def analysis_execute(*, analysis_id: str, final_attempt: bool = True) -> Analysi
     except github.GitHubTransientError as exc:
         if not final_attempt:
             raise
-        return analysis_fail(analysis=analysis, code="github_unavailable",
-                             reason=f"GitHub stayed unavailable: {exc}",
-                             repository_fields=changes)
+        return analysis_fail(
+            analysis=analysis,
+            code="github_unavailable",
+            reason=f"GitHub stayed unavailable: {exc}",
+            repository_fields=changes,
+        )
     except (github.GitHubError, ArchiveRejected) as exc:
-        return analysis_fail(analysis=analysis, code=exc.code, reason=str(exc),
-                             repository_fields=changes)
+        return analysis_fail(
+            analysis=analysis, code=exc.code, reason=str(exc), repository_fields=changes
+        )
 
 
 def _analysis_run(*, analysis: Analysis, repository: Repository, changes: dict) -> Analysis:
@@ -350,9 +402,14 @@ def _analysis_run(*, analysis: Analysis, repository: Repository, changes: dict) 
         metadata = client.repository(repository.owner, repository.name)
         probe = Repository(owner=repository.owner, name=repository.name)
         _apply_metadata(probe, metadata)
-        changes.update(github_id=probe.github_id, default_branch=probe.default_branch,
-                       html_url=probe.html_url, private=probe.private, owner=probe.owner,
-                       name=probe.name)
+        changes.update(
+            github_id=probe.github_id,
+            default_branch=probe.default_branch,
+            html_url=probe.html_url,
+            private=probe.private,
+            owner=probe.owner,
+            name=probe.name,
+        )
     default_branch = changes.get("default_branch") or repository.default_branch
     ref = analysis.ref or default_branch
     on_default = ref == default_branch
@@ -363,52 +420,83 @@ def _analysis_run(*, analysis: Analysis, repository: Repository, changes: dict) 
             changes.update(head_sha=sha, head_etag="")
     else:
         previous = selectors.latest_analysis(repository=repository, succeeded=True)
-        etag = (repository.head_etag if on_default and previous is not None
-                and previous.commit_sha == repository.head_sha else "")
+        etag = (
+            repository.head_etag
+            if on_default and previous is not None and previous.commit_sha == repository.head_sha
+            else ""
+        )
         head = client.head(repository.owner, repository.name, ref, etag=etag)
         sha = repository.head_sha if head.not_modified else head.sha
         if on_default and not head.not_modified:
             changes.update(head_sha=head.sha, head_etag=head.etag)
 
-    same = (Analysis.objects.filter(repository=repository, commit_sha=sha,
-                                    status=Analysis.Status.SUCCEEDED)
-            .exclude(pk=analysis.pk).order_by("-created_at").first())
+    same = (
+        Analysis.objects.filter(
+            repository=repository, commit_sha=sha, status=Analysis.Status.SUCCEEDED
+        )
+        .exclude(pk=analysis.pk)
+        .order_by("-created_at")
+        .first()
+    )
     if same is not None:
         return _analysis_finish(
-            analysis=analysis, repository_fields=changes, status=Analysis.Status.SUCCEEDED,
-            commit_sha=sha, report=same.report, reused_from=same,
-            files_scanned=same.files_scanned, failure_code="", failure_reason="")
+            analysis=analysis,
+            repository_fields=changes,
+            status=Analysis.Status.SUCCEEDED,
+            commit_sha=sha,
+            report=same.report,
+            reused_from=same,
+            files_scanned=same.files_scanned,
+            failure_code="",
+            failure_reason="",
+        )
 
     limits = ArchiveLimits.from_settings()
     with tempfile.TemporaryDirectory(prefix="strato-repo-") as workdir:
         archive = Path(workdir) / "archive.tar.gz"
         started = time.monotonic()
-        size = client.download_tarball(repository.owner, repository.name, sha, archive,
-                                       max_bytes=limits.max_bytes)
+        size = client.download_tarball(
+            repository.owner, repository.name, sha, archive, max_bytes=limits.max_bytes
+        )
         extracted = extract_tarball(archive, Path(workdir) / "src", limits)
         archive.unlink()
         download_ms = int((time.monotonic() - started) * 1000)
         if extracted.files == 0:
-            return analysis_fail(analysis=analysis, code="repository_empty",
-                                 reason="The repository archive holds no files to analyse.",
-                                 repository_fields=changes)
+            return analysis_fail(
+                analysis=analysis,
+                code="repository_empty",
+                reason="The repository archive holds no files to analyse.",
+                repository_fields=changes,
+            )
         started = time.monotonic()
         try:
             report = _detect(extracted.root)
         except Exception as exc:
             logger.exception("detector failed on %s@%s", repository.full_name, sha)
-            return analysis_fail(analysis=analysis, code="detector_error",
-                                 reason=f"The detector failed: {type(exc).__name__}: {exc}",
-                                 repository_fields=changes)
+            return analysis_fail(
+                analysis=analysis,
+                code="detector_error",
+                reason=f"The detector failed: {type(exc).__name__}: {exc}",
+                repository_fields=changes,
+            )
         detect_ms = int((time.monotonic() - started) * 1000)
     if extracted.skipped_links:
         report.setdefault("warnings", []).append(
-            f"{len(extracted.skipped_links)} symbolic or hard links were not followed.")
+            f"{len(extracted.skipped_links)} symbolic or hard links were not followed."
+        )
     return _analysis_finish(
-        analysis=analysis, repository_fields=changes, status=Analysis.Status.SUCCEEDED,
-        commit_sha=sha, report=report, archive_bytes=size,
+        analysis=analysis,
+        repository_fields=changes,
+        status=Analysis.Status.SUCCEEDED,
+        commit_sha=sha,
+        report=report,
+        archive_bytes=size,
         files_scanned=report.get("files_scanned", extracted.files),
-        download_ms=download_ms, detect_ms=detect_ms, failure_code="", failure_reason="")
+        download_ms=download_ms,
+        detect_ms=detect_ms,
+        failure_code="",
+        failure_reason="",
+    )
 
 
 def _detect(root: Path) -> dict:
@@ -451,8 +539,9 @@ def github_push_apply(*, payload: dict, delivery_id: str) -> str:
         return "ignored"
     if not ref.startswith("refs/heads/") or ref.removeprefix("refs/heads/") != default_branch:
         return "ignored"
-    routes = selectors.routes_for_repository(github_id=repo.get("id"),
-                                             full_name=repo.get("full_name", ""))
+    routes = selectors.routes_for_repository(
+        github_id=repo.get("id"), full_name=repo.get("full_name", "")
+    )
     queued = 0
     for route in routes:
         if not route.tenant.is_ready:
@@ -464,28 +553,50 @@ def github_push_apply(*, payload: dict, delivery_id: str) -> str:
             _apply_metadata(repository, repo)
             repository.save()
             try:
-                analysis_queue(tenant=route.tenant, repository=repository,
-                               trigger=Analysis.Trigger.PUSH, commit_sha=after,
-                               delivery_id=delivery_id)
+                analysis_queue(
+                    tenant=route.tenant,
+                    repository=repository,
+                    trigger=Analysis.Trigger.PUSH,
+                    commit_sha=after,
+                    delivery_id=delivery_id,
+                )
             except PlanLimitExceeded as exc:
-                _record_refused(repository=repository, delivery_id=delivery_id, sha=after,
-                                code=exc.code, reason=exc.detail)
+                _record_refused(
+                    repository=repository,
+                    delivery_id=delivery_id,
+                    sha=after,
+                    code=exc.code,
+                    reason=exc.detail,
+                )
             except Conflict as exc:
-                _record_refused(repository=repository, delivery_id=delivery_id, sha=after,
-                                code=exc.code, reason=exc.detail)
+                _record_refused(
+                    repository=repository,
+                    delivery_id=delivery_id,
+                    sha=after,
+                    code=exc.code,
+                    reason=exc.detail,
+                )
             queued += 1
     return "processed" if queued else "ignored"
 
 
-def _record_refused(*, repository: Repository, delivery_id: str, sha: str, code: str,
-                    reason: str) -> None:
+def _record_refused(
+    *, repository: Repository, delivery_id: str, sha: str, code: str, reason: str
+) -> None:
     now = timezone.now()
     try:
         with transaction.atomic():
             Analysis.objects.create(
-                repository=repository, trigger=Analysis.Trigger.PUSH, commit_sha=sha,
-                delivery_id=delivery_id, status=Analysis.Status.FAILED, failure_code=code,
-                failure_reason=reason, started_at=now, finished_at=now)
+                repository=repository,
+                trigger=Analysis.Trigger.PUSH,
+                commit_sha=sha,
+                delivery_id=delivery_id,
+                status=Analysis.Status.FAILED,
+                failure_code=code,
+                failure_reason=reason,
+                started_at=now,
+                finished_at=now,
+            )
     except IntegrityError:
         pass  # this delivery was already recorded
 
@@ -498,9 +609,9 @@ def github_installation_repositories_apply(*, payload: dict) -> str:
         return "ignored"
     with schema_context(tenant.schema_name):
         for item in payload.get("repositories_removed") or []:
-            Repository.objects.filter(github_id=item.get("id"),
-                                      installation_id=installation_id).update(
-                installation_id=None)
+            Repository.objects.filter(
+                github_id=item.get("id"), installation_id=installation_id
+            ).update(installation_id=None)
         for item in payload.get("repositories_added") or []:
             full_name = item.get("full_name", "")
             if "/" not in full_name:
@@ -509,16 +620,26 @@ def github_installation_repositories_apply(*, payload: dict) -> str:
             try:
                 with transaction.atomic():
                     repository, created = repository_track(
-                        tenant=tenant, ref=github.RepoRef(owner=owner, name=name),
-                        metadata={"id": item.get("id"), "full_name": full_name,
-                                  "private": item.get("private", False)},
-                        source=Repository.Source.INSTALLATION, installation_id=installation_id)
+                        tenant=tenant,
+                        ref=github.RepoRef(owner=owner, name=name),
+                        metadata={
+                            "id": item.get("id"),
+                            "full_name": full_name,
+                            "private": item.get("private", False),
+                        },
+                        source=Repository.Source.INSTALLATION,
+                        installation_id=installation_id,
+                    )
                     if created:
-                        analysis_queue(tenant=tenant, repository=repository,
-                                       trigger=Analysis.Trigger.INSTALLATION)
+                        analysis_queue(
+                            tenant=tenant,
+                            repository=repository,
+                            trigger=Analysis.Trigger.INSTALLATION,
+                        )
             except PlanLimitExceeded as exc:
-                logger.warning("installation %s: %s not linked: %s", installation_id,
-                               full_name, exc.detail)
+                logger.warning(
+                    "installation %s: %s not linked: %s", installation_id, full_name, exc.detail
+                )
     return "processed"
 
 

@@ -8,9 +8,11 @@ dashboard_patterns = [
     path("repositories/", views.index, name="repositories"),
     path("repositories/github/", views.github_settings, name="repositories-github"),
     path("repositories/<uuid:repository_id>/", views.repository, name="repository"),
-    path("repositories/<uuid:repository_id>/analyse/", views.reanalyse,
-         name="repository-analyse"),
+    path("repositories/<uuid:repository_id>/analyse/", views.reanalyse, name="repository-analyse"),
     path("repositories/<uuid:repository_id>/delete/", views.delete, name="repository-delete"),
-    path("repositories/<uuid:repository_id>/analyses/<uuid:analysis_id>/", views.analysis,
-         name="analysis"),
+    path(
+        "repositories/<uuid:repository_id>/analyses/<uuid:analysis_id>/",
+        views.analysis,
+        name="analysis",
+    ),
 ]

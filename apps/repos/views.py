@@ -18,24 +18,39 @@ def index(request):
     form = forms.AnalyzeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            analysis = services.analysis_request(tenant=request.tenant,
-                                                 url=form.cleaned_data["url"],
-                                                 trigger=Analysis.Trigger.DASHBOARD)
+            analysis = services.analysis_request(
+                tenant=request.tenant,
+                url=form.cleaned_data["url"],
+                trigger=Analysis.Trigger.DASHBOARD,
+            )
         except DomainError as error:
-            form.add_error("url" if "url" in error.errors or not error.errors else None,
-                           error.detail)
+            form.add_error(
+                "url" if "url" in error.errors or not error.errors else None, error.detail
+            )
         else:
             messages.success(request, f"Analysis of {analysis.repository.full_name} queued.")
             return redirect("dashboard:repository", repository_id=analysis.repository.public_id)
-    repositories = list(selectors.repository_list(status=request.GET.get("status") or None,
-                                                  query=request.GET.get("q") or None)[:200])
+    repositories = list(
+        selectors.repository_list(
+            status=request.GET.get("status") or None, query=request.GET.get("q") or None
+        )[:200]
+    )
     latest = selectors.latest_analyses_for(repositories)
-    rows = [{"repository": repository, "latest": latest.get(repository.pk)}
-            for repository in repositories]
-    return render(request, "repos/index.html", {
-        "form": form, "rows": rows, "connection": selectors.github_connection(),
-        "status_choices": Repository.Status.choices,
-    }, status=400 if form.errors else 200)
+    rows = [
+        {"repository": repository, "latest": latest.get(repository.pk)}
+        for repository in repositories
+    ]
+    return render(
+        request,
+        "repos/index.html",
+        {
+            "form": form,
+            "rows": rows,
+            "connection": selectors.github_connection(),
+            "status_choices": Repository.Status.choices,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _repository_or_404(repository_id):
@@ -49,12 +64,20 @@ def _repository_or_404(repository_id):
 def repository(request, repository_id):
     repo = _repository_or_404(repository_id)
     history = selectors.history_with_diffs(repository=repo)
-    shown = next((row["analysis"] for row in history
-                  if row["analysis"].status == Analysis.Status.SUCCEEDED), None)
-    return render(request, "repos/repository.html", {
-        "repository": repo, "history": history, "latest": history[0]["analysis"] if history
-        else None, **_report_context(shown),
-    })
+    shown = next(
+        (row["analysis"] for row in history if row["analysis"].status == Analysis.Status.SUCCEEDED),
+        None,
+    )
+    return render(
+        request,
+        "repos/repository.html",
+        {
+            "repository": repo,
+            "history": history,
+            "latest": history[0]["analysis"] if history else None,
+            **_report_context(shown),
+        },
+    )
 
 
 @member_required()
@@ -83,8 +106,9 @@ def _report_context(shown: Analysis | None) -> dict:
 def reanalyse(request, repository_id):
     repo = _repository_or_404(repository_id)
     try:
-        services.analysis_queue(tenant=request.tenant, repository=repo,
-                                trigger=Analysis.Trigger.DASHBOARD)
+        services.analysis_queue(
+            tenant=request.tenant, repository=repo, trigger=Analysis.Trigger.DASHBOARD
+        )
     except DomainError as error:
         messages.error(request, error.detail)
     else:
@@ -116,6 +140,12 @@ def github_settings(request):
         else:
             messages.success(request, f"GitHub token saved for {row.token_login}.")
             return redirect(reverse("dashboard:repositories-github"))
-    return render(request, "repos/github.html", {
-        "form": form, "connection": selectors.github_connection(),
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "repos/github.html",
+        {
+            "form": form,
+            "connection": selectors.github_connection(),
+        },
+        status=400 if form.errors else 200,
+    )

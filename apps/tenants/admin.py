@@ -12,8 +12,15 @@ class DomainInline(admin.TabularInline):
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_select_related = ("billing_account",)
-    list_display = ("name", "slug", "schema_name", "status", "plan_name", "member_count",
-                    "created_at")
+    list_display = (
+        "name",
+        "slug",
+        "schema_name",
+        "status",
+        "plan_name",
+        "member_count",
+        "created_at",
+    )
     list_filter = ("status",)
     search_fields = ("name", "slug", "schema_name", "billing_email")
     readonly_fields = ("public_id", "schema_name", "created_at", "ready_at")

@@ -114,11 +114,15 @@ def _build_sql(cursor, template: str) -> str:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {source}.{_quote(name)})")
         if not cursor.fetchone()[0]:
             continue
-        statements.append(f"INSERT INTO {target}.{_quote(name)} OVERRIDING SYSTEM VALUE "
-                          f"SELECT * FROM {source}.{_quote(name)}")
+        statements.append(
+            f"INSERT INTO {target}.{_quote(name)} OVERRIDING SYSTEM VALUE "
+            f"SELECT * FROM {source}.{_quote(name)}"
+        )
         cursor.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s AND attidentity <> '' "
-            "AND NOT attisdropped", [oid])
+            "AND NOT attisdropped",
+            [oid],
+        )
         for (column,) in cursor.fetchall():
             statements.append(
                 f"SELECT setval(pg_get_serial_sequence('{target}.{_quote(name)}', "

@@ -18,8 +18,9 @@ class Tenant(TenantMixin):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200, blank=True)
     slug = models.SlugField(max_length=40, null=True, blank=True, unique=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.READY,
-                              db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.READY, db_index=True
+    )
     billing_email = models.EmailField(blank=True)
     postal_address = models.TextField(blank=True)
     timezone = models.CharField(max_length=64, default="UTC")

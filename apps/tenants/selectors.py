@@ -58,8 +58,9 @@ def tenant_reverse(*, tenant: Tenant, viewname: str, args: tuple = ()) -> str:
     """Absolute URL of a tenant-host view, from any host (the public one included)."""
     from django.urls import reverse
 
-    return tenant_url(tenant=tenant,
-                      path=reverse(viewname, urlconf=settings.ROOT_URLCONF, args=args))
+    return tenant_url(
+        tenant=tenant, path=reverse(viewname, urlconf=settings.ROOT_URLCONF, args=args)
+    )
 
 
 def public_url(*, path: str = "/") -> str:

@@ -51,8 +51,11 @@ def tenant_slug_validate(*, slug: str) -> str:
     if slug in settings.RESERVED_TENANT_SLUGS:
         raise ValidationFailed.for_field("slug", f"“{slug}” is reserved.", code="reserved_slug")
     if Tenant.objects.filter(slug__iexact=slug).exists():
-        raise Conflict("This organisation address is already taken.", code="slug_taken",
-                       errors={"slug": ["This organisation address is already taken."]})
+        raise Conflict(
+            "This organisation address is already taken.",
+            code="slug_taken",
+            errors={"slug": ["This organisation address is already taken."]},
+        )
     return slug
 
 
@@ -85,8 +88,13 @@ def template_schema_ensure(*, verbosity: int = 0) -> Tenant:
     if not schema_exists(schema_name):
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA "{schema_name}"')
-        call_command("migrate_schemas", tenant=True, schema_name=schema_name,
-                     interactive=False, verbosity=verbosity)
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            schema_name=schema_name,
+            interactive=False,
+            verbosity=verbosity,
+        )
     return tenant
 
 
@@ -151,8 +159,11 @@ def tenant_provision(*, name: str, slug: str | None = None, billing_email: str =
                 domain=f"{slug}.{settings.STRATO_BASE_DOMAIN}", tenant=tenant, is_primary=True
             )
     except IntegrityError as exc:
-        raise Conflict("This organisation address is already taken.", code="slug_taken",
-                       errors={"slug": ["This organisation address is already taken."]}) from exc
+        raise Conflict(
+            "This organisation address is already taken.",
+            code="slug_taken",
+            errors={"slug": ["This organisation address is already taken."]},
+        ) from exc
 
     if settings.TENANT_SPARE_POOL_SIZE:
         from .tasks import refill_spare_schemas
@@ -163,8 +174,14 @@ def tenant_provision(*, name: str, slug: str | None = None, billing_email: str =
 
 
 @transaction.atomic
-def tenant_update(*, tenant: Tenant, name: str | None = None, billing_email: str | None = None,
-                  postal_address: str | None = None, timezone_name: str | None = None) -> Tenant:
+def tenant_update(
+    *,
+    tenant: Tenant,
+    name: str | None = None,
+    billing_email: str | None = None,
+    postal_address: str | None = None,
+    timezone_name: str | None = None,
+) -> Tenant:
     if name is not None:
         if not name.strip():
             raise ValidationFailed.for_field("name", "This field may not be blank.")

@@ -151,8 +151,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "apps.accounts.validators.MaximumLengthValidator"},
@@ -177,9 +179,13 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'", "'unsafe-inline'"],
         "frame-ancestors": ["'none'"],
         # Signup on the public host redirects to the new tenant's host.
-        "form-action": ["'self'", f"*.{STRATO_BASE_DOMAIN}:*",
-                        # Billing forms redirect to Stripe Checkout and the Customer Portal.
-                        "https://checkout.stripe.com", "https://billing.stripe.com"],
+        "form-action": [
+            "'self'",
+            f"*.{STRATO_BASE_DOMAIN}:*",
+            # Billing forms redirect to Stripe Checkout and the Customer Portal.
+            "https://checkout.stripe.com",
+            "https://billing.stripe.com",
+        ],
     }
 }
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -341,18 +347,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "apps.core.logging.ContextFilter"}},
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s] "
-                           "%(message)s"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s] %(message)s"
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(tenant)s "
-                   "%(user_id)s",
+            "%(user_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
-                    "filters": ["context"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -380,16 +390,18 @@ GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS = env.int("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS
 # Push webhook secrets: the current one, and during a rotation the previous one until it expires.
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
 GITHUB_WEBHOOK_PREVIOUS_SECRET = env("GITHUB_WEBHOOK_PREVIOUS_SECRET", default="")
-GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT = env("GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT",
-                                                default="")
+GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT = env(
+    "GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT", default=""
+)
 # GitHub App: id, PEM private key (literal "\n" sequences allowed) and slug for the install link.
 GITHUB_APP_ID = env("GITHUB_APP_ID", default="")
 GITHUB_APP_PRIVATE_KEY = env("GITHUB_APP_PRIVATE_KEY", default="").replace("\\n", "\n")
 GITHUB_APP_SLUG = env("GITHUB_APP_SLUG", default="")
 # Limits for one repository tarball.
 REPO_ARCHIVE_MAX_BYTES = env.int("REPO_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
-REPO_ARCHIVE_MAX_UNPACKED_BYTES = env.int("REPO_ARCHIVE_MAX_UNPACKED_BYTES",
-                                          default=1024 * 1024 * 1024)
+REPO_ARCHIVE_MAX_UNPACKED_BYTES = env.int(
+    "REPO_ARCHIVE_MAX_UNPACKED_BYTES", default=1024 * 1024 * 1024
+)
 REPO_ARCHIVE_MAX_FILES = env.int("REPO_ARCHIVE_MAX_FILES", default=100_000)
 REPO_ARCHIVE_MAX_RATIO = env.int("REPO_ARCHIVE_MAX_RATIO", default=200)
 
@@ -426,10 +438,40 @@ CAMPAIGN_IMPORT_MAX_BYTES = env.int("CAMPAIGN_IMPORT_MAX_BYTES", default=200 * 1
 CAMPAIGN_FILES_DIR = env("CAMPAIGN_FILES_DIR", default=str(BASE_DIR / ".data" / "files"))
 
 RESERVED_TENANT_SLUGS = {
-    "www", "api", "admin", "app", "mail", "email", "static", "media", "public", "help",
-    "support", "status", "docs", "blog", "billing", "auth", "login", "signup", "track", "t",
-    "webhooks", "health", "strato", "dashboard", "cdn", "assets", "dev", "staging", "test",
-    "root", "system", "postgres", "template", "tenant_template",
+    "www",
+    "api",
+    "admin",
+    "app",
+    "mail",
+    "email",
+    "static",
+    "media",
+    "public",
+    "help",
+    "support",
+    "status",
+    "docs",
+    "blog",
+    "billing",
+    "auth",
+    "login",
+    "signup",
+    "track",
+    "t",
+    "webhooks",
+    "health",
+    "strato",
+    "dashboard",
+    "cdn",
+    "assets",
+    "dev",
+    "staging",
+    "test",
+    "root",
+    "system",
+    "postgres",
+    "template",
+    "tenant_template",
 }
 
 

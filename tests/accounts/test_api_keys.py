@@ -55,8 +55,7 @@ def test_create_returns_the_key_once_and_stores_only_a_hash(tenant, owner, api_c
     assert secret not in listing.content.decode()
 
 
-def test_key_authenticates_as_its_creator_and_records_last_use(tenant, admin_user,
-                                                               api_client_for):
+def test_key_authenticates_as_its_creator_and_records_last_use(tenant, admin_user, api_client_for):
     created = create_key(api_client_for(tenant, admin_user))
 
     response = key_client(tenant, created["key"]).get("/api/auth/profile")
@@ -77,8 +76,9 @@ def test_delete_revokes_the_key(tenant, owner, api_client_for):
 
     assert response.status_code == 204
     assert ApiKey.objects.get(public_id=created["id"]).revoked is True
-    assert_problem(key_client(tenant, created["key"]).get("/api/auth/profile"), 401,
-                   "api_key_invalid")
+    assert_problem(
+        key_client(tenant, created["key"]).get("/api/auth/profile"), 401, "api_key_invalid"
+    )
     assert client.get("/api/keys").json()["results"] == []
     assert_problem(client.delete(f"/api/keys/{created['id']}"), 404, "not_found")
 
@@ -92,8 +92,9 @@ def test_key_of_tenant_a_on_tenant_b_host(tenant, other_tenant, owner, api_clien
     assert_problem(response, 401, "api_key_invalid")
 
 
-def test_tenant_b_cannot_revoke_tenant_a_key(tenant, other_tenant, owner, other_owner,
-                                             api_client_for):
+def test_tenant_b_cannot_revoke_tenant_a_key(
+    tenant, other_tenant, owner, other_owner, api_client_for
+):
     created = create_key(api_client_for(tenant, owner))
 
     response = api_client_for(other_tenant, other_owner).delete(f"/api/keys/{created['id']}")
@@ -108,15 +109,18 @@ def test_expired_key(tenant, owner, api_client_for):
     assert key_client(tenant, created["key"]).get("/api/auth/profile").status_code == 200
 
     ApiKey.objects.filter(public_id=created["id"]).update(
-        expiry_date=timezone.now() - timedelta(seconds=1))
+        expiry_date=timezone.now() - timedelta(seconds=1)
+    )
 
-    assert_problem(key_client(tenant, created["key"]).get("/api/auth/profile"), 401,
-                   "api_key_invalid")
+    assert_problem(
+        key_client(tenant, created["key"]).get("/api/auth/profile"), 401, "api_key_invalid"
+    )
 
 
 def test_expiry_in_the_past_is_refused(tenant, owner, api_client_for):
     response = api_client_for(tenant, owner).post(
-        "/api/keys", {"name": "old", "expires_at": "2020-01-01T00:00:00Z"}, format="json")
+        "/api/keys", {"name": "old", "expires_at": "2020-01-01T00:00:00Z"}, format="json"
+    )
 
     body = assert_problem(response, 400, "validation_error")
     assert list(body["errors"]) == ["expires_at"]
@@ -124,9 +128,11 @@ def test_expiry_in_the_past_is_refused(tenant, owner, api_client_for):
 
 
 def test_blank_name_is_refused(tenant, owner, api_client_for):
-    body = assert_problem(api_client_for(tenant, owner).post("/api/keys", {"name": "  "},
-                                                             format="json"),
-                          400, "validation_error")
+    body = assert_problem(
+        api_client_for(tenant, owner).post("/api/keys", {"name": "  "}, format="json"),
+        400,
+        "validation_error",
+    )
     assert list(body["errors"]) == ["name"]
 
 
@@ -135,8 +141,7 @@ def test_forged_and_malformed_keys(tenant, owner, api_client_for):
     prefix, _, secret = created["key"].partition(".")
 
     for bogus in (f"{prefix}.{'x' * len(secret)}", "nonsense", f"{prefix}."):
-        assert_problem(key_client(tenant, bogus).get("/api/auth/profile"), 401,
-                       "api_key_invalid")
+        assert_problem(key_client(tenant, bogus).get("/api/auth/profile"), 401, "api_key_invalid")
     empty = APIClient(HTTP_HOST=host_of(tenant), HTTP_AUTHORIZATION="Api-Key ")
     assert_problem(empty.get("/api/auth/profile"), 401, "api_key_invalid")
 
@@ -148,16 +153,18 @@ def test_key_of_a_removed_member_stops_working(tenant, owner, admin_user, api_cl
     removed = api_client_for(tenant, owner).delete(f"/api/members/{admin_membership.public_id}")
 
     assert removed.status_code == 204
-    assert_problem(key_client(tenant, created["key"]).get("/api/auth/profile"), 401,
-                   "api_key_invalid")
+    assert_problem(
+        key_client(tenant, created["key"]).get("/api/auth/profile"), 401, "api_key_invalid"
+    )
 
 
 def test_key_of_an_inactive_user_stops_working(tenant, owner, api_client_for):
     created = create_key(api_client_for(tenant, owner))
     type(owner).objects.filter(pk=owner.pk).update(is_active=False)
 
-    assert_problem(key_client(tenant, created["key"]).get("/api/auth/profile"), 401,
-                   "api_key_invalid")
+    assert_problem(
+        key_client(tenant, created["key"]).get("/api/auth/profile"), 401, "api_key_invalid"
+    )
 
 
 def test_members_cannot_manage_keys(tenant, owner, member, api_client_for):
@@ -165,8 +172,9 @@ def test_members_cannot_manage_keys(tenant, owner, member, api_client_for):
     client = api_client_for(tenant, member)
 
     assert_problem(client.get("/api/keys"), 403, "permission_denied")
-    assert_problem(client.post("/api/keys", {"name": "mine"}, format="json"), 403,
-                   "permission_denied")
+    assert_problem(
+        client.post("/api/keys", {"name": "mine"}, format="json"), 403, "permission_denied"
+    )
     assert_problem(client.delete(f"/api/keys/{created['id']}"), 403, "permission_denied")
     assert ApiKey.objects.filter(tenant=tenant).count() == 1
 

@@ -26,8 +26,12 @@ NEW_PASSWORD = "Another-Sturdy-Phrase-77"
 
 
 def register(client, **overrides):
-    body = {"email": "grace@example.com", "password": "correct-horse-battery",
-            "organisation_name": "Hopper Labs", **overrides}
+    body = {
+        "email": "grace@example.com",
+        "password": "correct-horse-battery",
+        "organisation_name": "Hopper Labs",
+        **overrides,
+    }
     return client.post("/api/auth/register", body, format="json")
 
 
@@ -44,6 +48,7 @@ def assert_nothing_created(*, email: str, slug: str) -> None:
 
 # --- Register -----------------------------------------------------------------------------------
 
+
 def test_register_creates_user_tenant_schema_domain_and_owner_membership(public_client):
     response = register(public_client, slug="hopper", full_name="Grace Hopper")
 
@@ -51,8 +56,12 @@ def test_register_creates_user_tenant_schema_domain_and_owner_membership(public_
     body = response.json()
     assert body["user"]["email"] == "grace@example.com"
     assert body["user"]["full_name"] == "Grace Hopper"
-    assert body["tenant"] == {"id": body["tenant"]["id"], "name": "Hopper Labs",
-                              "slug": "hopper", "url": "http://hopper.localhost/"}
+    assert body["tenant"] == {
+        "id": body["tenant"]["id"],
+        "name": "Hopper Labs",
+        "slug": "hopper",
+        "url": "http://hopper.localhost/",
+    }
     tenant = Tenant.objects.get(slug="hopper")
     assert tenant.status == Tenant.Status.READY
     assert tenant.schema_name == "t_hopper"
@@ -92,8 +101,9 @@ def test_register_with_existing_email_and_wrong_password_is_email_taken(public_c
 def test_existing_user_adds_an_organisation_with_the_right_password(public_client):
     assert register(public_client, slug="first-org").status_code == 201
 
-    response = register(public_client, slug="second-org", organisation_name="Second",
-                        email="GRACE@example.com")
+    response = register(
+        public_client, slug="second-org", organisation_name="Second", email="GRACE@example.com"
+    )
 
     assert response.status_code == 201, response.content
     user = User.objects.get(email="grace@example.com")
@@ -167,16 +177,18 @@ def test_register_password_just_over_the_validator_limit_is_weak(public_client):
 
 
 def test_register_malformed_json(public_client):
-    response = public_client.post("/api/auth/register", data='{"email": "grace@',
-                                  content_type="application/json")
+    response = public_client.post(
+        "/api/auth/register", data='{"email": "grace@', content_type="application/json"
+    )
 
     assert_problem(response, 400, "malformed_request")
     assert not User.objects.filter(email__startswith="grace").exists()
 
 
 def test_register_wrong_content_type(public_client):
-    response = public_client.post("/api/auth/register", data="email=grace@example.com",
-                                  content_type="text/plain")
+    response = public_client.post(
+        "/api/auth/register", data="email=grace@example.com", content_type="text/plain"
+    )
 
     body = assert_problem(response, 415, "unsupported_media_type")
     assert "text/plain" in body["detail"]
@@ -191,14 +203,14 @@ def test_register_missing_fields_lists_each_field(public_client):
 
 # --- Login, refresh, logout ---------------------------------------------------------------------
 
+
 def test_login_returns_a_pair_bound_to_the_tenant(tenant, owner, api_client_for):
     response = login(api_client_for(tenant), "Owner@Acme.test")
 
     assert response.status_code == 200, response.content
     pair = response.json()
     assert set(pair) == {"access", "refresh"}
-    access = jwt.decode(pair["access"], settings.SIMPLE_JWT["SIGNING_KEY"],
-                        algorithms=["HS256"])
+    access = jwt.decode(pair["access"], settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
     assert access["tenant"] == str(tenant.public_id)
     assert access["sub"] == str(owner.public_id)
     client = api_client_for(tenant)
@@ -212,14 +224,14 @@ def test_login_on_the_public_host_is_not_found(public_client, owner):
 
 
 def test_login_wrong_password(tenant, owner, api_client_for):
-    body = assert_problem(login(api_client_for(tenant), owner.email, "wrong-password-1"),
-                          401, "invalid_credentials")
+    body = assert_problem(
+        login(api_client_for(tenant), owner.email, "wrong-password-1"), 401, "invalid_credentials"
+    )
     assert body["detail"] == "Email or password is incorrect for this organisation."
 
 
 def test_login_unknown_email_is_the_same_answer(tenant, api_client_for):
-    assert_problem(login(api_client_for(tenant), "nobody@acme.test"), 401,
-                   "invalid_credentials")
+    assert_problem(login(api_client_for(tenant), "nobody@acme.test"), 401, "invalid_credentials")
 
 
 def test_login_as_non_member_of_this_tenant(tenant, other_owner, api_client_for):
@@ -232,13 +244,11 @@ def test_login_inactive_user(tenant, owner, api_client_for):
     assert_problem(login(api_client_for(tenant), owner.email), 401, "invalid_credentials")
 
 
-def test_login_locks_out_after_max_failures_and_logs_it(tenant, owner, api_client_for,
-                                                        caplog):
+def test_login_locks_out_after_max_failures_and_logs_it(tenant, owner, api_client_for, caplog):
     client = api_client_for(tenant)
     caplog.set_level(logging.WARNING, logger="apps.accounts.services")
     for _ in range(settings.LOGIN_MAX_FAILURES):
-        assert_problem(login(client, owner.email, "wrong-password-1"), 401,
-                       "invalid_credentials")
+        assert_problem(login(client, owner.email, "wrong-password-1"), 401, "invalid_credentials")
     ours = [r for r in caplog.records if r.name == "apps.accounts.services"]
     assert [r.getMessage() for r in ours] == ["login lockout started"]
 
@@ -248,8 +258,11 @@ def test_login_locks_out_after_max_failures_and_logs_it(tenant, owner, api_clien
     body = assert_problem(response, 429, "login_locked")
     assert response["Retry-After"] == str(settings.LOGIN_LOCKOUT_SECONDS)
     assert body["retry_after"] == settings.LOGIN_LOCKOUT_SECONDS
-    locked = [r for r in caplog.records if r.name == "apps.accounts.services"
-              and r.getMessage() == "login refused: locked out"]
+    locked = [
+        r
+        for r in caplog.records
+        if r.name == "apps.accounts.services" and r.getMessage() == "login refused: locked out"
+    ]
     assert len(locked) == 1
     assert locked[0].levelno == logging.WARNING
     assert locked[0].ip == "127.0.0.1"
@@ -275,8 +288,7 @@ def test_lockout_is_per_email(tenant, owner, admin_user, api_client_for):
     assert_problem(login(client, owner.email), 429, "login_locked")
 
 
-def test_refresh_rotates_and_the_old_refresh_token_cannot_be_reused(tenant, owner,
-                                                                     api_client_for):
+def test_refresh_rotates_and_the_old_refresh_token_cannot_be_reused(tenant, owner, api_client_for):
     client = api_client_for(tenant)
     first = login(client, owner.email).json()
 
@@ -295,8 +307,9 @@ def test_refresh_for_a_member_who_was_removed(tenant, member, api_client_for):
     pair = login(api_client_for(tenant), member.email).json()
     Membership.objects.filter(user=member, tenant=tenant).delete()
 
-    response = api_client_for(tenant).post("/api/auth/refresh", {"refresh": pair["refresh"]},
-                                           format="json")
+    response = api_client_for(tenant).post(
+        "/api/auth/refresh", {"refresh": pair["refresh"]}, format="json"
+    )
 
     assert_problem(response, 401, "membership_revoked")
 
@@ -313,20 +326,26 @@ def test_logout_revokes_the_refresh_token(tenant, owner, api_client_for):
 
 
 def test_refresh_with_garbage(tenant, api_client_for):
-    response = api_client_for(tenant).post("/api/auth/refresh", {"refresh": "garbage"},
-                                           format="json")
+    response = api_client_for(tenant).post(
+        "/api/auth/refresh", {"refresh": "garbage"}, format="json"
+    )
 
     assert_problem(response, 401, "token_invalid")
 
 
 # --- Profile ------------------------------------------------------------------------------------
 
+
 def test_profile_get(tenant, admin_user, api_client_for):
     response = api_client_for(tenant, admin_user).get("/api/auth/profile")
 
     assert response.status_code == 200
-    assert response.json() == {"id": str(admin_user.public_id), "email": "admin@acme.test",
-                               "full_name": "Admin", "role": "admin"}
+    assert response.json() == {
+        "id": str(admin_user.public_id),
+        "email": "admin@acme.test",
+        "full_name": "Admin",
+        "role": "admin",
+    }
 
 
 def test_profile_requires_authentication(tenant, api_client_for):
@@ -334,8 +353,9 @@ def test_profile_requires_authentication(tenant, api_client_for):
 
 
 def test_profile_put_changes_the_name(tenant, owner, api_client_for):
-    response = api_client_for(tenant, owner).put("/api/auth/profile",
-                                                 {"full_name": "  Olive Owner "}, format="json")
+    response = api_client_for(tenant, owner).put(
+        "/api/auth/profile", {"full_name": "  Olive Owner "}, format="json"
+    )
 
     assert response.status_code == 200
     assert response.json()["full_name"] == "Olive Owner"
@@ -347,9 +367,11 @@ def test_password_change_requires_the_current_password(tenant, owner, api_client
     client = api_client_for(tenant, owner)
 
     missing = client.put("/api/auth/profile", {"new_password": NEW_PASSWORD}, format="json")
-    wrong = client.put("/api/auth/profile", {"new_password": NEW_PASSWORD,
-                                             "current_password": "nope-nope-nope"},
-                       format="json")
+    wrong = client.put(
+        "/api/auth/profile",
+        {"new_password": NEW_PASSWORD, "current_password": "nope-nope-nope"},
+        format="json",
+    )
 
     for response in (missing, wrong):
         body = assert_problem(response, 400, "invalid_password")
@@ -360,8 +382,10 @@ def test_password_change_requires_the_current_password(tenant, owner, api_client
 
 def test_password_change_rejects_a_weak_new_password(tenant, owner, api_client_for):
     response = api_client_for(tenant, owner).put(
-        "/api/auth/profile", {"current_password": PASSWORD, "new_password": "12345678"},
-        format="json")
+        "/api/auth/profile",
+        {"current_password": PASSWORD, "new_password": "12345678"},
+        format="json",
+    )
 
     body = assert_problem(response, 400, "weak_password")
     assert list(body["errors"]) == ["new_password"]
@@ -371,8 +395,10 @@ def test_password_change_rejects_a_weak_new_password(tenant, owner, api_client_f
 
 def test_password_change_then_login_with_the_new_password(tenant, owner, api_client_for):
     response = api_client_for(tenant, owner).put(
-        "/api/auth/profile", {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
-        format="json")
+        "/api/auth/profile",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        format="json",
+    )
 
     assert response.status_code == 200
     client = api_client_for(tenant)
@@ -392,6 +418,7 @@ def test_one_user_two_tenants_two_roles(tenant, other_tenant, api_client_for):
 
 # --- Isolation ----------------------------------------------------------------------------------
 
+
 def test_jwt_of_tenant_a_on_tenant_b_host(tenant, other_tenant, owner, api_client_for):
     # Even when the user is a member of B, a token issued for A is refused on B's host.
     add_member(other_tenant, owner.email, Role.OWNER)
@@ -404,27 +431,26 @@ def test_jwt_of_tenant_a_on_tenant_b_host(tenant, other_tenant, owner, api_clien
     assert_problem(response, 401, "token_wrong_tenant")
 
 
-def test_refresh_token_of_tenant_a_on_tenant_b_host(tenant, other_tenant, owner,
-                                                    api_client_for):
+def test_refresh_token_of_tenant_a_on_tenant_b_host(tenant, other_tenant, owner, api_client_for):
     add_member(other_tenant, owner.email, Role.OWNER)
     refresh = login(api_client_for(tenant), owner.email).json()["refresh"]
 
-    response = api_client_for(other_tenant).post("/api/auth/refresh", {"refresh": refresh},
-                                                 format="json")
+    response = api_client_for(other_tenant).post(
+        "/api/auth/refresh", {"refresh": refresh}, format="json"
+    )
 
     assert_problem(response, 401, "token_wrong_tenant")
     # The refused attempt did not burn the token on its own tenant.
-    again = api_client_for(tenant).post("/api/auth/refresh", {"refresh": refresh},
-                                        format="json")
+    again = api_client_for(tenant).post("/api/auth/refresh", {"refresh": refresh}, format="json")
     assert again.status_code == 200
 
 
-def test_logout_with_another_tenants_refresh_token(tenant, other_tenant, owner,
-                                                   api_client_for):
+def test_logout_with_another_tenants_refresh_token(tenant, other_tenant, owner, api_client_for):
     refresh = login(api_client_for(tenant), owner.email).json()["refresh"]
 
-    response = api_client_for(other_tenant).post("/api/auth/logout", {"refresh": refresh},
-                                                 format="json")
+    response = api_client_for(other_tenant).post(
+        "/api/auth/logout", {"refresh": refresh}, format="json"
+    )
 
     assert_problem(response, 401, "token_wrong_tenant")
 

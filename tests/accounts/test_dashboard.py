@@ -54,8 +54,15 @@ def test_session_login_then_dashboard_shows_the_tenant(tenant, owner):
 def test_dashboard_navigation_pages_render(tenant, owner):
     client = logged_in(tenant, owner)
 
-    for path in ("/campaigns/", "/repositories/", "/billing/", "/settings/profile/",
-                 "/settings/members/", "/settings/organisation/", "/settings/api-keys/"):
+    for path in (
+        "/campaigns/",
+        "/repositories/",
+        "/billing/",
+        "/settings/profile/",
+        "/settings/members/",
+        "/settings/organisation/",
+        "/settings/api-keys/",
+    ):
         assert client.get(path).status_code == 200, path
 
 
@@ -92,8 +99,9 @@ def test_login_form_with_csrf_token(tenant, owner):
     client.get("/login/")
     token = client.cookies["csrftoken"].value
 
-    response = client.post("/login/", {"username": owner.email, "password": PASSWORD,
-                                       "csrfmiddlewaretoken": token})
+    response = client.post(
+        "/login/", {"username": owner.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
 
     assert response.status_code == 302
     assert client.get("/").status_code == 200
@@ -107,8 +115,9 @@ def test_anonymous_is_sent_to_login(tenant):
 
 
 def test_non_member_cannot_log_in(tenant, other_owner):
-    response = browser(tenant).post("/login/", {"username": other_owner.email,
-                                                "password": PASSWORD})
+    response = browser(tenant).post(
+        "/login/", {"username": other_owner.email, "password": PASSWORD}
+    )
 
     assert response.status_code == 401
 
@@ -186,13 +195,21 @@ def test_logout_ends_the_session(tenant, owner):
 def test_signup_creates_the_org_and_hands_off_once(public_client):
     signup = browser()
 
-    response = signup.post("/signup/", {
-        "full_name": "Grace Hopper", "email": "grace@example.com",
-        "password": "correct-horse-battery", "organisation_name": "Hopper Labs", "slug": ""})
+    response = signup.post(
+        "/signup/",
+        {
+            "full_name": "Grace Hopper",
+            "email": "grace@example.com",
+            "password": "correct-horse-battery",
+            "organisation_name": "Hopper Labs",
+            "slug": "",
+        },
+    )
 
     assert response.status_code == 302
-    match = re.fullmatch(r"http://hopper-labs\.localhost/handoff/(?P<token>[^/]+)/",
-                         response["Location"])
+    match = re.fullmatch(
+        r"http://hopper-labs\.localhost/handoff/(?P<token>[^/]+)/", response["Location"]
+    )
     assert match, response["Location"]
     tenant = Tenant.objects.get(slug="hopper-labs")
     assert tenant.status == Tenant.Status.READY
@@ -215,9 +232,16 @@ def test_signup_creates_the_org_and_hands_off_once(public_client):
 
 def test_handoff_token_is_worthless_on_another_tenant(tenant, other_tenant):
     signup = browser()
-    response = signup.post("/signup/", {
-        "email": "grace@example.com", "password": "correct-horse-battery",
-        "organisation_name": "Hopper Labs", "slug": "hopper", "full_name": ""})
+    response = signup.post(
+        "/signup/",
+        {
+            "email": "grace@example.com",
+            "password": "correct-horse-battery",
+            "organisation_name": "Hopper Labs",
+            "slug": "hopper",
+            "full_name": "",
+        },
+    )
     token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
 
     client = browser(other_tenant)
@@ -228,9 +252,16 @@ def test_handoff_token_is_worthless_on_another_tenant(tenant, other_tenant):
 
 
 def test_signup_errors_are_shown_and_nothing_is_created():
-    response = browser().post("/signup/", {
-        "email": "grace@example.com", "password": "correct-horse-battery",
-        "organisation_name": "Admin", "slug": "admin", "full_name": ""})
+    response = browser().post(
+        "/signup/",
+        {
+            "email": "grace@example.com",
+            "password": "correct-horse-battery",
+            "organisation_name": "Admin",
+            "slug": "admin",
+            "full_name": "",
+        },
+    )
 
     assert response.status_code == 400
     assert "“admin” is reserved." in response.content.decode()
@@ -255,16 +286,20 @@ def test_invitation_page_on_the_right_and_the_wrong_host(tenant, other_tenant, a
     from apps.accounts import services
 
     invitation = services.invitation_create(
-        tenant=tenant, email="grace@example.com", role=Role.MEMBER,
-        invited_by=Membership.objects.get(user=admin_user, tenant=tenant))
+        tenant=tenant,
+        email="grace@example.com",
+        role=Role.MEMBER,
+        invited_by=Membership.objects.get(user=admin_user, tenant=tenant),
+    )
     token = services.invitation_token(invitation=invitation)
 
     assert browser(tenant).get(f"/invitations/{token}/").status_code == 200
     assert browser(other_tenant).get(f"/invitations/{token}/").status_code == 404
 
     joined = browser(tenant)
-    response = joined.post(f"/invitations/{token}/", {"password": "Brand-New-Passphrase-9",
-                                                      "full_name": "Grace"})
+    response = joined.post(
+        f"/invitations/{token}/", {"password": "Brand-New-Passphrase-9", "full_name": "Grace"}
+    )
     assert response.status_code == 302
     assert joined.get("/").status_code == 200
     assert Membership.objects.get(tenant=tenant, user__email="grace@example.com").role == "member"

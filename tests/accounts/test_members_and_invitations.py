@@ -25,30 +25,38 @@ def membership_id(user, tenant) -> str:
 
 
 def role_of(user, tenant) -> str | None:
-    return Membership.objects.filter(user=user, tenant=tenant).values_list(
-        "role", flat=True).first()
+    return (
+        Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+    )
 
 
 def patch_role(client, user, tenant, role):
-    return client.patch(f"/api/members/{membership_id(user, tenant)}", {"role": role},
-                        format="json")
+    return client.patch(
+        f"/api/members/{membership_id(user, tenant)}", {"role": role}, format="json"
+    )
 
 
 # --- Members ------------------------------------------------------------------------------------
+
 
 def test_members_list(tenant, owner, admin_user, member, api_client_for):
     response = api_client_for(tenant, member).get("/api/members")
 
     assert response.status_code == 200
     assert [(m["email"], m["role"]) for m in response.json()["results"]] == [
-        ("owner@acme.test", "owner"), ("admin@acme.test", "admin"),
-        ("member@acme.test", "member")]
+        ("owner@acme.test", "owner"),
+        ("admin@acme.test", "admin"),
+        ("member@acme.test", "member"),
+    ]
 
 
-def test_members_of_another_tenant_are_not_listed(tenant, other_tenant, owner, other_owner,
-                                                  api_client_for):
-    emails = [m["email"] for m in api_client_for(other_tenant, other_owner)
-              .get("/api/members").json()["results"]]
+def test_members_of_another_tenant_are_not_listed(
+    tenant, other_tenant, owner, other_owner, api_client_for
+):
+    emails = [
+        m["email"]
+        for m in api_client_for(other_tenant, other_owner).get("/api/members").json()["results"]
+    ]
 
     assert emails == ["owner@globex.test"]
 
@@ -61,8 +69,9 @@ def test_owner_promotes_member_to_admin(tenant, owner, member, api_client_for):
     assert role_of(member, tenant) == Role.ADMIN
 
 
-def test_admin_changes_member_roles_but_cannot_grant_owner(tenant, owner, admin_user, member,
-                                                           api_client_for):
+def test_admin_changes_member_roles_but_cannot_grant_owner(
+    tenant, owner, admin_user, member, api_client_for
+):
     client = api_client_for(tenant, admin_user)
 
     assert patch_role(client, member, tenant, "admin").status_code == 200
@@ -72,21 +81,24 @@ def test_admin_changes_member_roles_but_cannot_grant_owner(tenant, owner, admin_
     assert role_of(owner, tenant) == Role.OWNER
 
 
-def test_member_cannot_change_roles_or_remove_others(tenant, owner, admin_user, member,
-                                                     api_client_for):
+def test_member_cannot_change_roles_or_remove_others(
+    tenant, owner, admin_user, member, api_client_for
+):
     client = api_client_for(tenant, member)
 
     assert_problem(patch_role(client, admin_user, tenant, "member"), 403, "permission_denied")
     assert_problem(patch_role(client, member, tenant, "admin"), 403, "permission_denied")
-    assert_problem(client.delete(f"/api/members/{membership_id(admin_user, tenant)}"), 403,
-                   "permission_denied")
+    assert_problem(
+        client.delete(f"/api/members/{membership_id(admin_user, tenant)}"), 403, "permission_denied"
+    )
     assert role_of(admin_user, tenant) == Role.ADMIN
     assert role_of(member, tenant) == Role.MEMBER
 
 
 def test_admin_removes_a_member(tenant, admin_user, member, api_client_for):
     response = api_client_for(tenant, admin_user).delete(
-        f"/api/members/{membership_id(member, tenant)}")
+        f"/api/members/{membership_id(member, tenant)}"
+    )
 
     assert response.status_code == 204
     assert role_of(member, tenant) is None
@@ -95,7 +107,8 @@ def test_admin_removes_a_member(tenant, admin_user, member, api_client_for):
 
 def test_admin_cannot_remove_an_owner(tenant, owner, admin_user, api_client_for):
     response = api_client_for(tenant, admin_user).delete(
-        f"/api/members/{membership_id(owner, tenant)}")
+        f"/api/members/{membership_id(owner, tenant)}"
+    )
 
     assert_problem(response, 403, "owner_required")
     assert role_of(owner, tenant) == Role.OWNER
@@ -103,7 +116,8 @@ def test_admin_cannot_remove_an_owner(tenant, owner, admin_user, api_client_for)
 
 def test_member_may_leave(tenant, owner, member, api_client_for):
     response = api_client_for(tenant, member).delete(
-        f"/api/members/{membership_id(member, tenant)}")
+        f"/api/members/{membership_id(member, tenant)}"
+    )
 
     assert response.status_code == 204
     assert role_of(member, tenant) is None
@@ -113,13 +127,11 @@ def test_last_owner_can_neither_be_demoted_nor_removed(tenant, owner, api_client
     client = api_client_for(tenant, owner)
 
     assert_problem(patch_role(client, owner, tenant, "admin"), 409, "last_owner")
-    assert_problem(client.delete(f"/api/members/{membership_id(owner, tenant)}"), 409,
-                   "last_owner")
+    assert_problem(client.delete(f"/api/members/{membership_id(owner, tenant)}"), 409, "last_owner")
     assert role_of(owner, tenant) == Role.OWNER
 
 
-def test_owner_can_step_down_once_another_owner_exists(tenant, owner, admin_user,
-                                                       api_client_for):
+def test_owner_can_step_down_once_another_owner_exists(tenant, owner, admin_user, api_client_for):
     client = api_client_for(tenant, owner)
     assert patch_role(client, admin_user, tenant, "owner").status_code == 200
 
@@ -128,22 +140,25 @@ def test_owner_can_step_down_once_another_owner_exists(tenant, owner, admin_user
     assert demoted.status_code == 200
     assert role_of(owner, tenant) == Role.MEMBER
     # The new owner is now the last one.
-    assert_problem(patch_role(api_client_for(tenant, admin_user), admin_user, tenant, "admin"),
-                   409, "last_owner")
+    assert_problem(
+        patch_role(api_client_for(tenant, admin_user), admin_user, tenant, "admin"),
+        409,
+        "last_owner",
+    )
 
 
 def test_owner_can_leave_once_another_owner_exists(tenant, owner, api_client_for):
     add_member(tenant, "co-owner@acme.test", Role.OWNER)
 
-    response = api_client_for(tenant, owner).delete(
-        f"/api/members/{membership_id(owner, tenant)}")
+    response = api_client_for(tenant, owner).delete(f"/api/members/{membership_id(owner, tenant)}")
 
     assert response.status_code == 204
     assert role_of(owner, tenant) is None
 
 
-def test_member_of_another_tenant_is_not_found(tenant, other_tenant, owner, other_owner,
-                                               api_client_for):
+def test_member_of_another_tenant_is_not_found(
+    tenant, other_tenant, owner, other_owner, api_client_for
+):
     response = patch_role(api_client_for(tenant, owner), other_owner, other_tenant, "member")
 
     assert_problem(response, 404, "not_found")
@@ -151,8 +166,9 @@ def test_member_of_another_tenant_is_not_found(tenant, other_tenant, owner, othe
 
 
 def test_unknown_role_is_a_validation_error(tenant, owner, member, api_client_for):
-    body = assert_problem(patch_role(api_client_for(tenant, owner), member, tenant, "god"),
-                          400, "validation_error")
+    body = assert_problem(
+        patch_role(api_client_for(tenant, owner), member, tenant, "god"), 400, "validation_error"
+    )
     assert list(body["errors"]) == ["role"]
 
 
@@ -163,11 +179,11 @@ def test_roles_are_per_tenant(tenant, other_tenant, api_client_for):
 
     # Owner of acme, but only a member of globex: no key management there.
     assert api_client_for(tenant, user).get("/api/keys").status_code == 200
-    assert_problem(api_client_for(other_tenant, user).get("/api/keys"), 403,
-                   "permission_denied")
+    assert_problem(api_client_for(other_tenant, user).get("/api/keys"), 403, "permission_denied")
 
 
 # --- Invitations --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def invite(api_client_for, django_capture_on_commit_callbacks):
@@ -176,7 +192,8 @@ def invite(api_client_for, django_capture_on_commit_callbacks):
     def send(tenant, actor, email="grace@example.com", role="member"):
         with django_capture_on_commit_callbacks(execute=True):
             response = api_client_for(tenant, actor).post(
-                "/api/invitations", {"email": email, "role": role}, format="json")
+                "/api/invitations", {"email": email, "role": role}, format="json"
+            )
         return response
 
     return send
@@ -199,7 +216,10 @@ def test_invitation_sends_an_email_with_a_link(tenant, admin_user, invite):
     assert response.status_code == 201, response.content
     body = response.json()
     assert (body["email"], body["role"], body["invited_by"]) == (
-        "grace@example.com", "admin", "admin@acme.test")
+        "grace@example.com",
+        "admin",
+        "admin@acme.test",
+    )
     message = mail.outbox[0]
     assert message.to == ["grace@example.com"]
     assert message.subject == "You are invited to Acme Analytics on Strato"
@@ -211,8 +231,9 @@ def test_new_person_accepts_with_a_password(tenant, admin_user, invite, api_clie
     invite(tenant, admin_user, role="admin")
     token = token_from_outbox()
 
-    response = accept(api_client_for(tenant), token, password="Brand-New-Passphrase-9",
-                      full_name="Grace Hopper")
+    response = accept(
+        api_client_for(tenant), token, password="Brand-New-Passphrase-9", full_name="Grace Hopper"
+    )
 
     assert response.status_code == 200, response.content
     user = User.objects.get(email="grace@example.com")
@@ -235,8 +256,9 @@ def test_new_person_needs_a_strong_password(tenant, admin_user, invite, api_clie
     assert Invitation.objects.get(email="grace@example.com").accepted_at is None
 
 
-def test_existing_user_must_give_the_right_password(tenant, other_owner, admin_user, invite,
-                                                    api_client_for):
+def test_existing_user_must_give_the_right_password(
+    tenant, other_owner, admin_user, invite, api_client_for
+):
     invite(tenant, admin_user, email=other_owner.email)
     token = token_from_outbox()
 
@@ -254,8 +276,9 @@ def test_existing_user_must_give_the_right_password(tenant, other_owner, admin_u
 def test_invitation_cannot_be_used_twice(tenant, admin_user, invite, api_client_for):
     invite(tenant, admin_user)
     token = token_from_outbox()
-    assert accept(api_client_for(tenant), token, password="Brand-New-Passphrase-9"
-                  ).status_code == 200
+    assert (
+        accept(api_client_for(tenant), token, password="Brand-New-Passphrase-9").status_code == 200
+    )
 
     again = accept(api_client_for(tenant), token, password="Brand-New-Passphrase-9")
 
@@ -267,7 +290,8 @@ def test_expired_invitation(tenant, admin_user, invite, api_client_for):
     invite(tenant, admin_user)
     token = token_from_outbox()
     Invitation.objects.filter(email="grace@example.com").update(
-        expires_at=timezone.now() - timedelta(seconds=1))
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
     response = accept(api_client_for(tenant), token, password="Brand-New-Passphrase-9")
 
@@ -275,8 +299,7 @@ def test_expired_invitation(tenant, admin_user, invite, api_client_for):
     assert not User.objects.filter(email="grace@example.com").exists()
 
 
-def test_invitation_link_older_than_its_signing_max_age(tenant, admin_user, invite,
-                                                        api_client_for):
+def test_invitation_link_older_than_its_signing_max_age(tenant, admin_user, invite, api_client_for):
     invite(tenant, admin_user)
     token = token_from_outbox()
 
@@ -307,10 +330,14 @@ def test_a_new_invitation_replaces_the_pending_one(tenant, admin_user, invite, a
     invite(tenant, admin_user)
     second = token_from_outbox()
 
-    assert_problem(accept(api_client_for(tenant), first, password="Brand-New-Passphrase-9"),
-                   404, "invitation_invalid")
-    assert accept(api_client_for(tenant), second, password="Brand-New-Passphrase-9"
-                  ).status_code == 200
+    assert_problem(
+        accept(api_client_for(tenant), first, password="Brand-New-Passphrase-9"),
+        404,
+        "invitation_invalid",
+    )
+    assert (
+        accept(api_client_for(tenant), second, password="Brand-New-Passphrase-9").status_code == 200
+    )
 
 
 def test_forged_token(tenant, api_client_for):
@@ -319,8 +346,9 @@ def test_forged_token(tenant, api_client_for):
     assert_problem(response, 404, "invitation_invalid")
 
 
-def test_invitation_of_tenant_a_is_worthless_on_tenant_b(tenant, other_tenant, admin_user,
-                                                         invite, api_client_for):
+def test_invitation_of_tenant_a_is_worthless_on_tenant_b(
+    tenant, other_tenant, admin_user, invite, api_client_for
+):
     invite(tenant, admin_user)
     token = token_from_outbox()
 
@@ -333,8 +361,7 @@ def test_invitation_of_tenant_a_is_worthless_on_tenant_b(tenant, other_tenant, a
 
 def test_members_cannot_invite_or_list_invitations(tenant, member, invite, api_client_for):
     assert_problem(invite(tenant, member), 403, "permission_denied")
-    assert_problem(api_client_for(tenant, member).get("/api/invitations"), 403,
-                   "permission_denied")
+    assert_problem(api_client_for(tenant, member).get("/api/invitations"), 403, "permission_denied")
     assert mail.outbox == []
     assert not Invitation.objects.exists()
 
@@ -349,8 +376,9 @@ def test_owner_can_invite_an_owner(tenant, owner, invite):
 
 
 def test_inviting_a_member_again_is_a_conflict(tenant, admin_user, member, invite):
-    body = assert_problem(invite(tenant, admin_user, email="MEMBER@acme.test"), 409,
-                          "already_member")
+    body = assert_problem(
+        invite(tenant, admin_user, email="MEMBER@acme.test"), 409, "already_member"
+    )
     assert list(body["errors"]) == ["email"]
     assert mail.outbox == []
 
@@ -364,19 +392,20 @@ def test_invitations_list_shows_pending_only(tenant, admin_user, invite, api_cli
     invite(tenant, admin_user, email="one@example.com")
     invite(tenant, admin_user, email="two@example.com")
     Invitation.objects.filter(email="one@example.com").update(
-        expires_at=timezone.now() - timedelta(seconds=1))
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
 
     listed = api_client_for(tenant, admin_user).get("/api/invitations").json()["results"]
 
     assert [i["email"] for i in listed] == ["two@example.com"]
 
 
-def test_other_tenant_cannot_withdraw_an_invitation(tenant, other_tenant, admin_user,
-                                                    other_owner, invite, api_client_for):
+def test_other_tenant_cannot_withdraw_an_invitation(
+    tenant, other_tenant, admin_user, other_owner, invite, api_client_for
+):
     invitation_id = invite(tenant, admin_user).json()["id"]
 
-    response = api_client_for(other_tenant, other_owner).delete(
-        f"/api/invitations/{invitation_id}")
+    response = api_client_for(other_tenant, other_owner).delete(f"/api/invitations/{invitation_id}")
 
     assert_problem(response, 404, "not_found")
     assert Invitation.objects.get(public_id=invitation_id).revoked_at is None

@@ -32,10 +32,12 @@ def membership(user, tenant) -> Membership:
 
 # --- Registration -------------------------------------------------------------------------------
 
+
 def test_register_is_all_or_nothing_when_the_slug_is_taken(tenant):
     with pytest.raises(Conflict) as caught:
-        services.account_register(email="new@example.com", password="correct-horse-battery",
-                                  organisation_name="Acme")
+        services.account_register(
+            email="new@example.com", password="correct-horse-battery", organisation_name="Acme"
+        )
 
     assert caught.value.code == "slug_taken"
     assert not User.objects.filter(email="new@example.com").exists()
@@ -43,8 +45,10 @@ def test_register_is_all_or_nothing_when_the_slug_is_taken(tenant):
 
 def test_register_normalises_email_and_derives_slug():
     user, tenant = services.account_register(
-        email="  Ada.Lovelace@Example.COM ", password="correct-horse-battery",
-        organisation_name="Analytical Engines Ltd.")
+        email="  Ada.Lovelace@Example.COM ",
+        password="correct-horse-battery",
+        organisation_name="Analytical Engines Ltd.",
+    )
 
     assert user.email == "ada.lovelace@example.com"
     assert tenant.slug == "analytical-engines-ltd"
@@ -55,8 +59,9 @@ def test_register_normalises_email_and_derives_slug():
 
 def test_register_blank_organisation_name():
     with pytest.raises(ValidationFailed) as caught:
-        services.account_register(email="x@example.com", password="correct-horse-battery",
-                                  organisation_name="   ")
+        services.account_register(
+            email="x@example.com", password="correct-horse-battery", organisation_name="   "
+        )
 
     assert caught.value.errors == {"organisation_name": ["This field may not be blank."]}
     assert not User.objects.filter(email="x@example.com").exists()
@@ -64,8 +69,11 @@ def test_register_blank_organisation_name():
 
 def test_password_similar_to_the_email_is_weak():
     with pytest.raises(ValidationFailed) as caught:
-        services.account_register(email="margaret.hamilton@example.com",
-                                  password="margaret.hamilton", organisation_name="Apollo")
+        services.account_register(
+            email="margaret.hamilton@example.com",
+            password="margaret.hamilton",
+            organisation_name="Apollo",
+        )
 
     assert caught.value.code == "weak_password"
     assert not Tenant.objects.filter(slug="apollo").exists()
@@ -80,31 +88,44 @@ def test_slug_from_short_names_gets_a_suffix():
 
 # --- Login --------------------------------------------------------------------------------------
 
+
 def test_lockout_is_per_email_and_ip(tenant, owner):
     for _ in range(settings.LOGIN_MAX_FAILURES):
         with pytest.raises(AuthenticationFailed):
-            services.login_authenticate(email=owner.email, password="x", tenant=tenant,
-                                        ip="10.0.0.1")
+            services.login_authenticate(
+                email=owner.email, password="x", tenant=tenant, ip="10.0.0.1"
+            )
 
     with pytest.raises(RateLimited) as caught:
-        services.login_authenticate(email=owner.email, password=PASSWORD, tenant=tenant,
-                                    ip="10.0.0.1")
+        services.login_authenticate(
+            email=owner.email, password=PASSWORD, tenant=tenant, ip="10.0.0.1"
+        )
     assert caught.value.headers == {"Retry-After": str(settings.LOGIN_LOCKOUT_SECONDS)}
     # Another address is not locked out.
-    assert services.login_authenticate(email=owner.email, password=PASSWORD, tenant=tenant,
-                                       ip="10.0.0.2") == owner
+    assert (
+        services.login_authenticate(
+            email=owner.email, password=PASSWORD, tenant=tenant, ip="10.0.0.2"
+        )
+        == owner
+    )
 
 
 def test_lockout_cannot_be_dodged_by_spelling_the_email_differently(tenant, owner):
-    spellings = ["owner@acme.test", " owner@acme.test", "OWNER@acme.test ", "\towner@Acme.test",
-                 "owner@acme.test  "]
-    for email in spellings[:settings.LOGIN_MAX_FAILURES]:
+    spellings = [
+        "owner@acme.test",
+        " owner@acme.test",
+        "OWNER@acme.test ",
+        "\towner@Acme.test",
+        "owner@acme.test  ",
+    ]
+    for email in spellings[: settings.LOGIN_MAX_FAILURES]:
         with pytest.raises(AuthenticationFailed):
             services.login_authenticate(email=email, password="x", tenant=tenant, ip="10.0.0.9")
 
     with pytest.raises(RateLimited):
-        services.login_authenticate(email="  Owner@ACME.test", password=PASSWORD, tenant=tenant,
-                                    ip="10.0.0.9")
+        services.login_authenticate(
+            email="  Owner@ACME.test", password=PASSWORD, tenant=tenant, ip="10.0.0.9"
+        )
 
 
 def test_login_records_last_login(tenant, owner):
@@ -128,10 +149,14 @@ def test_refresh_for_an_inactive_user(tenant, owner):
 
 # --- Members ------------------------------------------------------------------------------------
 
+
 def test_admin_cannot_demote_an_owner(tenant, owner, admin_user):
     with pytest.raises(PermissionDenied) as caught:
-        services.membership_change_role(membership=membership(owner, tenant), role=Role.ADMIN,
-                                        actor=membership(admin_user, tenant))
+        services.membership_change_role(
+            membership=membership(owner, tenant),
+            role=Role.ADMIN,
+            actor=membership(admin_user, tenant),
+        )
 
     assert caught.value.code == "owner_required"
     assert membership(owner, tenant).role == Role.OWNER
@@ -139,8 +164,9 @@ def test_admin_cannot_demote_an_owner(tenant, owner, admin_user):
 
 def test_member_cannot_manage(tenant, member, admin_user):
     with pytest.raises(PermissionDenied) as caught:
-        services.membership_remove(membership=membership(admin_user, tenant),
-                                   actor=membership(member, tenant))
+        services.membership_remove(
+            membership=membership(admin_user, tenant), actor=membership(member, tenant)
+        )
 
     assert caught.value.code == "permission_denied"
 
@@ -149,20 +175,23 @@ def test_last_owner_rule_counts_owners_of_this_tenant_only(tenant, other_tenant,
     add_member(other_tenant, "owner@globex.test", Role.OWNER)
 
     with pytest.raises(Conflict) as caught:
-        services.membership_change_role(membership=membership(owner, tenant), role=Role.MEMBER,
-                                        actor=membership(owner, tenant))
+        services.membership_change_role(
+            membership=membership(owner, tenant), role=Role.MEMBER, actor=membership(owner, tenant)
+        )
 
     assert caught.value.code == "last_owner"
 
 
-def test_removing_a_member_revokes_their_keys_in_that_tenant_only(tenant, other_tenant,
-                                                                  owner, admin_user):
+def test_removing_a_member_revokes_their_keys_in_that_tenant_only(
+    tenant, other_tenant, owner, admin_user
+):
     add_member(other_tenant, admin_user.email, Role.ADMIN)
     here, _ = ApiKey.objects.create_key(tenant=tenant, created_by=admin_user, name="here")
     there, _ = ApiKey.objects.create_key(tenant=other_tenant, created_by=admin_user, name="there")
 
-    services.membership_remove(membership=membership(admin_user, tenant),
-                               actor=membership(owner, tenant))
+    services.membership_remove(
+        membership=membership(admin_user, tenant), actor=membership(owner, tenant)
+    )
 
     here.refresh_from_db()
     there.refresh_from_db()
@@ -171,10 +200,14 @@ def test_removing_a_member_revokes_their_keys_in_that_tenant_only(tenant, other_
 
 # --- Invitations --------------------------------------------------------------------------------
 
+
 def test_signed_in_user_accepts_without_a_password(tenant, admin_user, other_owner):
-    invitation = services.invitation_create(tenant=tenant, email=other_owner.email,
-                                            role=Role.ADMIN,
-                                            invited_by=membership(admin_user, tenant))
+    invitation = services.invitation_create(
+        tenant=tenant,
+        email=other_owner.email,
+        role=Role.ADMIN,
+        invited_by=membership(admin_user, tenant),
+    )
     token = services.invitation_token(invitation=invitation)
 
     joined = services.invitation_accept(token=token, user=other_owner)
@@ -183,10 +216,18 @@ def test_signed_in_user_accepts_without_a_password(tenant, admin_user, other_own
 
 
 def test_new_invitation_revokes_the_pending_one(tenant, admin_user):
-    first = services.invitation_create(tenant=tenant, email="g@example.com", role=Role.MEMBER,
-                                       invited_by=membership(admin_user, tenant))
-    second = services.invitation_create(tenant=tenant, email="G@example.com", role=Role.MEMBER,
-                                        invited_by=membership(admin_user, tenant))
+    first = services.invitation_create(
+        tenant=tenant,
+        email="g@example.com",
+        role=Role.MEMBER,
+        invited_by=membership(admin_user, tenant),
+    )
+    second = services.invitation_create(
+        tenant=tenant,
+        email="G@example.com",
+        role=Role.MEMBER,
+        invited_by=membership(admin_user, tenant),
+    )
 
     first.refresh_from_db()
     assert first.revoked_at is not None
@@ -195,20 +236,27 @@ def test_new_invitation_revokes_the_pending_one(tenant, admin_user):
 
 
 def test_invitation_url_points_at_the_tenant_host(tenant, admin_user):
-    invitation = services.invitation_create(tenant=tenant, email="g@example.com",
-                                            role=Role.MEMBER,
-                                            invited_by=membership(admin_user, tenant))
+    invitation = services.invitation_create(
+        tenant=tenant,
+        email="g@example.com",
+        role=Role.MEMBER,
+        invited_by=membership(admin_user, tenant),
+    )
 
     url = services.invitation_url(invitation=invitation)
 
-    assert url == (f"http://acme.localhost/invitations/"
-                   f"{services.invitation_token(invitation=invitation)}/")
+    assert url == (
+        f"http://acme.localhost/invitations/{services.invitation_token(invitation=invitation)}/"
+    )
 
 
 def test_tampered_invitation_token(tenant, admin_user):
-    invitation = services.invitation_create(tenant=tenant, email="g@example.com",
-                                            role=Role.MEMBER,
-                                            invited_by=membership(admin_user, tenant))
+    invitation = services.invitation_create(
+        tenant=tenant,
+        email="g@example.com",
+        role=Role.MEMBER,
+        invited_by=membership(admin_user, tenant),
+    )
     token = services.invitation_token(invitation=invitation)
 
     with pytest.raises(NotFound) as caught:
@@ -218,6 +266,7 @@ def test_tampered_invitation_token(tenant, admin_user):
 
 
 # --- API keys -----------------------------------------------------------------------------------
+
 
 def test_api_key_touch_writes_at_most_once_a_minute(tenant, owner):
     api_key, _ = ApiKey.objects.create_key(tenant=tenant, created_by=owner, name="k")
@@ -234,6 +283,7 @@ def test_api_key_touch_writes_at_most_once_a_minute(tenant, owner):
 
 
 # --- Sign-in handoff ----------------------------------------------------------------------------
+
 
 def test_handoff_is_single_use_and_tenant_bound(tenant, other_tenant, owner):
     token = services.login_handoff_token(user=owner, tenant=tenant)

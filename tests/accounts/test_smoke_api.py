@@ -3,9 +3,15 @@ import pytest
 
 @pytest.mark.django_db
 def test_register_then_call_profile_with_jwt(public_client, api_client_for):
-    response = public_client.post("/api/auth/register", {
-        "email": "Ada@Example.com", "password": "correct-horse-battery",
-        "organisation_name": "Initech Labs"}, format="json")
+    response = public_client.post(
+        "/api/auth/register",
+        {
+            "email": "Ada@Example.com",
+            "password": "correct-horse-battery",
+            "organisation_name": "Initech Labs",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["tenant"]["slug"] == "initech-labs"
@@ -13,6 +19,7 @@ def test_register_then_call_profile_with_jwt(public_client, api_client_for):
     assert body["user"]["email"] == "ada@example.com"
 
     from apps.tenants.models import Tenant
+
     tenant = Tenant.objects.get(slug="initech-labs")
     client = api_client_for(tenant)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")

@@ -443,8 +443,14 @@ def test_billing_endpoints_are_documented_with_their_errors(tmp_path):
     paths = yaml.safe_load(out.read_text())["paths"]
     checkout = paths["/api/billing/checkout"]["post"]
     assert {"201", "400", "401", "403", "409", "502", "503"} <= set(checkout["responses"])
-    for path in ("/api/billing", "/api/billing/plans", "/api/billing/portal",
-                 "/api/billing/plan/preview", "/api/billing/plan", "/api/billing/cancel",
-                 "/api/billing/resume"):
+    for path in (
+        "/api/billing",
+        "/api/billing/plans",
+        "/api/billing/portal",
+        "/api/billing/plan/preview",
+        "/api/billing/plan",
+        "/api/billing/cancel",
+        "/api/billing/resume",
+    ):
         assert path in paths, path
     assert "403" in paths["/api/billing/cancel"]["post"]["responses"]

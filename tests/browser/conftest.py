@@ -31,11 +31,17 @@ def page():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync",
-                  # Tenant hosts are <slug>.localhost; never ask a resolver about them.
-                  "--host-resolver-rules=MAP *.localhost 127.0.0.1, MAP localhost 127.0.0.1"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                # Tenant hosts are <slug>.localhost; never ask a resolver about them.
+                "--host-resolver-rules=MAP *.localhost 127.0.0.1, MAP localhost 127.0.0.1",
+            ],
         )
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()

@@ -15,8 +15,10 @@ from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
-CSV = "email,first_name,company\nada@example.com,Ada,Engines\ngrace@example.com,Grace,Navy\n" \
-      "not-an-email,Bob,X\n"
+CSV = (
+    "email,first_name,company\nada@example.com,Ada,Engines\ngrace@example.com,Grace,Navy\n"
+    "not-an-email,Bob,X\n"
+)
 
 
 @pytest.fixture
@@ -31,8 +33,9 @@ def worker():
         app.conf.worker_hijack_root_logger = hijack
 
 
-def test_import_template_campaign_test_send_send_report(page, live_urls, tenant, owner, worker,
-                                                        tmp_path):
+def test_import_template_campaign_test_send_send_report(
+    page, live_urls, tenant, owner, worker, tmp_path
+):
     from tests.campaigns.conftest import wipe
 
     Tenant.objects.filter(pk=tenant.pk).update(postal_address="1 Analytical Way, London")
@@ -62,8 +65,9 @@ def test_import_template_campaign_test_send_send_report(page, live_urls, tenant,
     page.fill("input[name=name]", "Hello")
     page.fill("input[name=subject]", "Hello {{ lead.first_name }}")
     page.fill("textarea[name=html]", "<p>Hi {{ lead.first_name }} at {{ lead.company }}</p>")
-    page.wait_for_function("document.querySelector('[data-testid=preview-subject]')"
-                           ".textContent.startsWith('Hello ')")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=preview-subject]').textContent.startsWith('Hello ')"
+    )
     page.click("[data-testid=template-form] button")
     assert "Template saved." in page.locator(".messages").inner_text()
 

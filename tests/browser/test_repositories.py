@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FILES = {
     "package.json": '{"name": "shop", "dependencies": {"next": "14.2.3", "react": "18.3.1",'
-                    ' "pg": "8.11.0"}, "devDependencies": {"typescript": "5.4.5"}}',
+    ' "pg": "8.11.0"}, "devDependencies": {"typescript": "5.4.5"}}',
     "tsconfig.json": '{"compilerOptions": {"strict": true}}',
     "pages/index.tsx": "export default function Home() { return <main>Shop</main>; }\n",
     "lib/db.ts": "import { Pool } from 'pg';\nexport const pool = new Pool();\n",

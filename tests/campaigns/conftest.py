@@ -16,16 +16,27 @@ from strato.celery import app
 
 from .stub_resend import StubResend
 
-CAMPAIGN_TABLES = ["campaigns_event", "campaigns_message", "campaigns_campaign",
-                   "campaigns_lead_lists", "campaigns_leadimport", "campaigns_lead",
-                   "campaigns_leadlist", "campaigns_segment", "campaigns_emailtemplate",
-                   "campaigns_suppression"]
+CAMPAIGN_TABLES = [
+    "campaigns_event",
+    "campaigns_message",
+    "campaigns_campaign",
+    "campaigns_lead_lists",
+    "campaigns_leadimport",
+    "campaigns_lead",
+    "campaigns_leadlist",
+    "campaigns_segment",
+    "campaigns_emailtemplate",
+    "campaigns_suppression",
+]
 
 
 def wipe(tenant: Tenant) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE " + ", ".join(f'"{tenant.schema_name}".{t}'
-                                               for t in CAMPAIGN_TABLES) + " CASCADE")
+        cursor.execute(
+            "TRUNCATE "
+            + ", ".join(f'"{tenant.schema_name}".{t}' for t in CAMPAIGN_TABLES)
+            + " CASCADE"
+        )
         cursor.execute("TRUNCATE campaign_routing_espmessageroute")
         cursor.execute("DELETE FROM billing_usagecounter")
 
@@ -44,21 +55,27 @@ def shop(tenant) -> Tenant:
 @pytest.fixture
 def template(shop) -> EmailTemplate:
     return services.template_create(
-        name="Welcome", subject='Hello {{ lead.first_name|default:"there" }}',
+        name="Welcome",
+        subject='Hello {{ lead.first_name|default:"there" }}',
         html='<p>Hi {{ lead.first_name|default:"there" }} from {{ lead.company }}.</p>'
-             '<p><a href="https://acme.example/offer?a=1&amp;b=2">See the offer</a></p>')
+        '<p><a href="https://acme.example/offer?a=1&amp;b=2">See the offer</a></p>',
+    )
 
 
 def make_leads(count: int, *, prefix: str = "lead") -> list[Lead]:
-    return Lead.objects.bulk_create([
-        Lead(email=f"{prefix}{i}@example.com", first_name=f"Name{i}", company=f"Co{i}")
-        for i in range(count)])
+    return Lead.objects.bulk_create(
+        [
+            Lead(email=f"{prefix}{i}@example.com", first_name=f"Name{i}", company=f"Co{i}")
+            for i in range(count)
+        ]
+    )
 
 
 @pytest.fixture
 def campaign(shop, template) -> Campaign:
-    return services.campaign_create(name="Launch", template=template,
-                                    from_email="Acme <news@acme.example>")
+    return services.campaign_create(
+        name="Launch", template=template, from_email="Acme <news@acme.example>"
+    )
 
 
 @pytest.fixture

@@ -74,16 +74,22 @@ class StubResend:
                 if self.path == "/emails":  # single send, as django-anymail does it
                     email = json.loads(body)
                     with stub.lock:
-                        stub.delivered.append(email if stub.record_bodies
-                                              else {"to": email["to"]})
+                        stub.delivered.append(email if stub.record_bodies else {"to": email["to"]})
                         stub.calls.append({"key": key, "status": 200, "size": 1})
                     return self._answer(200, {"id": str(uuid.uuid4())})
                 if self.path != "/emails/batch":
-                    return self._answer(404, {"statusCode": 404, "name": "not_found",
-                                              "message": "Not found"})
+                    return self._answer(
+                        404, {"statusCode": 404, "name": "not_found", "message": "Not found"}
+                    )
                 if not self.headers.get("Authorization", "").startswith("Bearer "):
-                    return self._answer(401, {"statusCode": 401, "name": "missing_api_key",
-                                              "message": "Missing API key"})
+                    return self._answer(
+                        401,
+                        {
+                            "statusCode": 401,
+                            "name": "missing_api_key",
+                            "message": "Missing API key",
+                        },
+                    )
                 with stub.lock:
                     scripted = stub.script.popleft() if stub.script else None
                     stall = stub.stall_next > 0
@@ -91,24 +97,34 @@ class StubResend:
                         stub.stall_next -= 1
                 if stall:
                     time.sleep(3)
-                    return self._answer(500, {"statusCode": 500, "name": "internal_server_error",
-                                              "message": "stalled"})
+                    return self._answer(
+                        500,
+                        {"statusCode": 500, "name": "internal_server_error", "message": "stalled"},
+                    )
                 if scripted:
                     status, headers = scripted
                     with stub.lock:
                         stub.calls.append({"key": key, "status": status, "size": 0})
                     name = "rate_limit_exceeded" if status == 429 else "internal_server_error"
-                    return self._answer(status, {"statusCode": status, "name": name,
-                                                 "message": "scripted"}, headers)
+                    return self._answer(
+                        status, {"statusCode": status, "name": name, "message": "scripted"}, headers
+                    )
                 emails = json.loads(body)
                 if not isinstance(emails, list) or not 1 <= len(emails) <= 100:
-                    return self._answer(422, {"statusCode": 422, "name": "validation_error",
-                                              "message": "Batch must hold 1 to 100 emails"})
+                    return self._answer(
+                        422,
+                        {
+                            "statusCode": 422,
+                            "name": "validation_error",
+                            "message": "Batch must hold 1 to 100 emails",
+                        },
+                    )
                 with stub.lock:
                     if key and key in stub.by_key:
                         ids = stub.by_key[key]
-                        stub.calls.append({"key": key, "status": 200, "size": len(emails),
-                                           "replay": True})
+                        stub.calls.append(
+                            {"key": key, "status": 200, "size": len(emails), "replay": True}
+                        )
                     else:
                         ids = [str(uuid.uuid4()) for _ in emails]
                         if key:

@@ -24,36 +24,54 @@ def api(shop, owner, api_client_for):
 
 
 def test_template_with_unknown_variable_is_a_400_problem(api):
-    response = api.post("/api/templates", {"name": "T", "subject": "Hi {{ lead.frist_name }}",
-                                           "html": "<p>x</p>"}, format="json")
+    response = api.post(
+        "/api/templates",
+        {"name": "T", "subject": "Hi {{ lead.frist_name }}", "html": "<p>x</p>"},
+        format="json",
+    )
     body = assert_problem(response, 400, "template_invalid")
     assert body["errors"]["subject"][0].startswith("Unknown variable: lead.frist_name.")
 
 
 def test_campaign_lifecycle_over_http(api, shop, template):
     make_leads(2)
-    created = api.post("/api/campaigns", {"name": "Launch", "template": str(template.public_id)},
-                       format="json")
+    created = api.post(
+        "/api/campaigns", {"name": "Launch", "template": str(template.public_id)}, format="json"
+    )
     assert created.status_code == 201, created.content
     cid = created.json()["id"]
     assert created.json()["status"] == "draft"
     assert api.get(f"/api/campaigns/{cid}").json()["template"] == str(template.public_id)
-    assert api.put(f"/api/campaigns/{cid}", {"name": "Renamed"},
-                   format="json").json()["name"] == "Renamed"
-    refused = assert_problem(api.post(f"/api/campaigns/{cid}/pause"), 409,
-                             "campaign_invalid_transition")
+    assert (
+        api.put(f"/api/campaigns/{cid}", {"name": "Renamed"}, format="json").json()["name"]
+        == "Renamed"
+    )
+    refused = assert_problem(
+        api.post(f"/api/campaigns/{cid}/pause"), 409, "campaign_invalid_transition"
+    )
     assert (refused["campaign_status"], refused["action"]) == ("draft", "pause")
-    assert_problem(api.post(f"/api/campaigns/{cid}/schedule", {"send_at": "2001-01-01T10:00"},
-                            format="json"), 400, "schedule_in_past")
-    scheduled = api.post(f"/api/campaigns/{cid}/schedule", {"send_at": "2099-01-01T10:00"},
-                         format="json")
+    assert_problem(
+        api.post(f"/api/campaigns/{cid}/schedule", {"send_at": "2001-01-01T10:00"}, format="json"),
+        400,
+        "schedule_in_past",
+    )
+    scheduled = api.post(
+        f"/api/campaigns/{cid}/schedule", {"send_at": "2099-01-01T10:00"}, format="json"
+    )
     assert (scheduled.status_code, scheduled.json()["status"]) == (200, "scheduled")
-    sent = api.post(f"/api/campaigns/{cid}/test-send", {"emails": ["me@acme.example"]},
-                    format="json")
+    sent = api.post(
+        f"/api/campaigns/{cid}/test-send", {"emails": ["me@acme.example"]}, format="json"
+    )
     assert sent.json() == {"sent": 1}
-    assert_problem(api.post(f"/api/campaigns/{cid}/test-send",
-                            {"emails": [f"x{i}@a.example" for i in range(6)]}, format="json"),
-                   400, "validation_error")
+    assert_problem(
+        api.post(
+            f"/api/campaigns/{cid}/test-send",
+            {"emails": [f"x{i}@a.example" for i in range(6)]},
+            format="json",
+        ),
+        400,
+        "validation_error",
+    )
     copy = api.post(f"/api/campaigns/{cid}/duplicate")
     assert (copy.status_code, copy.json()["name"]) == (201, "Renamed (copy)")
     assert api.post(f"/api/campaigns/{cid}/cancel").json()["status"] == "cancelled"
@@ -69,32 +87,45 @@ def test_campaign_lifecycle_over_http(api, shop, template):
 def test_deleting_a_sending_campaign_is_refused(api, campaign):
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     assert_problem(api.delete(f"/api/campaigns/{campaign.public_id}"), 409, "campaign_sending")
-    assert_problem(api.put(f"/api/campaigns/{campaign.public_id}", {"name": "x"},
-                           format="json"), 409, "campaign_not_editable")
+    assert_problem(
+        api.put(f"/api/campaigns/{campaign.public_id}", {"name": "x"}, format="json"),
+        409,
+        "campaign_not_editable",
+    )
 
 
 def test_spam_check_endpoint_lists_reasons(api, shop):
-    template = api.post("/api/templates", {"name": "S", "subject": "WIN BIG NOW!!!",
-                                           "html": "<p>Click here https://bit.ly/x</p>"},
-                        format="json").json()
-    cid = api.post("/api/campaigns", {"name": "S", "template": template["id"]},
-                   format="json").json()["id"]
+    template = api.post(
+        "/api/templates",
+        {"name": "S", "subject": "WIN BIG NOW!!!", "html": "<p>Click here https://bit.ly/x</p>"},
+        format="json",
+    ).json()
+    cid = api.post(
+        "/api/campaigns", {"name": "S", "template": template["id"]}, format="json"
+    ).json()["id"]
     report = api.get(f"/api/campaigns/{cid}/spam-check").json()
     assert report["blocked"] is True
     assert report["score"] == 8.5
     make_leads(1)
-    body = assert_problem(api.post(f"/api/campaigns/{cid}/send-now"), 400,
-                          "campaign_spam_blocked")
+    body = assert_problem(api.post(f"/api/campaigns/{cid}/send-now"), 400, "campaign_spam_blocked")
     assert "URL shorteners: bit.ly (+3)" in body["errors"]["content"]
 
 
 def test_leads_crud_search_and_gdpr(api):
-    created = api.post("/api/leads", {"email": "Grace@Example.com", "first_name": "Grace",
-                                      "tags": ["Python"], "attributes": {"plan": "pro"}},
-                       format="json")
+    created = api.post(
+        "/api/leads",
+        {
+            "email": "Grace@Example.com",
+            "first_name": "Grace",
+            "tags": ["Python"],
+            "attributes": {"plan": "pro"},
+        },
+        format="json",
+    )
     assert created.status_code == 201
-    assert_problem(api.post("/api/leads", {"email": "grace@example.com"}, format="json"), 409,
-                   "lead_exists")
+    assert_problem(
+        api.post("/api/leads", {"email": "grace@example.com"}, format="json"), 409, "lead_exists"
+    )
     lid = created.json()["id"]
     make_leads(3)
     found = api.get("/api/leads", {"search": "grace"}).json()["results"]
@@ -118,22 +149,26 @@ def test_member_cannot_erase_a_lead(shop, member, api_client_for):
 
 
 def test_preview_endpoint_renders_unsaved_template(api):
-    response = api.post("/api/templates/preview", {
-        "subject": "Hi {{ lead.first_name }}", "html": "<p>{{ lead.company }}</p>"},
-        format="json")
+    response = api.post(
+        "/api/templates/preview",
+        {"subject": "Hi {{ lead.first_name }}", "html": "<p>{{ lead.company }}</p>"},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["subject"] == "Hi Ada"
     assert response.json()["html"].startswith("<p>Analytical Engines</p>")
 
 
-CSV = ("Email,First Name,Company,Plan,Tags\n"
-       "ada@example.com,Ada,Engines,pro,python;django\n"
-       "not-an-email,Bob,X,free,\n"
-       "ADA@example.com,Dup,Y,free,\n"
-       "info@acme.example,Info,Acme,free,\n"
-       "gone@example.com,Gone,Z,free,\n"
-       "bad,row\n"
-       "new@mailinator.com,New,Temp,free,\n")
+CSV = (
+    "Email,First Name,Company,Plan,Tags\n"
+    "ada@example.com,Ada,Engines,pro,python;django\n"
+    "not-an-email,Bob,X,free,\n"
+    "ADA@example.com,Dup,Y,free,\n"
+    "info@acme.example,Info,Acme,free,\n"
+    "gone@example.com,Gone,Z,free,\n"
+    "bad,row\n"
+    "new@mailinator.com,New,Temp,free,\n"
+)
 
 
 def test_csv_import_streams_validates_and_reports_per_row(api, shop):
@@ -145,17 +180,32 @@ def test_csv_import_streams_validates_and_reports_per_row(api, shop):
     response = api.post("/api/leads/imports", {"file": upload}, format="multipart")
     assert response.status_code == 202, response.content
     job = LeadImport.objects.get(public_id=response.json()["id"])
-    assert job.mapping == {"Email": "email", "First Name": "first_name", "Company": "company",
-                           "Plan": "attributes.plan", "Tags": "tags"}
+    assert job.mapping == {
+        "Email": "email",
+        "First Name": "first_name",
+        "Company": "company",
+        "Plan": "attributes.plan",
+        "Tags": "tags",
+    }
     assert lead_import_run(import_pk=job.pk) == "done"  # what the Celery task runs
     status = api.get(f"/api/leads/imports/{job.public_id}").json()
-    assert {k: status[k] for k in ("status", "progress", "rows_total", "created", "skipped",
-                                   "errors_count")} == {
-        "status": "done", "progress": 1.0, "rows_total": 7, "created": 3, "skipped": 2,
-        "errors_count": 2}
+    assert {
+        k: status[k]
+        for k in ("status", "progress", "rows_total", "created", "skipped", "errors_count")
+    } == {
+        "status": "done",
+        "progress": 1.0,
+        "rows_total": 7,
+        "created": 3,
+        "skipped": 2,
+        "errors_count": 2,
+    }
     ada = Lead.objects.get(email="ada@example.com")
-    assert (ada.first_name, ada.attributes, ada.tags) == ("Ada", {"plan": "pro"},
-                                                          ["django", "python"])
+    assert (ada.first_name, ada.attributes, ada.tags) == (
+        "Ada",
+        {"plan": "pro"},
+        ["django", "python"],
+    )
     assert Lead.objects.get(email="info@acme.example").tags == ["role-address"]
     assert Lead.objects.get(email="new@mailinator.com").tags == ["disposable-address"]
     report = b"".join(api.get(f"/api/leads/imports/{job.public_id}/errors")).decode()
@@ -164,9 +214,8 @@ def test_csv_import_streams_validates_and_reports_per_row(api, shop):
         "3,not-an-email,error,Invalid email address",
         "4,ADA@example.com,skipped,Duplicate of an earlier row",
         '5,info@acme.example,warning,"Role address (imported, tagged role-address)"',
-        "7,,error,\"Expected 5 columns, found 2\"",
-        '8,new@mailinator.com,warning,"Disposable address (imported, tagged '
-        'disposable-address)"',
+        '7,,error,"Expected 5 columns, found 2"',
+        '8,new@mailinator.com,warning,"Disposable address (imported, tagged disposable-address)"',
         "6,gone@example.com,skipped,Address is on the suppression list",
     ]
 
@@ -174,34 +223,47 @@ def test_csv_import_streams_validates_and_reports_per_row(api, shop):
 def test_import_without_email_column_or_not_utf8_is_refused(api):
     upload = io.BytesIO(b"name,company\nAda,Engines\n")
     upload.name = "x.csv"
-    body = assert_problem(api.post("/api/leads/imports", {"file": upload}, format="multipart"),
-                          400, "import_email_column_missing")
-    assert body["detail"] == ("No email column found. Columns in the file: name, company. "
-                              "Name one 'email' or map it explicitly.")
+    body = assert_problem(
+        api.post("/api/leads/imports", {"file": upload}, format="multipart"),
+        400,
+        "import_email_column_missing",
+    )
+    assert body["detail"] == (
+        "No email column found. Columns in the file: name, company. "
+        "Name one 'email' or map it explicitly."
+    )
     latin = io.BytesIO("email,prénom\n".encode("latin-1"))
     latin.name = "y.csv"
-    assert_problem(api.post("/api/leads/imports", {"file": latin}, format="multipart"), 400,
-                   "import_encoding")
+    assert_problem(
+        api.post("/api/leads/imports", {"file": latin}, format="multipart"), 400, "import_encoding"
+    )
 
 
 def test_import_over_the_size_limit_is_refused(api, settings):
     settings.CAMPAIGN_IMPORT_MAX_BYTES = 10
     upload = io.BytesIO(b"email\nada@example.com\n")
     upload.name = "big.csv"
-    assert_problem(api.post("/api/leads/imports", {"file": upload}, format="multipart"), 400,
-                   "import_too_large")
+    assert_problem(
+        api.post("/api/leads/imports", {"file": upload}, format="multipart"),
+        400,
+        "import_too_large",
+    )
 
 
 def test_openapi_documents_campaign_endpoints(api):
     connection.set_schema_to_public()
     from drf_spectacular.generators import SchemaGenerator
 
-    schema = SchemaGenerator(urlconf="strato.urls_tenant_api").get_schema(request=None,
-                                                                          public=True)
+    schema = SchemaGenerator(urlconf="strato.urls_tenant_api").get_schema(request=None, public=True)
     paths = schema["paths"]
-    for path in ("/api/campaigns", "/api/campaigns/{campaign_id}/schedule",
-                 "/api/campaigns/{campaign_id}/send-now", "/api/leads/imports",
-                 "/api/templates/preview", "/api/campaigns/{campaign_id}/stats"):
+    for path in (
+        "/api/campaigns",
+        "/api/campaigns/{campaign_id}/schedule",
+        "/api/campaigns/{campaign_id}/send-now",
+        "/api/leads/imports",
+        "/api/templates/preview",
+        "/api/campaigns/{campaign_id}/stats",
+    ):
         assert path in paths, path
     schedule = paths["/api/campaigns/{campaign_id}/schedule"]["post"]
     assert "409" in schedule["responses"]

@@ -23,7 +23,8 @@ def status_of(campaign) -> str:
 
 
 def test_campaign_goes_out_in_batches_of_100_once_each_through_429_and_5xx(
-        shop, campaign, stub_resend, worker):
+    shop, campaign, stub_resend, worker
+):
     make_leads(250)
     services.suppression_add(email="lead7@example.com", reason="complaint")
     stub_resend.fail_next((429, {"Retry-After": "1"}), (500, {}), (503, {}))
@@ -66,22 +67,29 @@ def test_a_redelivered_batch_is_not_sent_twice(shop, campaign, stub_resend):
     ids = batches[0]
     # First delivery claims the batch, then "dies" before recording the answer: simulate by
     # sending and resetting the claim to what a crash would leave (status sending, same key).
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids,
-                                        batch_key="task-1") == "sent"
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids, batch_key="task-1")
+        == "sent"
+    )
     Message.objects.filter(pk__in=ids).update(status="sending", esp_message_id="")
     # The redelivered task (same key) resends with the same Idempotency-Key: Resend replays.
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids,
-                                        batch_key="task-1") == "sent"
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids, batch_key="task-1")
+        == "sent"
+    )
     # A duplicate task with another key finds nothing of its own to send.
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids,
-                                        batch_key="task-2") == "skipped"
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids, batch_key="task-2")
+        == "skipped"
+    )
     assert len(stub_resend.delivered) == 3
     assert [c.get("replay", False) for c in stub_resend.calls] == [False, True]
     assert Message.objects.filter(status="sent").exclude(esp_message_id="").count() == 3
 
 
-def test_outage_longer_than_the_wait_postpones_without_losing(shop, campaign, stub_resend,
-                                                             settings):
+def test_outage_longer_than_the_wait_postpones_without_losing(
+    shop, campaign, stub_resend, settings
+):
     settings.RESEND_MAX_WAIT_SECONDS = 1.5
     make_leads(2)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
@@ -91,12 +99,13 @@ def test_outage_longer_than_the_wait_postpones_without_losing(shop, campaign, st
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     stub_resend.fail_next(*[(500, {})] * 20)
     with pytest.raises(services.SendPostponed, match="Resend unavailable after"):
-        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=batches[0],
-                                     batch_key="k")
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=batches[0], batch_key="k")
     assert Message.objects.filter(status="sending", batch_key="k").count() == 2
     stub_resend.script.clear()
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=batches[0],
-                                        batch_key="k") == "sent"
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=batches[0], batch_key="k")
+        == "sent"
+    )
     assert sorted(stub_resend.delivered_to()) == ["lead0@example.com", "lead1@example.com"]
 
 
@@ -108,15 +117,18 @@ def test_a_batch_resend_refuses_fails_its_messages_visibly(shop, campaign, stub_
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     stub_resend.fail_next((422, {}))
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=batches[0],
-                                        batch_key="k") == "failed"
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=batches[0], batch_key="k")
+        == "failed"
+    )
     message = Message.objects.get()
     assert message.status == "failed"
     assert message.error.startswith("Resend refused the batch: 422")
 
 
 def test_paused_campaign_keeps_its_messages_queued_and_resume_sends_them(
-        shop, campaign, stub_resend, worker):
+    shop, campaign, stub_resend, worker
+):
     make_leads(120)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
@@ -132,8 +144,7 @@ def test_paused_campaign_keeps_its_messages_queued_and_resume_sends_them(
     assert Message.objects.filter(status="queued").count() == 120
     services.campaign_resume(campaign=campaign, tenant=shop)
     wait_for(lambda: status_of(campaign) == "sent", seconds=60)
-    assert sorted(stub_resend.delivered_to()) == sorted(f"lead{i}@example.com"
-                                                        for i in range(120))
+    assert sorted(stub_resend.delivered_to()) == sorted(f"lead{i}@example.com" for i in range(120))
 
 
 def test_beat_starts_scheduled_campaigns_when_due(shop, campaign, stub_resend, worker):
@@ -144,8 +155,9 @@ def test_beat_starts_scheduled_campaigns_when_due(shop, campaign, stub_resend, w
     from apps.core.tasks import for_each_ready_tenant
 
     make_leads(2)
-    services.campaign_schedule(campaign=campaign, tenant=shop,
-                               send_at=timezone.now() + timedelta(hours=1))
+    services.campaign_schedule(
+        campaign=campaign, tenant=shop, send_at=timezone.now() + timedelta(hours=1)
+    )
     Campaign.objects.filter(pk=campaign.pk).update(send_at=timezone.now() - timedelta(seconds=1))
     connection.set_schema_to_public()
     for_each_ready_tenant.delay("apps.campaigns.tasks.start_due_campaigns")
@@ -167,5 +179,7 @@ def test_token_bucket_is_shared_and_limits_the_rate(shop):
 
 def test_resend_client_rejects_oversized_batches():
     with pytest.raises(ValueError, match="at most 100"):
-        resend.send_batch([resend.BatchEmail("a@x", f"b{i}@x", "s", "", "t", {})
-                           for i in range(101)], idempotency_key="k")
+        resend.send_batch(
+            [resend.BatchEmail("a@x", f"b{i}@x", "s", "", "t", {}) for i in range(101)],
+            idempotency_key="k",
+        )

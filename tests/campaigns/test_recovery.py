@@ -32,14 +32,14 @@ def sending(campaign) -> list[int]:
             return ids
 
 
-def test_sweeper_resends_stale_claims_with_their_key(shop, campaign, stub_resend, worker,
-                                                     settings):
+def test_sweeper_resends_stale_claims_with_their_key(shop, campaign, stub_resend, worker, settings):
     make_leads(3)
     ids = sending(campaign)
     # A worker claimed the batch, Resend accepted it, then the worker died before recording
     # the answer; its task message was lost too (the broker's visibility timeout passed).
     Message.objects.filter(pk__in=ids).update(
-        status="sending", batch_key="dead-task", claimed_at=timezone.now() - timedelta(hours=3))
+        status="sending", batch_key="dead-task", claimed_at=timezone.now() - timedelta(hours=3)
+    )
     stub_resend.by_key[services._idempotency_key("dead-task")] = ["e1", "e2", "e3"]
 
     sweep_campaigns.delay()
@@ -62,10 +62,14 @@ def test_dev_outbox_sends_each_message_once(shop, campaign, settings):
     settings.CAMPAIGN_TRANSPORT = "auto"
     make_leads(2)
     ids = sending(campaign)
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids,
-                                        batch_key="a") == "sent"
-    assert services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids,
-                                        batch_key="b") == "skipped"
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids, batch_key="a")
+        == "sent"
+    )
+    assert (
+        services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids, batch_key="b")
+        == "skipped"
+    )
     connection.set_schema_to_public()
     rows = list(OutboxMessage.objects.filter(schema_name="t_acme").order_by("id"))
     assert [r.to for r in rows] == [["lead0@example.com"], ["lead1@example.com"]]

@@ -23,8 +23,9 @@ def sent_message(shop, campaign) -> Message:
     Campaign.objects.filter(pk=campaign.pk).update(status="sent")
     from django.utils import timezone
 
-    message = Message.objects.create(campaign=campaign, lead=lead, email=lead.email,
-                                     status="sent", sent_at=timezone.now())
+    message = Message.objects.create(
+        campaign=campaign, lead=lead, email=lead.email, status="sent", sent_at=timezone.now()
+    )
     message.campaign_tenant = shop
     return message
 
@@ -46,8 +47,9 @@ def buffered() -> int:
 HUMAN = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Safari/605.1.15"
 
 
-def test_open_pixel_buffers_without_touching_the_database(sent_message, public,
-                                                          django_assert_num_queries):
+def test_open_pixel_buffers_without_touching_the_database(
+    sent_message, public, django_assert_num_queries
+):
     token = tracking.open_token(schema="t_acme", message_id=sent_message.pk)
     public.get("/t/o/warm.gif")  # warm the host cache
     with django_assert_num_queries(0):
@@ -62,14 +64,20 @@ def test_open_pixel_buffers_without_touching_the_database(sent_message, public,
 
 
 def test_tampered_or_unknown_tokens_answer_404_and_never_redirect(sent_message, public):
-    token = tracking.click_token(schema="t_acme", message_id=sent_message.pk,
-                                 url="https://acme.example/offer")
-    forged = tracking.click_token(schema="t_acme", message_id=sent_message.pk,
-                                  url="https://evil.example/")
+    token = tracking.click_token(
+        schema="t_acme", message_id=sent_message.pk, url="https://acme.example/offer"
+    )
+    forged = tracking.click_token(
+        schema="t_acme", message_id=sent_message.pk, url="https://evil.example/"
+    )
     # Splice the evil payload with the good signature, flip a byte, or invent one.
     spliced = forged.rsplit(":", 1)[0] + ":" + token.rsplit(":", 1)[1]
-    for bad in (spliced, token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1],
-                "nonsense", "javascript:alert(1)"):
+    for bad in (
+        spliced,
+        token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1],
+        "nonsense",
+        "javascript:alert(1)",
+    ):
         response = public.get(f"/t/c/{bad}")
         assert response.status_code == 404, bad
         assert "Location" not in response
@@ -78,8 +86,9 @@ def test_tampered_or_unknown_tokens_answer_404_and_never_redirect(sent_message, 
 
 
 def test_non_http_destinations_are_refused_even_if_signed(sent_message, public):
-    token = tracking.click_token(schema="t_acme", message_id=sent_message.pk,
-                                 url="javascript:alert(1)")
+    token = tracking.click_token(
+        schema="t_acme", message_id=sent_message.pk, url="javascript:alert(1)"
+    )
     assert public.get(f"/t/c/{token}").status_code == 404
 
 
@@ -115,11 +124,21 @@ def test_click_redirects_and_flush_records_human_and_machine(sent_message, publi
 
 def test_clicks_within_seconds_of_sending_are_flagged(sent_message, settings):
     settings.CAMPAIGN_CLICK_MIN_SECONDS = 60
-    services.tracking_events_record(events=[
-        {"k": "clicked", "m": sent_message.pk, "ua": HUMAN, "r": "", "u": "https://a.example",
-         "t": time.time()}])
+    services.tracking_events_record(
+        events=[
+            {
+                "k": "clicked",
+                "m": sent_message.pk,
+                "ua": HUMAN,
+                "r": "",
+                "u": "https://a.example",
+                "t": time.time(),
+            }
+        ]
+    )
     assert list(Event.objects.values_list("machine", "machine_reason")) == [
-        (True, "click_too_soon")]
+        (True, "click_too_soon")
+    ]
 
 
 def test_unsubscribe_page_confirms_by_post_and_one_click_works(sent_message, public):
@@ -134,7 +153,8 @@ def test_unsubscribe_page_confirms_by_post_and_one_click_works(sent_message, pub
     assert response.status_code == 200
     connection.set_tenant(sent_message.campaign_tenant)
     assert list(Suppression.objects.values_list("email", "reason")) == [
-        ("lead0@example.com", "unsubscribed")]
+        ("lead0@example.com", "unsubscribed")
+    ]
     sent_message.refresh_from_db()
     assert sent_message.unsubscribed_at is not None
     again = public.post(f"/u/{token}")

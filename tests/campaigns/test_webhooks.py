@@ -27,36 +27,57 @@ SECRET_BYTES = b"strato-resend-webhook-test-secret"
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 
 
-def signed(body: bytes, msg_id: str, *, secret: bytes = SECRET_BYTES,
-           timestamp: int | None = None) -> dict:
+def signed(
+    body: bytes, msg_id: str, *, secret: bytes = SECRET_BYTES, timestamp: int | None = None
+) -> dict:
     timestamp = timestamp or int(time.time())
-    signature = base64.b64encode(hmac.new(secret, f"{msg_id}.{timestamp}.".encode() + body,
-                                          hashlib.sha256).digest()).decode()
-    return {"HTTP_SVIX_ID": msg_id, "HTTP_SVIX_TIMESTAMP": str(timestamp),
-            "HTTP_SVIX_SIGNATURE": f"v1,{signature}"}
+    signature = base64.b64encode(
+        hmac.new(secret, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    ).decode()
+    return {
+        "HTTP_SVIX_ID": msg_id,
+        "HTTP_SVIX_TIMESTAMP": str(timestamp),
+        "HTTP_SVIX_SIGNATURE": f"v1,{signature}",
+    }
 
 
 @pytest.fixture
 def message(shop, campaign, settings) -> Message:
     settings.RESEND_WEBHOOK_SECRET = SECRET
     lead = make_leads(1)[0]
-    msg = Message.objects.create(campaign=campaign, lead=lead, email=lead.email, status="sent",
-                                 sent_at=timezone.now(), esp_message_id="4ef9a417-02e9-4d39")
+    msg = Message.objects.create(
+        campaign=campaign,
+        lead=lead,
+        email=lead.email,
+        status="sent",
+        sent_at=timezone.now(),
+        esp_message_id="4ef9a417-02e9-4d39",
+    )
     EspMessageRoute.objects.create(esp_message_id="4ef9a417-02e9-4d39", schema_name="t_acme")
     return msg
 
 
 def payload(kind: str, **data) -> bytes:
-    return json.dumps({"type": kind, "created_at": "2026-05-01T10:00:00.000Z",
-                       "data": {"email_id": "4ef9a417-02e9-4d39", "from": "news@acme.example",
-                                "to": ["lead0@example.com"], "subject": "Hello", **data}}
-                      ).encode()
+    return json.dumps(
+        {
+            "type": kind,
+            "created_at": "2026-05-01T10:00:00.000Z",
+            "data": {
+                "email_id": "4ef9a417-02e9-4d39",
+                "from": "news@acme.example",
+                "to": ["lead0@example.com"],
+                "subject": "Hello",
+                **data,
+            },
+        }
+    ).encode()
 
 
 def post(body: bytes, headers: dict):
     connection.set_schema_to_public()
-    return APIClient(HTTP_HOST="localhost").post("/api/webhooks/resend", body,
-                                                 content_type="application/json", **headers)
+    return APIClient(HTTP_HOST="localhost").post(
+        "/api/webhooks/resend", body, content_type="application/json", **headers
+    )
 
 
 def process(event_id: str, shop) -> str:
@@ -68,8 +89,10 @@ def process(event_id: str, shop) -> str:
 
 
 def test_hard_bounce_is_stored_once_applied_and_suppresses(shop, message):
-    body = payload("email.bounced", bounce={"type": "Permanent", "subType": "General",
-                                            "message": "Mailbox does not exist"})
+    body = payload(
+        "email.bounced",
+        bounce={"type": "Permanent", "subType": "General", "message": "Mailbox does not exist"},
+    )
     first = post(body, signed(body, "msg_bounce_1"))
     again = post(body, signed(body, "msg_bounce_1"))
     assert (first.status_code, first.json()) == (202, {"status": "accepted"})
@@ -80,7 +103,8 @@ def test_hard_bounce_is_stored_once_applied_and_suppresses(shop, message):
     message.refresh_from_db()
     assert message.bounced_at.isoformat() == "2026-05-01T10:00:00+00:00"
     assert list(Suppression.objects.values_list("email", "reason")) == [
-        ("lead0@example.com", "hard_bounce")]
+        ("lead0@example.com", "hard_bounce")
+    ]
     assert list(Event.objects.values_list("kind", "source")) == [("bounced", "esp")]
 
 
@@ -104,21 +128,31 @@ def test_soft_bounce_does_not_suppress(shop, message):
 
 def test_bad_or_stale_signatures_are_refused(shop, message):
     body = payload("email.delivered")
-    assert_problem(post(body, signed(body, "x", secret=b"another-secret")), 401,
-                   "webhook_signature_invalid")
-    assert_problem(post(body, signed(body, "y", timestamp=int(time.time()) - 3600)), 401,
-                   "webhook_signature_invalid")
+    assert_problem(
+        post(body, signed(body, "x", secret=b"another-secret")), 401, "webhook_signature_invalid"
+    )
+    assert_problem(
+        post(body, signed(body, "y", timestamp=int(time.time()) - 3600)),
+        401,
+        "webhook_signature_invalid",
+    )
     assert_problem(post(body + b" ", signed(body, "z")), 401, "webhook_signature_invalid")
     assert not WebhookEvent.objects.filter(provider="resend").exists()
 
 
 def test_unknown_email_is_retried_then_ignored(shop, message):
-    body = json.dumps({"type": "email.delivered", "created_at": "2026-05-01T10:00:00Z",
-                       "data": {"email_id": "not-ours"}}).encode()
+    body = json.dumps(
+        {
+            "type": "email.delivered",
+            "created_at": "2026-05-01T10:00:00Z",
+            "data": {"email_id": "not-ours"},
+        }
+    ).encode()
     post(body, signed(body, "unknown"))
     with pytest.raises(webhooks.WebhookProcessingFailed, match="No tenant knows"):
         process("unknown", shop)
     connection.set_schema_to_public()
     WebhookEvent.objects.filter(event_id="unknown").update(
-        received_at=timezone.now() - timezone.timedelta(hours=2))
+        received_at=timezone.now() - timezone.timedelta(hours=2)
+    )
     assert process("unknown", shop) == "ignored"

@@ -33,15 +33,38 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker_process(stub_url: str) -> subprocess.Popen:
     database = connection.settings_dict["NAME"]
     url = os.environ["DATABASE_URL"]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "strato.settings.test",
-           "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + database,
-           "CAMPAIGN_TRANSPORT": "resend", "RESEND_API_URL": stub_url,
-           "RESEND_API_KEY": "re_test", "RESEND_RATE_PER_SECOND": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "strato.settings.test",
+        "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + database,
+        "CAMPAIGN_TRANSPORT": "resend",
+        "RESEND_API_URL": stub_url,
+        "RESEND_API_KEY": "re_test",
+        "RESEND_RATE_PER_SECOND": "0",
+    }
     celery = Path(sys.executable).parent / "celery"
     return subprocess.Popen(
-        [str(celery), "-A", "strato", "worker", "-P", "prefork", "-c", "2", "--without-mingle",
-         "--without-gossip", "-l", "WARNING", "-n", f"kill-test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(celery),
+            "-A",
+            "strato",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "2",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+            "-n",
+            f"kill-test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_resend):
@@ -68,12 +91,15 @@ def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_
                 from django.db.models import Count
 
                 from apps.campaigns.models import Message as M
+
                 states = dict(M.objects.values_list("status").annotate(n=Count("id")))
                 keys = list(M.objects.values_list("batch_key", flat=True).distinct())
                 c = Campaign.objects.get(pk=campaign.pk)
-                raise AssertionError(f"{len(stub_resend.delivered)} delivered {states} "
-                                     f"{c.status} {c.expansion_done} {c.status_reason} "
-                                     f"keys={len(keys)} calls={stub_resend.calls[-3:]}")
+                raise AssertionError(
+                    f"{len(stub_resend.delivered)} delivered {states} "
+                    f"{c.status} {c.expansion_done} {c.status_reason} "
+                    f"keys={len(keys)} calls={stub_resend.calls[-3:]}"
+                )
             if not killed and len(stub_resend.delivered) >= 300:
                 # Kill the child whose batch Resend has just accepted (answer still held).
                 victim = master.children()[0]

@@ -14,8 +14,9 @@ def staff():
 
 def staff_client(host: str) -> Client:
     client = Client(HTTP_HOST=host)
-    response = client.post("/admin/login/?next=/admin/",
-                           {"username": "staff@strato.test", "password": PASSWORD})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "staff@strato.test", "password": PASSWORD}
+    )
     assert response.status_code == 302, response.content[:500]
     return client
 
@@ -42,8 +43,9 @@ def test_tenant_admin_shows_that_tenants_data_not_the_platform(staff, tenant):
 
 def test_tenant_admin_refuses_non_staff_members(tenant, owner):
     client = Client(HTTP_HOST=host_of(tenant))
-    response = client.post("/admin/login/?next=/admin/",
-                           {"username": owner.email, "password": PASSWORD})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": owner.email, "password": PASSWORD}
+    )
     assert response.status_code == 200
     assert "staff account" in response.content.decode()
     assert client.get("/admin/").status_code == 302

@@ -111,6 +111,8 @@ def test_without_configured_keys_a_key_is_derived_from_the_secret_key(settings):
 
 
 def test_garbage_is_a_clear_error():
-    with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY]), pytest.raises(
-            ValueError, match="cannot be decrypted with the configured keys"):
+    with (
+        override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY]),
+        pytest.raises(ValueError, match="cannot be decrypted with the configured keys"),
+    ):
         encryption.decrypt("not-a-fernet-token")

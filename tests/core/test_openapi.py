@@ -18,12 +18,19 @@ def test_tenant_schema_documents_every_account_endpoint_with_errors(tmp_path):
     call_command("spectacular", urlconf="strato.urls_tenant_api", file=str(out))
     schema = yaml.safe_load(out.read_text())
     paths = schema["paths"]
-    for path in ["/api/auth/login", "/api/auth/refresh", "/api/auth/logout", "/api/auth/profile",
-                 "/api/keys", "/api/keys/{key_id}", "/api/members", "/api/invitations"]:
+    for path in [
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/logout",
+        "/api/auth/profile",
+        "/api/keys",
+        "/api/keys/{key_id}",
+        "/api/members",
+        "/api/invitations",
+    ]:
         assert path in paths, path
     login = paths["/api/auth/login"]["post"]
     assert {"200", "400", "401", "429"} <= set(login["responses"])
     locked = login["responses"]["429"]["content"]["application/problem+json"]
     assert locked["schema"]["$ref"].endswith("/Problem")
-    assert set(schema["components"]["securitySchemes"]) == {"jwtAuth", "apiKeyAuth",
-                                                            "sessionAuth"}
+    assert set(schema["components"]["securitySchemes"]) == {"jwtAuth", "apiKeyAuth", "sessionAuth"}

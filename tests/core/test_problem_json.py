@@ -47,16 +47,17 @@ def test_not_authenticated_names_the_scheme(tenant, api_client_for):
 
 
 def test_permission_denied(tenant, member, api_client_for):
-    body = assert_problem(api_client_for(tenant, member).get("/api/keys"), 403,
-                          "permission_denied")
+    body = assert_problem(api_client_for(tenant, member).get("/api/keys"), 403, "permission_denied")
 
-    assert body["detail"] == ("You are not a member of this organisation with the role this "
-                              "action needs.")
+    assert body["detail"] == (
+        "You are not a member of this organisation with the role this action needs."
+    )
 
 
 def test_validation_errors_are_listed_per_field(tenant, owner, api_client_for):
-    response = api_client_for(tenant, owner).post("/api/invitations", {"role": "emperor"},
-                                                  format="json")
+    response = api_client_for(tenant, owner).post(
+        "/api/invitations", {"role": "emperor"}, format="json"
+    )
 
     body = assert_problem(response, 400, "validation_error")
     assert set(body["errors"]) == {"email", "role"}
@@ -64,16 +65,19 @@ def test_validation_errors_are_listed_per_field(tenant, owner, api_client_for):
 
 
 def test_malformed_json_on_a_tenant_endpoint(tenant, api_client_for):
-    response = api_client_for(tenant).post("/api/auth/login", data="{nope",
-                                           content_type="application/json")
+    response = api_client_for(tenant).post(
+        "/api/auth/login", data="{nope", content_type="application/json"
+    )
 
     assert_problem(response, 400, "malformed_request")
 
 
 def test_form_encoded_body_is_unsupported(tenant, api_client_for):
     response = api_client_for(tenant).post(
-        "/api/auth/login", data=f"email=owner@acme.test&password={PASSWORD}",
-        content_type="application/x-www-form-urlencoded")
+        "/api/auth/login",
+        data=f"email=owner@acme.test&password={PASSWORD}",
+        content_type="application/x-www-form-urlencoded",
+    )
 
     assert_problem(response, 415, "unsupported_media_type")
 
@@ -93,7 +97,8 @@ def test_auth_endpoints_are_throttled_per_ip(tenant, owner, api_client_for, monk
 
 
 def test_oversized_body_is_refused(public_client):
-    response = public_client.post("/api/auth/register", data="x" * (3 * 1024 * 1024),
-                                  content_type="application/json")
+    response = public_client.post(
+        "/api/auth/register", data="x" * (3 * 1024 * 1024), content_type="application/json"
+    )
 
     assert_problem(response, 413, "payload_too_large")

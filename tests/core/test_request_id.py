@@ -21,8 +21,10 @@ def test_valid_incoming_id_is_echoed(client):
     assert response["X-Request-ID"] == "req-2026.11:abc_DEF"
 
 
-@pytest.mark.parametrize("incoming", ["short", "has spaces in it", "<script>alert(1)</script>",
-                                      "x" * 129, "ünïcödé-id-123"])
+@pytest.mark.parametrize(
+    "incoming",
+    ["short", "has spaces in it", "<script>alert(1)</script>", "x" * 129, "ünïcödé-id-123"],
+)
 def test_invalid_incoming_id_is_replaced(client, incoming):
     response = client.get("/login/", HTTP_X_REQUEST_ID=incoming)
 

@@ -21,9 +21,13 @@ def apply_test_event(event: WebhookEvent) -> str:
 
 
 def receive(event_id: str, body: bytes) -> tuple[WebhookEvent, bool]:
-    return webhooks.webhook_receive(provider="test-provider", event_id=event_id, body=body,
-                                    headers={"content-type": "application/json"},
-                                    event_type="thing.happened")
+    return webhooks.webhook_receive(
+        provider="test-provider",
+        event_id=event_id,
+        body=body,
+        headers={"content-type": "application/json"},
+        event_type="thing.happened",
+    )
 
 
 def test_an_event_is_stored_once_with_its_raw_body():
@@ -42,8 +46,7 @@ def test_processing_applies_once_and_is_idempotent():
     assert webhooks.webhook_process(event_pk=event.pk) == "processed"
     assert applied == ["evt_2"]
     event.refresh_from_db()
-    assert (event.status, event.attempts, event.processed_at is not None) == (
-        "processed", 1, True)
+    assert (event.status, event.attempts, event.processed_at is not None) == ("processed", 1, True)
 
 
 def test_irrelevant_events_are_marked_ignored():
@@ -78,9 +81,12 @@ def test_an_unknown_provider_fails_visibly():
 def test_signature_matches_current_and_previous_secret_only():
     body = b'{"zen": "Keep it logically awesome."}'
     signature = hmac.new(b"old-secret", body, hashlib.sha256).hexdigest()
-    assert webhooks.signature_matches(secrets=["new-secret", "old-secret"], body=body,
-                                      signature_hex=signature)
-    assert not webhooks.signature_matches(secrets=["new-secret"], body=body,
-                                          signature_hex=signature)
-    assert not webhooks.signature_matches(secrets=["", "old-secret"], body=body + b" ",
-                                          signature_hex=signature)
+    assert webhooks.signature_matches(
+        secrets=["new-secret", "old-secret"], body=body, signature_hex=signature
+    )
+    assert not webhooks.signature_matches(
+        secrets=["new-secret"], body=body, signature_hex=signature
+    )
+    assert not webhooks.signature_matches(
+        secrets=["", "old-secret"], body=body + b" ", signature_hex=signature
+    )

@@ -20,8 +20,9 @@ def checks_by_name(body) -> dict[str, dict]:
     return {check["name"]: check for check in body["checks"]}
 
 
-@pytest.mark.parametrize("host", ["localhost", "acme.localhost", "nobody.localhost",
-                                  "10.0.0.7", "evil.example.com"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "acme.localhost", "nobody.localhost", "10.0.0.7", "evil.example.com"]
+)
 def test_liveness_on_any_host_without_the_database(host):
     # No `db` fixture: any database access here would fail the test.
     response = Client(HTTP_HOST=host).get("/health")
@@ -42,12 +43,20 @@ def test_readiness_without_a_worker_is_degraded_but_200():
     checks = checks_by_name(body)
     assert list(checks) == ["database", "redis", "celery_worker", "disk", "memory"]
     assert checks["database"] | {"duration_ms": 0} == {
-        "name": "database", "status": "ok", "critical": True, "duration_ms": 0,
-        "detail": "SELECT 1 answered"}
+        "name": "database",
+        "status": "ok",
+        "critical": True,
+        "duration_ms": 0,
+        "detail": "SELECT 1 answered",
+    }
     assert (checks["redis"]["status"], checks["redis"]["critical"]) == ("ok", True)
     assert checks["celery_worker"] | {"duration_ms": 0} == {
-        "name": "celery_worker", "status": "fail", "critical": False, "duration_ms": 0,
-        "detail": "RuntimeError: no worker heartbeat recorded yet"}
+        "name": "celery_worker",
+        "status": "fail",
+        "critical": False,
+        "duration_ms": 0,
+        "detail": "RuntimeError: no worker heartbeat recorded yet",
+    }
     for check in body["checks"]:
         assert isinstance(check["duration_ms"], float | int)
         assert 0 <= check["duration_ms"] < 5000
@@ -64,7 +73,8 @@ def test_readiness_with_a_fresh_heartbeat_is_ok():
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert checks_by_name(response.json())["celery_worker"]["detail"].startswith(
-        "last heartbeat 0s ago")
+        "last heartbeat 0s ago"
+    )
 
 
 @pytest.mark.django_db
@@ -88,7 +98,8 @@ def test_stale_heartbeat_is_degraded():
 
     assert body["status"] == "degraded"
     assert checks_by_name(body)["celery_worker"]["detail"] == (
-        "RuntimeError: last worker heartbeat 600s ago")
+        "RuntimeError: last worker heartbeat 600s ago"
+    )
 
 
 @pytest.mark.django_db
@@ -105,9 +116,15 @@ def test_low_disk_is_not_critical():
 
 @pytest.mark.django_db
 def test_redis_down_is_critical(settings):
-    broken = {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0",
-              "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5,
-                          "IGNORE_EXCEPTIONS": True}}
+    broken = {
+        **settings.CACHES["default"],
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+            "IGNORE_EXCEPTIONS": True,
+        },
+    }
     settings.CACHES = {"default": broken}
 
     response = Client(HTTP_HOST="localhost").get("/api/health")

@@ -26,7 +26,7 @@ DJANGO_APP = {
     "requirements.txt": "django==5.2.1\npsycopg[binary]==3.2.1\ncelery==5.4.0\n",
     "manage.py": "#!/usr/bin/env python\nimport os\nimport sys\n\nprint(os, sys)\n",
     "app/models.py": "from django.db import models\n\n\nclass Item(models.Model):\n"
-                     "    name = models.CharField(max_length=10)\n",
+    "    name = models.CharField(max_length=10)\n",
 }
 
 
@@ -34,12 +34,18 @@ def fixture_payload(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
-def build_tarball(files: dict[str, bytes | str], *, top: str = "octo-hello-6113728",
-                  symlinks: dict[str, str] | None = None, raw_names: bool = False) -> bytes:
+def build_tarball(
+    files: dict[str, bytes | str],
+    *,
+    top: str = "octo-hello-6113728",
+    symlinks: dict[str, str] | None = None,
+    raw_names: bool = False,
+) -> bytes:
     """A gzip tarball shaped like GitHub's: one top folder, a pax global header."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT,
-                      pax_headers={"comment": SHA_1}) as tar:
+    with tarfile.open(
+        fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT, pax_headers={"comment": SHA_1}
+    ) as tar:
         if top:
             info = tarfile.TarInfo(top)
             info.type = tarfile.DIRTYPE
@@ -60,36 +66,60 @@ def build_tarball(files: dict[str, bytes | str], *, top: str = "octo-hello-61137
     return buffer.getvalue()
 
 
-def repo_metadata(owner: str = "octo", name: str = "hello", *, default_branch: str = "main",
-                  repo_id: int = 1296269, private: bool = False) -> dict:
-    return {"id": repo_id, "name": name, "full_name": f"{owner}/{name}", "private": private,
-            "html_url": f"https://github.com/{owner}/{name}", "default_branch": default_branch}
+def repo_metadata(
+    owner: str = "octo",
+    name: str = "hello",
+    *,
+    default_branch: str = "main",
+    repo_id: int = 1296269,
+    private: bool = False,
+) -> dict:
+    return {
+        "id": repo_id,
+        "name": name,
+        "full_name": f"{owner}/{name}",
+        "private": private,
+        "html_url": f"https://github.com/{owner}/{name}",
+        "default_branch": default_branch,
+    }
 
 
 def stub_metadata(rsps, owner="octo", name="hello", **kwargs) -> None:
     rsps.get(f"{API}/repos/{owner}/{name}", json=repo_metadata(owner, name, **kwargs))
 
 
-def stub_head(rsps, owner="octo", name="hello", *, ref="main", sha=SHA_1,
-              etag='W/"head-1"') -> None:
-    rsps.get(f"{API}/repos/{owner}/{name}/commits/{ref}", body=sha,
-             headers={"ETag": etag}, content_type="application/vnd.github.sha")
+def stub_head(
+    rsps, owner="octo", name="hello", *, ref="main", sha=SHA_1, etag='W/"head-1"'
+) -> None:
+    rsps.get(
+        f"{API}/repos/{owner}/{name}/commits/{ref}",
+        body=sha,
+        headers={"ETag": etag},
+        content_type="application/vnd.github.sha",
+    )
 
 
 def stub_tarball(rsps, owner="octo", name="hello", *, sha=SHA_1, body: bytes) -> None:
     codeload = f"{CODELOAD}/{owner}/{name}/legacy.tar.gz/{sha}"
-    rsps.get(f"{API}/repos/{owner}/{name}/tarball/{sha}", status=302,
-             headers={"Location": codeload})
+    rsps.get(
+        f"{API}/repos/{owner}/{name}/tarball/{sha}", status=302, headers={"Location": codeload}
+    )
     rsps.get(codeload, body=body, content_type="application/x-gzip")
 
 
-def stub_repository(rsps, owner="octo", name="hello", *, files=None, sha=SHA_1,
-                    default_branch="main", **kwargs) -> None:
+def stub_repository(
+    rsps, owner="octo", name="hello", *, files=None, sha=SHA_1, default_branch="main", **kwargs
+) -> None:
     """Metadata, head and tarball of a repository whose default branch is at `sha`."""
     stub_metadata(rsps, owner, name, default_branch=default_branch, **kwargs)
     stub_head(rsps, owner, name, ref=default_branch, sha=sha)
-    stub_tarball(rsps, owner, name, sha=sha, body=build_tarball(files or DJANGO_APP,
-                                                                 top=f"{owner}-{name}-{sha[:7]}"))
+    stub_tarball(
+        rsps,
+        owner,
+        name,
+        sha=sha,
+        body=build_tarball(files or DJANGO_APP, top=f"{owner}-{name}-{sha[:7]}"),
+    )
 
 
 def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:

@@ -7,8 +7,9 @@ import pytest
 from apps.repos.archive import ArchiveLimits, ArchiveRejected, extract_tarball
 from tests.repos.support import build_tarball
 
-LIMITS = ArchiveLimits(max_bytes=10_000_000, max_unpacked_bytes=50_000_000, max_files=100,
-                       max_ratio=200)
+LIMITS = ArchiveLimits(
+    max_bytes=10_000_000, max_unpacked_bytes=50_000_000, max_files=100, max_ratio=200
+)
 
 
 def write(tmp_path, data: bytes):
@@ -18,8 +19,10 @@ def write(tmp_path, data: bytes):
 
 
 def test_a_github_tarball_unpacks_to_its_repository_root(tmp_path):
-    archive = write(tmp_path, build_tarball({"a.py": "x = 1\n", "pkg/b.py": "y = 2\n"},
-                                            top="octo-hello-6113728"))
+    archive = write(
+        tmp_path,
+        build_tarball({"a.py": "x = 1\n", "pkg/b.py": "y = 2\n"}, top="octo-hello-6113728"),
+    )
     result = extract_tarball(archive, tmp_path / "out", LIMITS)
     assert result.root == (tmp_path / "out" / "octo-hello-6113728").resolve()
     assert (result.root / "pkg" / "b.py").read_text() == "y = 2\n"
@@ -36,11 +39,11 @@ def test_path_traversal_rejects_the_whole_archive(tmp_path, name):
 
 
 def test_symlinks_are_skipped_not_followed(tmp_path):
-    archive = write(tmp_path, build_tarball({"ok.py": "x = 1\n"},
-                                            symlinks={"secrets": "/etc", "up": "../../x"}))
+    archive = write(
+        tmp_path, build_tarball({"ok.py": "x = 1\n"}, symlinks={"secrets": "/etc", "up": "../../x"})
+    )
     result = extract_tarball(archive, tmp_path / "out", LIMITS)
-    assert sorted(result.skipped_links) == ["octo-hello-6113728/secrets",
-                                            "octo-hello-6113728/up"]
+    assert sorted(result.skipped_links) == ["octo-hello-6113728/secrets", "octo-hello-6113728/up"]
     assert not (result.root / "secrets").exists()
     assert not (result.root / "up").is_symlink()
     assert (result.root / "ok.py").exists()
@@ -54,8 +57,9 @@ def test_too_many_files(tmp_path):
 
 
 def test_too_large_unpacked(tmp_path):
-    limits = ArchiveLimits(max_bytes=10_000_000, max_unpacked_bytes=1000, max_files=100,
-                           max_ratio=10_000)
+    limits = ArchiveLimits(
+        max_bytes=10_000_000, max_unpacked_bytes=1000, max_files=100, max_ratio=10_000
+    )
     archive = write(tmp_path, build_tarball({"big.txt": "x" * 2000}))
     with pytest.raises(ArchiveRejected) as error:
         extract_tarball(archive, tmp_path / "out", limits)

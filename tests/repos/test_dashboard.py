@@ -27,8 +27,9 @@ def signed_in(tenant, user) -> Client:
     return client
 
 
-def test_analyse_a_url_and_read_the_report(tenant, member, github_api, eager_celery,
-                                           django_capture_on_commit_callbacks):
+def test_analyse_a_url_and_read_the_report(
+    tenant, member, github_api, eager_celery, django_capture_on_commit_callbacks
+):
     stub_repository(github_api)
     client = signed_in(tenant, member)
     assert "No repositories analysed yet" in client.get("/repositories/").content.decode()
@@ -60,9 +61,9 @@ def test_a_bad_url_is_a_form_error(tenant, member):
     assert "Only github.com repositories can be analysed" in response.content.decode()
 
 
-def test_another_tenants_repository_page_is_a_404(tenant, other_tenant, member, other_owner,
-                                                  github_api,
-                                                  django_capture_on_commit_callbacks):
+def test_another_tenants_repository_page_is_a_404(
+    tenant, other_tenant, member, other_owner, github_api, django_capture_on_commit_callbacks
+):
     stub_metadata(github_api)
     client = signed_in(tenant, member)
     client.post("/repositories/", {"url": "octo/hello"})

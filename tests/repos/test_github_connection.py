@@ -24,8 +24,11 @@ def admin(api_client_for, tenant, admin_user):
 
 def stub_user(github_api, status=200):
     if status == 200:
-        github_api.get(f"{API}/user", json={"login": "octocat", "id": 1},
-                       headers={"X-OAuth-Scopes": "repo, read:org"})
+        github_api.get(
+            f"{API}/user",
+            json={"login": "octocat", "id": 1},
+            headers={"X-OAuth-Scopes": "repo, read:org"},
+        )
     else:
         github_api.get(f"{API}/user", status=status, json={"message": "Bad credentials"})
 
@@ -52,12 +55,12 @@ def test_a_token_is_validated_encrypted_and_never_returned(admin, tenant, github
         assert GitHubConnection.objects.get().token == TOKEN
 
 
-def test_the_token_is_used_for_repository_lookups(admin, tenant, github_api,
-                                                  django_capture_on_commit_callbacks):
+def test_the_token_is_used_for_repository_lookups(
+    admin, tenant, github_api, django_capture_on_commit_callbacks
+):
     stub_user(github_api)
     admin.put("/api/github/token", {"token": TOKEN}, format="json")
-    github_api.get(f"{API}/repos/octo/private", json=repo_metadata("octo", "private",
-                                                                   private=True))
+    github_api.get(f"{API}/repos/octo/private", json=repo_metadata("octo", "private", private=True))
     response = admin.post("/api/repositories/analyze", {"url": "octo/private"}, format="json")
     assert response.status_code == 202
     assert response.json()["repository"]["private"] is True
@@ -66,8 +69,11 @@ def test_the_token_is_used_for_repository_lookups(admin, tenant, github_api,
 
 def test_a_rejected_token_is_a_400_and_is_not_stored(admin, tenant, github_api):
     stub_user(github_api, status=401)
-    body = assert_problem(admin.put("/api/github/token", {"token": "ghp_wrong"}, format="json"),
-                          400, "github_token_invalid")
+    body = assert_problem(
+        admin.put("/api/github/token", {"token": "ghp_wrong"}, format="json"),
+        400,
+        "github_token_invalid",
+    )
     assert list(body["errors"]) == ["token"]
     with schema_context(tenant.schema_name):
         assert not GitHubConnection.objects.exclude(token="").exists()
@@ -84,20 +90,23 @@ def test_deleting_the_token(admin, tenant, github_api):
 
 def test_members_cannot_set_the_token(api_client_for, tenant, member):
     client = api_client_for(tenant, member)
-    assert_problem(client.put("/api/github/token", {"token": TOKEN}, format="json"), 403,
-                   "permission_denied")
+    assert_problem(
+        client.put("/api/github/token", {"token": TOKEN}, format="json"), 403, "permission_denied"
+    )
     assert client.get("/api/github/connection").status_code == 200
 
 
 def test_linking_an_installation_without_app_credentials_is_a_clear_400(admin, settings):
     settings.GITHUB_APP_ID = ""
-    body = assert_problem(admin.put("/api/github/installation", {"installation_id": 957387},
-                                    format="json"), 400, "github_app_not_configured")
+    body = assert_problem(
+        admin.put("/api/github/installation", {"installation_id": 957387}, format="json"),
+        400,
+        "github_app_not_configured",
+    )
     assert list(body["errors"]) == ["installation_id"]
 
 
-def test_linking_an_installation_checks_it_with_the_app_jwt(admin, tenant, github_api,
-                                                             settings):
+def test_linking_an_installation_checks_it_with_the_app_jwt(admin, tenant, github_api, settings):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -106,14 +115,17 @@ def test_linking_an_installation_checks_it_with_the_app_jwt(admin, tenant, githu
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     settings.GITHUB_APP_ID = "29310"
     settings.GITHUB_APP_PRIVATE_KEY = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
-    github_api.get(f"{API}/app/installations/957387",
-                   json={"id": 957387, "account": {"login": "Codertocat"}})
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    github_api.get(
+        f"{API}/app/installations/957387", json={"id": 957387, "account": {"login": "Codertocat"}}
+    )
     response = admin.put("/api/github/installation", {"installation_id": 957387}, format="json")
     assert response.status_code == 200, response.content
-    assert (response.json()["installation_id"],
-            response.json()["installation_account"]) == (957387, "Codertocat")
+    assert (response.json()["installation_id"], response.json()["installation_account"]) == (
+        957387,
+        "Codertocat",
+    )
     jwt = github_api.calls[0].request.headers["Authorization"].removeprefix("Bearer ")
     import jwt as pyjwt
 

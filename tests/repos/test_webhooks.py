@@ -46,9 +46,10 @@ def post(client, body: bytes, *, event="push", delivery="d-1", signature=None):
 def track(tenant, owner="Codertocat", name="Hello-World", github_id=186853002):
     with schema_context(tenant.schema_name):
         repository, _ = services.repository_track(
-            tenant=tenant, ref=RepoRef(owner, name),
-            metadata={"id": github_id, "full_name": f"{owner}/{name}",
-                      "default_branch": "master"})
+            tenant=tenant,
+            ref=RepoRef(owner, name),
+            metadata={"id": github_id, "full_name": f"{owner}/{name}", "default_branch": "master"},
+        )
         return repository
 
 
@@ -59,21 +60,24 @@ def process(delivery: str) -> str:
 
 def analyses_in(tenant):
     with schema_context(tenant.schema_name):
-        return list(Analysis.objects.values_list("trigger", "status", "commit_sha",
-                                                 "delivery_id"))
+        return list(Analysis.objects.values_list("trigger", "status", "commit_sha", "delivery_id"))
 
 
 def test_ping_is_answered(public_client):
     body = fixture_payload("ping_payload.json")
     response = post(public_client, body, event="ping")
     assert response.status_code == 200
-    assert response.json() == {"status": "pong", "delivery": "d-1",
-                               "zen": "Anything added dilutes everything else."}
+    assert response.json() == {
+        "status": "pong",
+        "delivery": "d-1",
+        "zen": "Anything added dilutes everything else.",
+    }
     assert not WebhookEvent.objects.filter(provider="github").exists()
 
 
 def test_a_push_to_the_default_branch_reanalyses_in_the_tenant_that_tracks_it(
-        public_client, tenant, other_tenant, django_capture_on_commit_callbacks):
+    public_client, tenant, other_tenant, django_capture_on_commit_callbacks
+):
     track(tenant)
     body = fixture_payload("push_with-new-branch.payload.json")
 
@@ -94,8 +98,9 @@ def test_a_push_to_the_default_branch_reanalyses_in_the_tenant_that_tracks_it(
     assert analyses_in(other_tenant) == []
 
 
-def test_every_tenant_tracking_the_repository_gets_its_own_analysis(public_client, tenant,
-                                                                    other_tenant):
+def test_every_tenant_tracking_the_repository_gets_its_own_analysis(
+    public_client, tenant, other_tenant
+):
     track(tenant)
     track(other_tenant)
     post(public_client, fixture_payload("push_with-new-branch.payload.json"))
@@ -144,12 +149,15 @@ def test_a_push_for_an_untracked_repository_is_ignored(public_client, tenant):
     assert process("d-1") == "ignored"
 
 
-def test_a_tenant_past_its_allowance_gets_a_failed_analysis_with_the_reason(public_client,
-                                                                           tenant):
+def test_a_tenant_past_its_allowance_gets_a_failed_analysis_with_the_reason(public_client, tenant):
     billing_plan_set(tenant=tenant, plan_code="free")
     track(tenant)
-    UsageCounter.objects.create(tenant=tenant, resource="analyses", used=20,
-                                period_start=timezone.now().date().replace(day=1))
+    UsageCounter.objects.create(
+        tenant=tenant,
+        resource="analyses",
+        used=20,
+        period_start=timezone.now().date().replace(day=1),
+    )
     post(public_client, fixture_payload("push_with-new-branch.payload.json"))
     process("d-1")
     [(trigger, status, sha, _delivery)] = analyses_in(tenant)
@@ -165,8 +173,11 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored(public_client):
     tampered = post(public_client, body.replace(b"master", b"main"), signature=sign(body))
     assert_problem(tampered, 401, "webhook_signature_invalid")
     assert_problem(post(public_client, body, signature=False), 401, "webhook_signature_invalid")
-    assert_problem(post(public_client, body, signature="sha1=" + sign(body)[7:]), 401,
-                   "webhook_signature_invalid")
+    assert_problem(
+        post(public_client, body, signature="sha1=" + sign(body)[7:]),
+        401,
+        "webhook_signature_invalid",
+    )
     assert not WebhookEvent.objects.filter(provider="github").exists()
 
 
@@ -175,15 +186,22 @@ def test_the_previous_secret_works_during_the_grace_period_only(public_client, s
     settings.GITHUB_WEBHOOK_SECRET = "rotated-new"
     settings.GITHUB_WEBHOOK_PREVIOUS_SECRET = "whsec-current-2026"
     settings.GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT = (
-        timezone.now() + timedelta(hours=1)).isoformat()
+        timezone.now() + timedelta(hours=1)
+    ).isoformat()
     assert post(public_client, body, delivery="old", signature=sign(body)).status_code == 202
-    assert post(public_client, body, delivery="new",
-                signature=sign(body, "rotated-new")).status_code == 202
+    assert (
+        post(public_client, body, delivery="new", signature=sign(body, "rotated-new")).status_code
+        == 202
+    )
 
     settings.GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT = (
-        timezone.now() - timedelta(seconds=1)).isoformat()
-    assert_problem(post(public_client, body, delivery="late", signature=sign(body)), 401,
-                   "webhook_signature_invalid")
+        timezone.now() - timedelta(seconds=1)
+    ).isoformat()
+    assert_problem(
+        post(public_client, body, delivery="late", signature=sign(body)),
+        401,
+        "webhook_signature_invalid",
+    )
 
 
 def test_without_a_secret_the_endpoint_refuses(public_client, settings):
@@ -194,8 +212,9 @@ def test_without_a_secret_the_endpoint_refuses(public_client, settings):
 
 def test_missing_github_headers_and_non_json(public_client):
     body = b"not json"
-    response = public_client.post(URL, data=body, content_type="application/json",
-                                  HTTP_X_HUB_SIGNATURE_256=sign(body))
+    response = public_client.post(
+        URL, data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign(body)
+    )
     assert_problem(response, 400, "webhook_malformed")
     assert_problem(post(public_client, body), 400, "webhook_malformed")
 
@@ -207,23 +226,29 @@ def test_the_webhook_lives_on_the_public_host_only(api_client_for, tenant):
 
 
 def test_installation_repositories_link_repositories_to_the_installing_tenant(
-        public_client, tenant, other_tenant):
+    public_client, tenant, other_tenant
+):
     InstallationRoute.objects.create(installation_id=957387, tenant=tenant)
     body = fixture_payload("installation_repositories_added.payload.json")
     assert post(public_client, body, event="installation_repositories").status_code == 202
     assert process("d-1") == "processed"
     with schema_context(tenant.schema_name):
         repository = Repository.objects.get()
-        assert (repository.full_name, repository.github_id, repository.installation_id,
-                repository.source) == ("Codertocat/Space", 186853007, 957387, "installation")
+        assert (
+            repository.full_name,
+            repository.github_id,
+            repository.installation_id,
+            repository.source,
+        ) == ("Codertocat/Space", 186853007, 957387, "installation")
         assert Analysis.objects.get().trigger == "installation"
     with schema_context(other_tenant.schema_name):
         assert not Repository.objects.exists()
     assert RepositoryRoute.objects.get(tenant=tenant).github_id == 186853007
 
     removed = json.loads(body)
-    removed.update(action="removed", repositories_removed=removed["repositories_added"],
-                   repositories_added=[])
+    removed.update(
+        action="removed", repositories_removed=removed["repositories_added"], repositories_added=[]
+    )
     post(public_client, dumps(removed), event="installation_repositories", delivery="d-2")
     assert process("d-2") == "processed"
     with schema_context(tenant.schema_name):
@@ -231,6 +256,9 @@ def test_installation_repositories_link_repositories_to_the_installing_tenant(
 
 
 def test_an_unknown_installation_is_ignored(public_client):
-    post(public_client, fixture_payload("installation_repositories_added.payload.json"),
-         event="installation_repositories")
+    post(
+        public_client,
+        fixture_payload("installation_repositories_added.payload.json"),
+        event="installation_repositories",
+    )
     assert process("d-1") == "ignored"

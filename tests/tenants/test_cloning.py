@@ -22,7 +22,8 @@ CATALOGUE_QUERIES = {
         SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)
         FROM pg_constraint WHERE connamespace = %s::regnamespace ORDER BY 1, 2""",
     "indexes": """
-        SELECT c.relname, regexp_replace(pg_get_indexdef(i.indexrelid), ' ON \\S+ USING ', ' ON t USING ')
+        SELECT c.relname,
+               regexp_replace(pg_get_indexdef(i.indexrelid), ' ON \\S+ USING ', ' ON t USING ')
         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
         WHERE c.relnamespace = %s::regnamespace ORDER BY 1""",
 }
@@ -61,5 +62,6 @@ def test_clone_copies_the_rows_and_moves_identity_sequences_past_them():
         assert cursor.fetchone()[0] == template_count > 10
         cursor.execute(
             'INSERT INTO "t_clone_rows".django_migrations (app, name, applied) '
-            "VALUES ('probe', '0001', now()) RETURNING id")
+            "VALUES ('probe', '0001', now()) RETURNING id"
+        )
         assert cursor.fetchone()[0] == template_max + 1

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def tables_in(schema: str) -> set[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                       [schema])
+        cursor.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema]
+        )
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -28,7 +29,10 @@ def test_provision_creates_a_ready_tenant_with_schema_and_domain():
 
     tenant.refresh_from_db()
     assert (tenant.name, tenant.slug, tenant.schema_name) == (
-        "Wayne Enterprises", "wayne-enterprises", "t_wayne_enterprises")
+        "Wayne Enterprises",
+        "wayne-enterprises",
+        "t_wayne_enterprises",
+    )
     assert tenant.status == Tenant.Status.READY
     assert tenant.ready_at is not None
     assert tenant.billing_email == "b@wayne.test"
@@ -113,10 +117,15 @@ def test_slug_is_unique_case_insensitively(tenant):
     assert caught.value.code == "slug_taken"
 
 
-@pytest.mark.parametrize(("slug", "code"), [
-    ("tenant_template", "invalid_slug"), ("template", "reserved_slug"),
-    ("public", "reserved_slug"), ("postgres", "reserved_slug"),
-])
+@pytest.mark.parametrize(
+    ("slug", "code"),
+    [
+        ("tenant_template", "invalid_slug"),
+        ("template", "reserved_slug"),
+        ("public", "reserved_slug"),
+        ("postgres", "reserved_slug"),
+    ],
+)
 def test_internal_names_are_refused(slug, code):
     with pytest.raises(ValidationFailed) as caught:
         services.tenant_provision(name="Sneaky", slug=slug)

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def routing_queries(queries) -> list[str]:
-    return [q["sql"] for q in queries
-            if "tenants_domain" in q["sql"] or "tenants_tenant" in q["sql"]]
+    return [
+        q["sql"] for q in queries if "tenants_domain" in q["sql"] or "tenants_tenant" in q["sql"]
+    ]
 
 
 def test_unknown_host_is_a_404_page_for_browsers():
@@ -40,10 +41,14 @@ def test_public_host_serves_the_landing_page():
 
 
 def test_tenant_host_routes_to_its_tenant(tenant, other_tenant):
-    assert "Log in to Acme Analytics" in Client(HTTP_HOST=host_of(tenant)).get(
-        "/login/").content.decode()
-    assert "Log in to Globex" in Client(HTTP_HOST=host_of(other_tenant)).get(
-        "/login/").content.decode()
+    assert (
+        "Log in to Acme Analytics"
+        in Client(HTTP_HOST=host_of(tenant)).get("/login/").content.decode()
+    )
+    assert (
+        "Log in to Globex"
+        in Client(HTTP_HOST=host_of(other_tenant)).get("/login/").content.decode()
+    )
 
 
 def test_host_case_does_not_matter(tenant):

@@ -9,9 +9,13 @@ class TenantJWTScheme(OpenApiAuthenticationExtension):
     name = "jwtAuth"
 
     def get_security_definition(self, auto_schema: AutoSchema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "Access token from `/api/auth/login`, valid only on the host of "
-                               "the organisation it was issued for."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "Access token from `/api/auth/login`, valid only on the host of "
+            "the organisation it was issued for.",
+        }
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
@@ -19,9 +23,13 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "apiKeyAuth"
 
     def get_security_definition(self, auto_schema: AutoSchema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Api-Key <key>`; keys are created under Settings → API keys or "
-                               "`POST /api/keys` and bound to one organisation."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`; keys are created under Settings → API keys or "
+            "`POST /api/keys` and bound to one organisation.",
+        }
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
@@ -29,5 +37,9 @@ class SessionScheme(OpenApiAuthenticationExtension):
     name = "sessionAuth"
 
     def get_security_definition(self, auto_schema: AutoSchema):
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid",
-                "description": "Dashboard session on this host (send the CSRF token too)."}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "Dashboard session on this host (send the CSRF token too).",
+        }

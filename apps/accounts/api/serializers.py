@@ -18,11 +18,16 @@ class UserSerializer(serializers.Serializer):
 
 class RegisterInputSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
     organisation_name = serializers.CharField(max_length=200)
-    slug = serializers.CharField(max_length=63, required=False, allow_blank=True,
-                                 help_text="Subdomain; derived from the name when omitted.")
+    slug = serializers.CharField(
+        max_length=63,
+        required=False,
+        allow_blank=True,
+        help_text="Subdomain; derived from the name when omitted.",
+    )
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
@@ -50,10 +55,10 @@ class ProfileSerializer(serializers.Serializer):
     email = serializers.EmailField(read_only=True)
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.CharField(read_only=True)
-    current_password = serializers.CharField(write_only=True, required=False,
-                                             trim_whitespace=False)
-    new_password = serializers.CharField(write_only=True, required=False, max_length=4096,
-                                         trim_whitespace=False)
+    current_password = serializers.CharField(write_only=True, required=False, trim_whitespace=False)
+    new_password = serializers.CharField(
+        write_only=True, required=False, max_length=4096, trim_whitespace=False
+    )
 
 
 class ApiKeyInputSerializer(serializers.Serializer):
@@ -103,8 +108,9 @@ class InvitationSerializer(serializers.Serializer):
 
 class InvitationAcceptInputSerializer(serializers.Serializer):
     token = serializers.CharField()
-    password = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False,
-                                     max_length=4096)
+    password = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=4096
+    )
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
 
 

@@ -17,7 +17,10 @@ tenant_urlpatterns = [
     path("members/<uuid:member_id>", views.MemberDetailView.as_view(), name="member-detail"),
     path("invitations", views.InvitationListView.as_view(), name="invitations"),
     path("invitations/accept", views.InvitationAcceptView.as_view(), name="invitation-accept"),
-    path("invitations/<uuid:invitation_id>", views.InvitationDetailView.as_view(),
-         name="invitation-detail"),
+    path(
+        "invitations/<uuid:invitation_id>",
+        views.InvitationDetailView.as_view(),
+        name="invitation-detail",
+    ),
     path("tenant", views.TenantView.as_view(), name="tenant"),
 ]

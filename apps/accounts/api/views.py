@@ -35,8 +35,9 @@ class TenantHostOnlyMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.tenant.is_public:
-            raise NotFound("Use your organisation's address for this endpoint.",
-                           code="tenant_host_required")
+            raise NotFound(
+                "Use your organisation's address for this endpoint.", code="tenant_host_required"
+            )
 
 
 class RegisterView(APIView):
@@ -45,63 +46,91 @@ class RegisterView(APIView):
     throttle_classes = [AuthRateThrottle]
 
     @extend_schema(
-        tags=["auth"], operation_id="auth_register",
+        tags=["auth"],
+        operation_id="auth_register",
         summary="Create an organisation and its owner",
         description="Public host only. Creates the user (or reuses an existing one whose password "
-                    "matches), a ready organisation with its own schema and subdomain, and the "
-                    "owner membership, in one transaction. Returns a token pair for the new "
-                    "organisation's host.",
+        "matches), a ready organisation with its own schema and subdomain, and the "
+        "owner membership, in one transaction. Returns a token pair for the new "
+        "organisation's host.",
         request=s.RegisterInputSerializer,
         responses={201: s.RegisterOutputSerializer, **problem_responses(400, 409, 415, 429)},
         examples=[
-            OpenApiExample("Register", request_only=True, value={
-                "email": "ada@example.com", "password": "correct-horse-battery",
-                "organisation_name": "Acme Analytics", "slug": "acme"}),
-            OpenApiExample("Registered", response_only=True, status_codes=["201"], value={
-                "user": {"id": "4f1c…", "email": "ada@example.com", "full_name": ""},
-                "tenant": {"id": "9a2b…", "name": "Acme Analytics", "slug": "acme",
-                           "url": "https://acme.strato.example/"}, **TOKEN_EXAMPLE}),
+            OpenApiExample(
+                "Register",
+                request_only=True,
+                value={
+                    "email": "ada@example.com",
+                    "password": "correct-horse-battery",
+                    "organisation_name": "Acme Analytics",
+                    "slug": "acme",
+                },
+            ),
+            OpenApiExample(
+                "Registered",
+                response_only=True,
+                status_codes=["201"],
+                value={
+                    "user": {"id": "4f1c…", "email": "ada@example.com", "full_name": ""},
+                    "tenant": {
+                        "id": "9a2b…",
+                        "name": "Acme Analytics",
+                        "slug": "acme",
+                        "url": "https://acme.strato.example/",
+                    },
+                    **TOKEN_EXAMPLE,
+                },
+            ),
         ],
     )
     def post(self, request):
         data = s.RegisterInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, tenant = services.account_register(
-            email=data.validated_data["email"], password=data.validated_data["password"],
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
             organisation_name=data.validated_data["organisation_name"],
             slug=data.validated_data.get("slug") or None,
             full_name=data.validated_data.get("full_name", ""),
         )
         tenant.url = tenant_url(tenant=tenant)
-        body = {"user": user, "tenant": tenant,
-                **services.tokens_issue(user=user, tenant=tenant)}
+        body = {"user": user, "tenant": tenant, **services.tokens_issue(user=user, tenant=tenant)}
         return Response(s.RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(TenantHostOnlyMixin, APIView):
     @extend_schema(
-        tags=["auth"], operation_id="auth_login", summary="Log in to this organisation",
+        tags=["auth"],
+        operation_id="auth_login",
+        summary="Log in to this organisation",
         description="Returns a JWT pair bound to the organisation of this host. Repeated failures "
-                    "from one address lock that email out for a while (429, `login_locked`).",
+        "from one address lock that email out for a while (429, `login_locked`).",
         request=s.LoginInputSerializer,
         responses={200: s.TokenPairSerializer, **problem_responses(400, 401, 404, 429)},
-        examples=[OpenApiExample("Login", request_only=True,
-                                 value={"email": "ada@example.com", "password": "…"}),
-                  OpenApiExample("Tokens", response_only=True, value=TOKEN_EXAMPLE)],
+        examples=[
+            OpenApiExample(
+                "Login", request_only=True, value={"email": "ada@example.com", "password": "…"}
+            ),
+            OpenApiExample("Tokens", response_only=True, value=TOKEN_EXAMPLE),
+        ],
     )
     def post(self, request):
         data = s.LoginInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.login_authenticate(
-            email=data.validated_data["email"], password=data.validated_data["password"],
-            tenant=request.tenant, ip=_client_ip(request),
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            tenant=request.tenant,
+            ip=_client_ip(request),
         )
         return Response(services.tokens_issue(user=user, tenant=request.tenant))
 
 
 class RefreshView(TenantHostOnlyMixin, APIView):
     @extend_schema(
-        tags=["auth"], operation_id="auth_refresh", summary="Rotate a refresh token",
+        tags=["auth"],
+        operation_id="auth_refresh",
+        summary="Rotate a refresh token",
         description="Each refresh token works once: it is revoked and a new pair is returned.",
         request=s.RefreshInputSerializer,
         responses={200: s.TokenPairSerializer, **problem_responses(400, 401, 404)},
@@ -110,13 +139,16 @@ class RefreshView(TenantHostOnlyMixin, APIView):
     def post(self, request):
         data = s.RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.tokens_refresh(refresh=data.validated_data["refresh"],
-                                                tenant=request.tenant))
+        return Response(
+            services.tokens_refresh(refresh=data.validated_data["refresh"], tenant=request.tenant)
+        )
 
 
 class LogoutView(TenantHostOnlyMixin, APIView):
     @extend_schema(
-        tags=["auth"], operation_id="auth_logout", summary="Revoke a refresh token",
+        tags=["auth"],
+        operation_id="auth_logout",
+        summary="Revoke a refresh token",
         request=s.RefreshInputSerializer,
         responses={204: None, **problem_responses(400, 401, 404)},
     )
@@ -132,18 +164,28 @@ class ProfileView(TenantAPIView):
 
     def _body(self):
         user = self.request.user
-        return {"public_id": user.public_id, "email": user.email, "full_name": user.full_name,
-                "role": self.membership.role}
+        return {
+            "public_id": user.public_id,
+            "email": user.email,
+            "full_name": user.full_name,
+            "role": self.membership.role,
+        }
 
-    @extend_schema(tags=["auth"], operation_id="auth_profile_get", summary="Your profile",
-                   responses={200: s.ProfileSerializer, **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_profile_get",
+        summary="Your profile",
+        responses={200: s.ProfileSerializer, **problem_responses(401, 403)},
+    )
     def get(self, request):
         return Response(s.ProfileSerializer(self._body()).data)
 
     @extend_schema(
-        tags=["auth"], operation_id="auth_profile_update", summary="Update your profile",
+        tags=["auth"],
+        operation_id="auth_profile_update",
+        summary="Update your profile",
         description="Change your name; change your password by sending `current_password` "
-                    "and `new_password`.",
+        "and `new_password`.",
         request=s.ProfileSerializer,
         responses={200: s.ProfileSerializer, **problem_responses(400, 401, 403)},
         examples=[OpenApiExample("Rename", request_only=True, value={"full_name": "Ada L."})],
@@ -152,7 +194,8 @@ class ProfileView(TenantAPIView):
         data = s.ProfileSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.profile_update(
-            user=request.user, full_name=data.validated_data.get("full_name"),
+            user=request.user,
+            full_name=data.validated_data.get("full_name"),
             current_password=data.validated_data.get("current_password"),
             new_password=data.validated_data.get("new_password"),
         )
@@ -167,27 +210,38 @@ class ApiKeyListView(TenantAPIView):
     required_role = "admin"
     pagination_class = ApiKeyPagination
 
-    @extend_schema(tags=["api keys"], operation_id="api_keys_list", summary="List API keys",
-                   responses={200: s.ApiKeySerializer(many=True),
-                              **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["api keys"],
+        operation_id="api_keys_list",
+        summary="List API keys",
+        responses={200: s.ApiKeySerializer(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
-        return self.paginated_response(selectors.api_keys_of(tenant=self.tenant),
-                                       s.ApiKeySerializer)
+        return self.paginated_response(
+            selectors.api_keys_of(tenant=self.tenant), s.ApiKeySerializer
+        )
 
     @extend_schema(
-        tags=["api keys"], operation_id="api_keys_create", summary="Create an API key",
+        tags=["api keys"],
+        operation_id="api_keys_create",
+        summary="Create an API key",
         description="The key is returned once, in `key`; only its hash is stored. Send it as "
-                    "`Authorization: Api-Key <key>` to this organisation's host.",
+        "`Authorization: Api-Key <key>` to this organisation's host.",
         request=s.ApiKeyInputSerializer,
         responses={201: s.ApiKeyCreatedSerializer, **problem_responses(400, 401, 403)},
-        examples=[OpenApiExample("Create", request_only=True,
-                                 value={"name": "CRM sync", "expires_at": None})],
+        examples=[
+            OpenApiExample(
+                "Create", request_only=True, value={"name": "CRM sync", "expires_at": None}
+            )
+        ],
     )
     def post(self, request):
         data = s.ApiKeyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         api_key, key = services.api_key_create(
-            tenant=self.tenant, user=request.user, name=data.validated_data["name"],
+            tenant=self.tenant,
+            user=request.user,
+            name=data.validated_data["name"],
             expires_at=data.validated_data.get("expires_at"),
         )
         api_key.key = key
@@ -197,8 +251,12 @@ class ApiKeyListView(TenantAPIView):
 class ApiKeyDetailView(TenantAPIView):
     required_role = "admin"
 
-    @extend_schema(tags=["api keys"], operation_id="api_keys_revoke", summary="Revoke an API key",
-                   responses={204: None, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["api keys"],
+        operation_id="api_keys_revoke",
+        summary="Revoke an API key",
+        responses={204: None, **problem_responses(401, 403, 404)},
+    )
     def delete(self, request, key_id):
         api_key = get_object_or_404(ApiKey, public_id=key_id, tenant=self.tenant, revoked=False)
         services.api_key_revoke(api_key=api_key)
@@ -211,24 +269,31 @@ class MemberPagination(CreatedCursorPagination):
 
 class MemberListView(TenantAPIView):
     pagination_class = MemberPagination
-    @extend_schema(tags=["members"], operation_id="members_list", summary="List members",
-                   responses={200: s.MemberSerializer(many=True), **problem_responses(401, 403)})
+
+    @extend_schema(
+        tags=["members"],
+        operation_id="members_list",
+        summary="List members",
+        responses={200: s.MemberSerializer(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
-        return self.paginated_response(selectors.members_of(tenant=self.tenant),
-                                       s.MemberSerializer)
+        return self.paginated_response(selectors.members_of(tenant=self.tenant), s.MemberSerializer)
 
 
 class MemberDetailView(TenantAPIView):
     required_role = "member"  # the services decide who may change whom
 
     def _membership(self, member_id) -> Membership:
-        return get_object_or_404(Membership.objects.select_related("user"), public_id=member_id,
-                                 tenant=self.tenant)
+        return get_object_or_404(
+            Membership.objects.select_related("user"), public_id=member_id, tenant=self.tenant
+        )
 
     @extend_schema(
-        tags=["members"], operation_id="members_update_role", summary="Change a member's role",
+        tags=["members"],
+        operation_id="members_update_role",
+        summary="Change a member's role",
         description="Owners and admins manage members; only owners grant or remove the owner "
-                    "role; the last owner cannot be demoted (409 `last_owner`).",
+        "role; the last owner cannot be demoted (409 `last_owner`).",
         request=s.MemberRoleInputSerializer,
         responses={200: s.MemberSerializer, **problem_responses(400, 401, 403, 404, 409)},
     )
@@ -236,13 +301,16 @@ class MemberDetailView(TenantAPIView):
         data = s.MemberRoleInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_change_role(
-            membership=self._membership(member_id), role=data.validated_data["role"],
+            membership=self._membership(member_id),
+            role=data.validated_data["role"],
             actor=self.membership,
         )
         return Response(s.MemberSerializer(membership).data)
 
     @extend_schema(
-        tags=["members"], operation_id="members_remove", summary="Remove a member",
+        tags=["members"],
+        operation_id="members_remove",
+        summary="Remove a member",
         description="Members may remove themselves; the last owner cannot be removed.",
         responses={204: None, **problem_responses(401, 403, 404, 409)},
     )
@@ -254,28 +322,38 @@ class MemberDetailView(TenantAPIView):
 class InvitationListView(TenantAPIView):
     required_role = "admin"
 
-    @extend_schema(tags=["members"], operation_id="invitations_list",
-                   summary="List pending invitations",
-                   responses={200: s.InvitationSerializer(many=True),
-                              **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["members"],
+        operation_id="invitations_list",
+        summary="List pending invitations",
+        responses={200: s.InvitationSerializer(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
-        return self.paginated_response(selectors.invitations_pending(tenant=self.tenant),
-                                       s.InvitationSerializer)
+        return self.paginated_response(
+            selectors.invitations_pending(tenant=self.tenant), s.InvitationSerializer
+        )
 
     @extend_schema(
-        tags=["members"], operation_id="invitations_create", summary="Invite someone by email",
+        tags=["members"],
+        operation_id="invitations_create",
+        summary="Invite someone by email",
         description="Sends a signed link that expires. A newer invitation replaces an older one.",
         request=s.InvitationInputSerializer,
         responses={201: s.InvitationSerializer, **problem_responses(400, 401, 403, 409)},
-        examples=[OpenApiExample("Invite", request_only=True,
-                                 value={"email": "grace@example.com", "role": "member"})],
+        examples=[
+            OpenApiExample(
+                "Invite", request_only=True, value={"email": "grace@example.com", "role": "member"}
+            )
+        ],
     )
     def post(self, request):
         data = s.InvitationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_create(
-            tenant=self.tenant, email=data.validated_data["email"],
-            role=data.validated_data["role"], invited_by=self.membership,
+            tenant=self.tenant,
+            email=data.validated_data["email"],
+            role=data.validated_data["role"],
+            invited_by=self.membership,
         )
         return Response(s.InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -283,21 +361,31 @@ class InvitationListView(TenantAPIView):
 class InvitationDetailView(TenantAPIView):
     required_role = "admin"
 
-    @extend_schema(tags=["members"], operation_id="invitations_revoke",
-                   summary="Withdraw an invitation",
-                   responses={204: None, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["members"],
+        operation_id="invitations_revoke",
+        summary="Withdraw an invitation",
+        responses={204: None, **problem_responses(401, 403, 404)},
+    )
     def delete(self, request, invitation_id):
-        invitation = get_object_or_404(Invitation, public_id=invitation_id, tenant=self.tenant,
-                                       accepted_at__isnull=True, revoked_at__isnull=True)
+        invitation = get_object_or_404(
+            Invitation,
+            public_id=invitation_id,
+            tenant=self.tenant,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
         services.invitation_revoke(invitation=invitation, actor=self.membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class InvitationAcceptView(TenantHostOnlyMixin, APIView):
     @extend_schema(
-        tags=["members"], operation_id="invitations_accept", summary="Accept an invitation",
+        tags=["members"],
+        operation_id="invitations_accept",
+        summary="Accept an invitation",
         description="Creates the account with `password` when the email is new; an existing "
-                    "account proves itself with its password. Returns a token pair.",
+        "account proves itself with its password. Returns a token pair.",
         request=s.InvitationAcceptInputSerializer,
         responses={200: s.TokenPairSerializer, **problem_responses(400, 401, 404, 409)},
     )
@@ -308,7 +396,8 @@ class InvitationAcceptView(TenantHostOnlyMixin, APIView):
         if invitation.tenant_id != request.tenant.pk:
             raise NotFound("This invitation link is not valid.", code="invitation_invalid")
         membership = services.invitation_accept(
-            token=data.validated_data["token"], password=data.validated_data.get("password", ""),
+            token=data.validated_data["token"],
+            password=data.validated_data.get("password", ""),
             full_name=data.validated_data.get("full_name", ""),
         )
         return Response(services.tokens_issue(user=membership.user, tenant=request.tenant))
@@ -317,17 +406,21 @@ class InvitationAcceptView(TenantHostOnlyMixin, APIView):
 class TenantView(TenantAPIView):
     required_role = {"GET": "member", "PUT": "admin"}
 
-    @extend_schema(tags=["organisation"], operation_id="tenant_get",
-                   summary="This organisation",
-                   responses={200: s.TenantSerializer, **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["organisation"],
+        operation_id="tenant_get",
+        summary="This organisation",
+        responses={200: s.TenantSerializer, **problem_responses(401, 403)},
+    )
     def get(self, request):
         return Response(s.TenantSerializer(self.tenant).data)
 
     @extend_schema(
-        tags=["organisation"], operation_id="tenant_update",
+        tags=["organisation"],
+        operation_id="tenant_update",
         summary="Update organisation settings",
         description="Name, billing email, postal address (required before sending campaigns) "
-                    "and time zone (IANA name).",
+        "and time zone (IANA name).",
         request=s.TenantSerializer,
         responses={200: s.TenantSerializer, **problem_responses(400, 401, 403)},
     )
@@ -336,8 +429,10 @@ class TenantView(TenantAPIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         tenant = tenant_update(
-            tenant=self.tenant, name=values.get("name"),
+            tenant=self.tenant,
+            name=values.get("name"),
             billing_email=values.get("billing_email"),
-            postal_address=values.get("postal_address"), timezone_name=values.get("timezone"),
+            postal_address=values.get("postal_address"),
+            timezone_name=values.get("timezone"),
         )
         return Response(s.TenantSerializer(tenant).data)

@@ -9,8 +9,20 @@ class LeadOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Lead
-        fields = ["id", "email", "first_name", "last_name", "company", "github_username",
-                  "github_url", "attributes", "tags", "lists", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "company",
+            "github_username",
+            "github_url",
+            "attributes",
+            "tags",
+            "lists",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_lists(self, lead) -> list[str]:
         return [str(item.public_id) for item in lead.lists.all()]
@@ -21,12 +33,14 @@ class LeadInput(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    github_username = serializers.RegexField(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$",
-                                             required=False, allow_blank=True)
+    github_username = serializers.RegexField(
+        r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", required=False, allow_blank=True
+    )
     github_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     attributes = serializers.DictField(required=False)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
-                                 max_length=50)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=50
+    )
     lists = serializers.ListField(child=serializers.UUIDField(), required=False)
 
 
@@ -65,8 +79,17 @@ class TemplateOutput(serializers.ModelSerializer):
 
     class Meta:
         model = EmailTemplate
-        fields = ["id", "name", "subject", "html", "text", "text_generated", "variables",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "subject",
+            "html",
+            "text",
+            "text_generated",
+            "variables",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class TemplateInput(serializers.Serializer):
@@ -100,19 +123,38 @@ class PreviewOutput(serializers.Serializer):
 
 class CampaignOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    template = serializers.UUIDField(source="template.public_id", allow_null=True,
-                                     read_only=True, default=None)
-    list = serializers.UUIDField(source="lead_list.public_id", allow_null=True, read_only=True,
-                                 default=None)
-    segment = serializers.UUIDField(source="segment.public_id", allow_null=True,
-                                    read_only=True, default=None)
+    template = serializers.UUIDField(
+        source="template.public_id", allow_null=True, read_only=True, default=None
+    )
+    list = serializers.UUIDField(
+        source="lead_list.public_id", allow_null=True, read_only=True, default=None
+    )
+    segment = serializers.UUIDField(
+        source="segment.public_id", allow_null=True, read_only=True, default=None
+    )
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "status", "status_reason", "template", "list", "segment",
-                  "from_email", "reply_to", "send_at", "started_at", "finished_at",
-                  "recipients", "spam_score", "spam_reasons", "deleted_at", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "status",
+            "status_reason",
+            "template",
+            "list",
+            "segment",
+            "from_email",
+            "reply_to",
+            "send_at",
+            "started_at",
+            "finished_at",
+            "recipients",
+            "spam_score",
+            "spam_reasons",
+            "deleted_at",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class CampaignInput(serializers.Serializer):
@@ -131,7 +173,8 @@ class CampaignUpdateInput(CampaignInput):
 class ScheduleInput(serializers.Serializer):
     send_at = serializers.DateTimeField(
         help_text="ISO 8601. Without an offset it is read in the organisation's time zone.",
-        default_timezone=None)
+        default_timezone=None,
+    )
 
 
 class TestSendInput(serializers.Serializer):
@@ -152,15 +195,28 @@ class ImportOutput(serializers.ModelSerializer):
 
     class Meta:
         model = LeadImport
-        fields = ["id", "status", "progress", "rows_total", "created", "updated", "skipped",
-                  "errors_count", "error", "mapping", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "rows_total",
+            "created",
+            "updated",
+            "skipped",
+            "errors_count",
+            "error",
+            "mapping",
+            "created_at",
+            "finished_at",
+        ]
 
 
 class ImportInput(serializers.Serializer):
     file = serializers.FileField()
     list = serializers.UUIDField(required=False)
-    mapping = serializers.JSONField(required=False, help_text='{"CSV column": "email" | '
-                                    '"first_name" | … | "attributes.<name>"}')
+    mapping = serializers.JSONField(
+        required=False, help_text='{"CSV column": "email" | "first_name" | … | "attributes.<name>"}'
+    )
 
 
 class SuppressionOutput(serializers.ModelSerializer):

@@ -22,18 +22,40 @@ from . import serializers as s
 
 CAMPAIGN_ID = "6c1f0c1e-2b1e-4f59-9d0c-0d7c1c4c9a10"
 CAMPAIGN_EXAMPLE = {
-    "id": CAMPAIGN_ID, "name": "Django 5.2 upgrade offer", "status": "draft",
-    "status_reason": "", "template": "0b7c…", "list": "4d2e…", "segment": None,
-    "from_email": "Ada <ada@acme.example>", "reply_to": "", "send_at": None,
-    "started_at": None, "finished_at": None, "recipients": 0, "spam_score": None,
-    "spam_reasons": [], "deleted_at": None, "created_at": "2026-05-01T09:00:00Z",
-    "updated_at": "2026-05-01T09:00:00Z"}
-LEAD_EXAMPLE = {"email": "grace@example.com", "first_name": "Grace", "last_name": "Hopper",
-                "company": "Navy", "github_username": "grace", "attributes": {"plan": "pro"},
-                "tags": ["python"]}
-TEMPLATE_EXAMPLE = {"name": "Upgrade offer", "subject": "Hi {{ lead.first_name|default:'there' }}",
-                    "html": "<p>Hello {{ lead.first_name }}, we saw {{ lead.company }} uses "
-                            "Django.</p>", "text": ""}
+    "id": CAMPAIGN_ID,
+    "name": "Django 5.2 upgrade offer",
+    "status": "draft",
+    "status_reason": "",
+    "template": "0b7c…",
+    "list": "4d2e…",
+    "segment": None,
+    "from_email": "Ada <ada@acme.example>",
+    "reply_to": "",
+    "send_at": None,
+    "started_at": None,
+    "finished_at": None,
+    "recipients": 0,
+    "spam_score": None,
+    "spam_reasons": [],
+    "deleted_at": None,
+    "created_at": "2026-05-01T09:00:00Z",
+    "updated_at": "2026-05-01T09:00:00Z",
+}
+LEAD_EXAMPLE = {
+    "email": "grace@example.com",
+    "first_name": "Grace",
+    "last_name": "Hopper",
+    "company": "Navy",
+    "github_username": "grace",
+    "attributes": {"plan": "pro"},
+    "tags": ["python"],
+}
+TEMPLATE_EXAMPLE = {
+    "name": "Upgrade offer",
+    "subject": "Hi {{ lead.first_name|default:'there' }}",
+    "html": "<p>Hello {{ lead.first_name }}, we saw {{ lead.company }} uses Django.</p>",
+    "text": "",
+}
 
 
 def _uuid_or_404(model, public_id, label: str):
@@ -58,16 +80,21 @@ def _user_email(request) -> str:
 
 # --- Campaigns --------------------------------------------------------------------------------
 
+
 class CampaignListView(TenantAPIView):
     serializer_class = s.CampaignOutput
 
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_list", summary="List campaigns",
-                   parameters=[OpenApiParameter("status", str, description="Filter by state."),
-                               OpenApiParameter("deleted", bool,
-                                                description="Only soft-deleted ones.")],
-                   responses={200: s.CampaignOutput(many=True), **problem_responses(401, 403)},
-                   examples=[OpenApiExample("Campaigns", value=[CAMPAIGN_EXAMPLE],
-                                            response_only=True)])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_list",
+        summary="List campaigns",
+        parameters=[
+            OpenApiParameter("status", str, description="Filter by state."),
+            OpenApiParameter("deleted", bool, description="Only soft-deleted ones."),
+        ],
+        responses={200: s.CampaignOutput(many=True), **problem_responses(401, 403)},
+        examples=[OpenApiExample("Campaigns", value=[CAMPAIGN_EXAMPLE], response_only=True)],
+    )
     def get(self, request):
         qs = Campaign.objects.select_related("template", "lead_list", "segment")
         if request.query_params.get("deleted") in ("1", "true"):
@@ -79,47 +106,61 @@ class CampaignListView(TenantAPIView):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.CampaignOutput(page, many=True).data)
 
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_create",
-                   summary="Create a draft campaign", request=s.CampaignInput,
-                   responses={201: s.CampaignOutput, **problem_responses(400, 401, 403, 404)},
-                   examples=[OpenApiExample("Create", request_only=True, value={
-                       "name": "Django 5.2 upgrade offer", "template": "0b7c…",
-                       "list": "4d2e…"}),
-                       OpenApiExample("Created", response_only=True, status_codes=["201"],
-                                      value=CAMPAIGN_EXAMPLE)])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_create",
+        summary="Create a draft campaign",
+        request=s.CampaignInput,
+        responses={201: s.CampaignOutput, **problem_responses(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Create",
+                request_only=True,
+                value={"name": "Django 5.2 upgrade offer", "template": "0b7c…", "list": "4d2e…"},
+            ),
+            OpenApiExample(
+                "Created", response_only=True, status_codes=["201"], value=CAMPAIGN_EXAMPLE
+            ),
+        ],
+    )
     def post(self, request):
         data = s.CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         campaign = services.campaign_create(
-            name=v["name"], template=_uuid_or_404(EmailTemplate, v.get("template"), "template"),
+            name=v["name"],
+            template=_uuid_or_404(EmailTemplate, v.get("template"), "template"),
             lead_list=_uuid_or_404(LeadList, v.get("list"), "list"),
             segment=_uuid_or_404(Segment, v.get("segment"), "segment"),
-            from_email=v.get("from_email", ""), reply_to=v.get("reply_to", ""),
-            created_by=_user_email(request))
+            from_email=v.get("from_email", ""),
+            reply_to=v.get("reply_to", ""),
+            created_by=_user_email(request),
+        )
         return Response(s.CampaignOutput(campaign).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignDetailView(TenantAPIView):
     serializer_class = s.CampaignOutput
 
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_retrieve",
-                   summary="Get a campaign",
-                   responses={200: s.CampaignOutput, **problem_responses(401, 403, 404)},
-                   examples=[OpenApiExample("Campaign", value=CAMPAIGN_EXAMPLE,
-                                            response_only=True)])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_retrieve",
+        summary="Get a campaign",
+        responses={200: s.CampaignOutput, **problem_responses(401, 403, 404)},
+        examples=[OpenApiExample("Campaign", value=CAMPAIGN_EXAMPLE, response_only=True)],
+    )
     def get(self, request, campaign_id):
         return Response(s.CampaignOutput(_campaign(campaign_id, include_deleted=True)).data)
 
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_update",
-                   summary="Edit a campaign (draft, scheduled or paused)",
-                   description="Refused with 409 `campaign_not_editable` while sending or "
-                               "once finished.",
-                   request=s.CampaignUpdateInput,
-                   responses={200: s.CampaignOutput,
-                              **problem_responses(400, 401, 403, 404, 409)},
-                   examples=[OpenApiExample("Rename", request_only=True,
-                                            value={"name": "Spring offer"})])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_update",
+        summary="Edit a campaign (draft, scheduled or paused)",
+        description="Refused with 409 `campaign_not_editable` while sending or once finished.",
+        request=s.CampaignUpdateInput,
+        responses={200: s.CampaignOutput, **problem_responses(400, 401, 403, 404, 409)},
+        examples=[OpenApiExample("Rename", request_only=True, value={"name": "Spring offer"})],
+    )
     def put(self, request, campaign_id):
         campaign = _campaign(campaign_id)
         data = s.CampaignUpdateInput(data=request.data)
@@ -135,10 +176,13 @@ class CampaignDetailView(TenantAPIView):
         campaign = services.campaign_update(campaign=campaign, **fields)
         return Response(s.CampaignOutput(campaign).data)
 
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_destroy",
-                   summary="Delete a campaign (restorable for 30 days)",
-                   description="Refused with 409 `campaign_sending` while it is sending.",
-                   responses={204: None, **problem_responses(401, 403, 404, 409)})
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_destroy",
+        summary="Delete a campaign (restorable for 30 days)",
+        description="Refused with 409 `campaign_sending` while it is sending.",
+        responses={204: None, **problem_responses(401, 403, 404, 409)},
+    )
     def delete(self, request, campaign_id):
         services.campaign_delete(campaign=_campaign(campaign_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -157,14 +201,16 @@ class CampaignActionView(TenantAPIView):
         if action == "schedule":
             data = s.ScheduleInput(data=request.data)
             data.is_valid(raise_exception=True)
-            campaign = services.campaign_schedule(campaign=campaign, tenant=tenant,
-                                                  send_at=data.validated_data["send_at"])
+            campaign = services.campaign_schedule(
+                campaign=campaign, tenant=tenant, send_at=data.validated_data["send_at"]
+            )
         elif action == "send-now":
             campaign = services.campaign_send_now(campaign=campaign, tenant=tenant)
             return Response(s.CampaignOutput(campaign).data, status=status.HTTP_202_ACCEPTED)
         elif action == "pause":
-            campaign = services.campaign_pause(campaign=campaign,
-                                               reason=f"Paused by {_user_email(request)}")
+            campaign = services.campaign_pause(
+                campaign=campaign, reason=f"Paused by {_user_email(request)}"
+            )
         elif action == "resume":
             campaign = services.campaign_resume(campaign=campaign, tenant=tenant)
         elif action == "cancel":
@@ -172,8 +218,7 @@ class CampaignActionView(TenantAPIView):
         elif action == "restore":
             campaign = services.campaign_restore(campaign=campaign)
         elif action == "duplicate":
-            copy = services.campaign_duplicate(campaign=campaign,
-                                               created_by=_user_email(request))
+            copy = services.campaign_duplicate(campaign=campaign, created_by=_user_email(request))
             return Response(s.CampaignOutput(copy).data, status=status.HTTP_201_CREATED)
         return Response(s.CampaignOutput(campaign).data)
 
@@ -182,97 +227,168 @@ def _action(name: str, summary: str, description: str, *, request=None, code: in
     def post(self, request, campaign_id):
         return CampaignActionView.post(self, request, campaign_id)
 
-    view = type(f"Campaign{name.title().replace('-', '')}View", (CampaignActionView,),
-                {"action_name": name})
+    view = type(
+        f"Campaign{name.title().replace('-', '')}View", (CampaignActionView,), {"action_name": name}
+    )
     view.post = extend_schema(
-        tags=["campaigns"], operation_id=f"campaigns_{name.replace('-', '_')}", summary=summary,
-        description=description, request=request,
+        tags=["campaigns"],
+        operation_id=f"campaigns_{name.replace('-', '_')}",
+        summary=summary,
+        description=description,
+        request=request,
         responses={code: s.CampaignOutput, **problem_responses(400, 401, 403, 404, 409)},
-        examples=[OpenApiExample("Transition refused", response_only=True, status_codes=["409"],
-                                 value={"type": "https://docs.strato.dev/errors/"
-                                                "campaign_invalid_transition",
-                                        "title": "Not allowed in the campaign's current state",
-                                        "status": 409, "code": "campaign_invalid_transition",
-                                        "detail": f"Cannot {name} a campaign that is sent.",
-                                        "campaign_status": "sent", "action": name})],
+        examples=[
+            OpenApiExample(
+                "Transition refused",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "type": "https://docs.strato.dev/errors/campaign_invalid_transition",
+                    "title": "Not allowed in the campaign's current state",
+                    "status": 409,
+                    "code": "campaign_invalid_transition",
+                    "detail": f"Cannot {name} a campaign that is sent.",
+                    "campaign_status": "sent",
+                    "action": name,
+                },
+            )
+        ],
     )(post)
     return view
 
 
 CampaignScheduleView = _action(
-    "schedule", "Schedule a campaign", "Runs the content check (400 `campaign_spam_blocked` "
+    "schedule",
+    "Schedule a campaign",
+    "Runs the content check (400 `campaign_spam_blocked` "
     "with reasons), needs a postal address (400 `postal_address_required`), a non-empty "
     "audience and a future time (400 `schedule_in_past`). Beat starts it at `send_at`.",
-    request=s.ScheduleInput)
-CampaignSendNowView = _action("send-now", "Start sending now", "Same checks as scheduling; "
-                              "answers 202 while Celery workers send.", code=202)
-CampaignPauseView = _action("pause", "Pause a sending campaign",
-                            "Queued messages wait; nothing is dropped.")
-CampaignResumeView = _action("resume", "Resume a paused campaign",
-                             "Refused while sending is paused for the organisation's bounce "
-                             "or complaint rate (409 `tenant_sending_paused`).")
+    request=s.ScheduleInput,
+)
+CampaignSendNowView = _action(
+    "send-now",
+    "Start sending now",
+    "Same checks as scheduling; answers 202 while Celery workers send.",
+    code=202,
+)
+CampaignPauseView = _action(
+    "pause", "Pause a sending campaign", "Queued messages wait; nothing is dropped."
+)
+CampaignResumeView = _action(
+    "resume",
+    "Resume a paused campaign",
+    "Refused while sending is paused for the organisation's bounce "
+    "or complaint rate (409 `tenant_sending_paused`).",
+)
 CampaignCancelView = _action("cancel", "Cancel a campaign", "Queued messages are skipped.")
-CampaignDuplicateView = _action("duplicate", "Duplicate a campaign as a new draft", "",
-                                code=201)
-CampaignRestoreView = _action("restore", "Restore a deleted campaign",
-                              "Within 30 days of deletion.")
+CampaignDuplicateView = _action("duplicate", "Duplicate a campaign as a new draft", "", code=201)
+CampaignRestoreView = _action(
+    "restore", "Restore a deleted campaign", "Within 30 days of deletion."
+)
 
 
 class CampaignTestSendView(TenantAPIView):
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_test_send",
-                   summary="Send a test to at most 5 addresses", request=s.TestSendInput,
-                   responses={200: {"type": "object", "properties": {
-                       "sent": {"type": "integer"}}},
-                       **problem_responses(400, 401, 402, 403, 404)},
-                   examples=[OpenApiExample("Test", request_only=True,
-                                            value={"emails": ["me@acme.example"]}),
-                             OpenApiExample("Sent", response_only=True, value={"sent": 1})])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_test_send",
+        summary="Send a test to at most 5 addresses",
+        request=s.TestSendInput,
+        responses={
+            200: {"type": "object", "properties": {"sent": {"type": "integer"}}},
+            **problem_responses(400, 401, 402, 403, 404),
+        },
+        examples=[
+            OpenApiExample("Test", request_only=True, value={"emails": ["me@acme.example"]}),
+            OpenApiExample("Sent", response_only=True, value={"sent": 1}),
+        ],
+    )
     def post(self, request, campaign_id):
         campaign = _campaign(campaign_id)
         data = s.TestSendInput(data=request.data)
         data.is_valid(raise_exception=True)
         lead = _uuid_or_404(Lead, data.validated_data.get("lead"), "lead")
-        sent = services.campaign_test_send(campaign=campaign, tenant=request.tenant,
-                                           emails=data.validated_data["emails"], lead=lead)
+        sent = services.campaign_test_send(
+            campaign=campaign,
+            tenant=request.tenant,
+            emails=data.validated_data["emails"],
+            lead=lead,
+        )
         return Response({"sent": sent})
 
 
 class CampaignSpamCheckView(TenantAPIView):
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_spam_check",
-                   summary="Content check of the campaign's template",
-                   responses={200: s.SpamCheckOutput, **problem_responses(400, 401, 403, 404)},
-                   examples=[OpenApiExample("Report", response_only=True, value={
-                       "score": 6.5, "threshold": 5.0, "blocked": True,
-                       "reasons": ["Subject is mostly capital letters (+2)",
-                                   "URL shorteners: bit.ly (+3)"]})])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_spam_check",
+        summary="Content check of the campaign's template",
+        responses={200: s.SpamCheckOutput, **problem_responses(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Report",
+                response_only=True,
+                value={
+                    "score": 6.5,
+                    "threshold": 5.0,
+                    "blocked": True,
+                    "reasons": [
+                        "Subject is mostly capital letters (+2)",
+                        "URL shorteners: bit.ly (+3)",
+                    ],
+                },
+            )
+        ],
+    )
     def get(self, request, campaign_id):
-        report = services.campaign_spam_check(campaign=_campaign(campaign_id),
-                                              tenant=request.tenant)
+        report = services.campaign_spam_check(
+            campaign=_campaign(campaign_id), tenant=request.tenant
+        )
         return Response(report)
 
 
 class CampaignStatsView(TenantAPIView):
-    @extend_schema(tags=["campaigns"], operation_id="campaigns_stats",
-                   summary="Campaign analytics",
-                   description="Counts, human vs. machine opens and clicks (machine: Apple "
-                               "Mail Privacy Protection, HEAD requests, scanner agents, clicks "
-                               "within seconds of sending), rates, per-link clicks and an "
-                               "hourly timeline.",
-                   responses={200: {"type": "object"}, **problem_responses(401, 403, 404)},
-                   examples=[OpenApiExample("Stats", response_only=True, value={
-                       "total": 1000, "sent": 998, "delivered": 990, "bounced": 8,
-                       "opens_unique": 420, "opens_machine": 180, "clicks_unique": 61,
-                       "rates": {"open": 0.4242, "click": 0.0616, "bounce": 0.008},
-                       "links": [{"url": "https://acme.example/offer", "human": 70,
-                                  "machine": 12, "unique": 61}],
-                       "timeline": [{"hour": "2026-05-01T10:00:00+00:00", "opens": 210,
-                                     "clicks": 30}]})])
+    @extend_schema(
+        tags=["campaigns"],
+        operation_id="campaigns_stats",
+        summary="Campaign analytics",
+        description="Counts, human vs. machine opens and clicks (machine: Apple "
+        "Mail Privacy Protection, HEAD requests, scanner agents, clicks "
+        "within seconds of sending), rates, per-link clicks and an "
+        "hourly timeline.",
+        responses={200: {"type": "object"}, **problem_responses(401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Stats",
+                response_only=True,
+                value={
+                    "total": 1000,
+                    "sent": 998,
+                    "delivered": 990,
+                    "bounced": 8,
+                    "opens_unique": 420,
+                    "opens_machine": 180,
+                    "clicks_unique": 61,
+                    "rates": {"open": 0.4242, "click": 0.0616, "bounce": 0.008},
+                    "links": [
+                        {
+                            "url": "https://acme.example/offer",
+                            "human": 70,
+                            "machine": 12,
+                            "unique": 61,
+                        }
+                    ],
+                    "timeline": [{"hour": "2026-05-01T10:00:00+00:00", "opens": 210, "clicks": 30}],
+                },
+            )
+        ],
+    )
     def get(self, request, campaign_id):
-        return Response(selectors.campaign_stats(campaign=_campaign(campaign_id,
-                                                                    include_deleted=True)))
+        return Response(
+            selectors.campaign_stats(campaign=_campaign(campaign_id, include_deleted=True))
+        )
 
 
 # --- Leads ------------------------------------------------------------------------------------
+
 
 def _lead(lead_id) -> Lead:
     lead = Lead.objects.prefetch_related("lists").filter(public_id=lead_id).first()
@@ -323,17 +439,25 @@ def _leads_for(params):
 class LeadListView(TenantAPIView):
     serializer_class = s.LeadOutput
 
-    @extend_schema(tags=["leads"], operation_id="leads_list", summary="List leads",
-                   parameters=LEAD_FILTER_PARAMS,
-                   responses={200: s.LeadOutput(many=True), **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_list",
+        summary="List leads",
+        parameters=LEAD_FILTER_PARAMS,
+        responses={200: s.LeadOutput(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
         page = self.paginate_queryset(_leads_for(request.query_params))
         return self.get_paginated_response(s.LeadOutput(page, many=True).data)
 
-    @extend_schema(tags=["leads"], operation_id="leads_create", summary="Create a lead",
-                   request=s.LeadInput,
-                   responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 409)},
-                   examples=[OpenApiExample("Lead", value=LEAD_EXAMPLE, request_only=True)])
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_create",
+        summary="Create a lead",
+        request=s.LeadInput,
+        responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 409)},
+        examples=[OpenApiExample("Lead", value=LEAD_EXAMPLE, request_only=True)],
+    )
     def post(self, request):
         data = s.LeadInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -347,16 +471,23 @@ class LeadDetailView(TenantAPIView):
     serializer_class = s.LeadOutput
     required_role = {"DELETE": "admin", "*": "member"}
 
-    @extend_schema(tags=["leads"], operation_id="leads_retrieve", summary="Get a lead",
-                   responses={200: s.LeadOutput, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_retrieve",
+        summary="Get a lead",
+        responses={200: s.LeadOutput, **problem_responses(401, 403, 404)},
+    )
     def get(self, request, lead_id):
         return Response(s.LeadOutput(_lead(lead_id)).data)
 
-    @extend_schema(tags=["leads"], operation_id="leads_update", summary="Update a lead",
-                   request=s.LeadUpdateInput,
-                   responses={200: s.LeadOutput, **problem_responses(400, 401, 403, 404, 409)},
-                   examples=[OpenApiExample("Tags", request_only=True,
-                                            value={"tags": ["python", "django"]})])
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_update",
+        summary="Update a lead",
+        request=s.LeadUpdateInput,
+        responses={200: s.LeadOutput, **problem_responses(400, 401, 403, 404, 409)},
+        examples=[OpenApiExample("Tags", request_only=True, value={"tags": ["python", "django"]})],
+    )
     def put(self, request, lead_id):
         lead = _lead(lead_id)
         data = s.LeadUpdateInput(data=request.data)
@@ -366,31 +497,47 @@ class LeadDetailView(TenantAPIView):
         lead = services.lead_update(lead=lead, lists=lists, **v)
         return Response(s.LeadOutput(_lead(lead.public_id)).data)
 
-    @extend_schema(tags=["leads"], operation_id="leads_erase",
-                   summary="Erase a lead (GDPR)",
-                   description="Deletes the lead and scrubs its address from past messages; "
-                               "aggregate campaign counts remain. Admins only.",
-                   responses={204: None, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_erase",
+        summary="Erase a lead (GDPR)",
+        description="Deletes the lead and scrubs its address from past messages; "
+        "aggregate campaign counts remain. Admins only.",
+        responses={204: None, **problem_responses(401, 403, 404)},
+    )
     def delete(self, request, lead_id):
         services.lead_erase(lead=_lead(lead_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LeadDataExportView(TenantAPIView):
-    @extend_schema(tags=["leads"], operation_id="leads_data_export",
-                   summary="Everything held about one lead (GDPR access)",
-                   responses={200: {"type": "object"}, **problem_responses(401, 403, 404)},
-                   examples=[OpenApiExample("Data", response_only=True, value={
-                       "lead": LEAD_EXAMPLE, "suppressed": False, "messages": []})])
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_data_export",
+        summary="Everything held about one lead (GDPR access)",
+        responses={200: {"type": "object"}, **problem_responses(401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Data",
+                response_only=True,
+                value={"lead": LEAD_EXAMPLE, "suppressed": False, "messages": []},
+            )
+        ],
+    )
     def get(self, request, lead_id):
         return Response(services.lead_export_data(lead=_lead(lead_id)))
 
 
 class LeadHistoryView(TenantAPIView):
-    @extend_schema(tags=["leads"], operation_id="leads_messages",
-                   summary="A lead's message history",
-                   responses={200: {"type": "array", "items": {"type": "object"}},
-                              **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_messages",
+        summary="A lead's message history",
+        responses={
+            200: {"type": "array", "items": {"type": "object"}},
+            **problem_responses(401, 403, 404),
+        },
+    )
     def get(self, request, lead_id):
         return Response(selectors.lead_history(lead=_lead(lead_id)))
 
@@ -402,42 +549,53 @@ class _Echo:
 
 def csv_stream(rows, filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows),
-                                     content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 class LeadExportView(TenantAPIView):
-    @extend_schema(tags=["leads"], operation_id="leads_export", summary="Export leads as CSV",
-                   parameters=LEAD_FILTER_PARAMS,
-                   responses={(200, "text/csv"): {"type": "string"},
-                              **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_export",
+        summary="Export leads as CSV",
+        parameters=LEAD_FILTER_PARAMS,
+        responses={(200, "text/csv"): {"type": "string"}, **problem_responses(401, 403)},
+    )
     def get(self, request):
-        return csv_stream(imports.leads_export_rows(_leads_for(request.query_params)),
-                          "leads.csv")
+        return csv_stream(imports.leads_export_rows(_leads_for(request.query_params)), "leads.csv")
 
 
 class LeadImportView(TenantAPIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(tags=["leads"], operation_id="leads_import",
-                   summary="Import leads from CSV (runs in the background)",
-                   description="Streams the file in a Celery task: maps columns (automatic "
-                               "from headers, or `mapping`), dedupes, validates each row, skips "
-                               "suppressed addresses. Poll the returned import for progress; "
-                               "download per-row problems from its `errors` link.",
-                   request={"multipart/form-data": s.ImportInput},
-                   responses={202: s.ImportOutput, **problem_responses(400, 401, 403)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_import",
+        summary="Import leads from CSV (runs in the background)",
+        description="Streams the file in a Celery task: maps columns (automatic "
+        "from headers, or `mapping`), dedupes, validates each row, skips "
+        "suppressed addresses. Poll the returned import for progress; "
+        "download per-row problems from its `errors` link.",
+        request={"multipart/form-data": s.ImportInput},
+        responses={202: s.ImportOutput, **problem_responses(400, 401, 403)},
+    )
     def post(self, request):
         data = s.ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         lead_list = _uuid_or_404(LeadList, data.validated_data.get("list"), "list")
-        job = imports.lead_import_create(upload=data.validated_data["file"],
-                                         mapping=data.validated_data.get("mapping"),
-                                         lead_list=lead_list)
-        return Response(s.ImportOutput(job).data, status=status.HTTP_202_ACCEPTED,
-                        headers={"Location": f"/api/leads/imports/{job.public_id}"})
+        job = imports.lead_import_create(
+            upload=data.validated_data["file"],
+            mapping=data.validated_data.get("mapping"),
+            lead_list=lead_list,
+        )
+        return Response(
+            s.ImportOutput(job).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/leads/imports/{job.public_id}"},
+        )
 
 
 def _import(import_id) -> LeadImport:
@@ -448,71 +606,104 @@ def _import(import_id) -> LeadImport:
 
 
 class LeadImportDetailView(TenantAPIView):
-    @extend_schema(tags=["leads"], operation_id="leads_import_status",
-                   summary="Import status and progress",
-                   responses={200: s.ImportOutput, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_import_status",
+        summary="Import status and progress",
+        responses={200: s.ImportOutput, **problem_responses(401, 403, 404)},
+    )
     def get(self, request, import_id):
         return Response(s.ImportOutput(_import(import_id)).data)
 
 
 class LeadImportErrorsView(TenantAPIView):
-    @extend_schema(tags=["leads"], operation_id="leads_import_errors",
-                   summary="Per-row problems of an import, as CSV",
-                   responses={(200, "text/csv"): {"type": "string"},
-                              **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="leads_import_errors",
+        summary="Per-row problems of an import, as CSV",
+        responses={(200, "text/csv"): {"type": "string"}, **problem_responses(401, 403, 404)},
+    )
     def get(self, request, import_id):
         job = _import(import_id)
         if not job.errors_path:
             raise NotFound("This import has not started yet.", code="import_not_started")
-        return FileResponse(open(job.errors_path, "rb"), as_attachment=True,
-                            filename=f"import-{job.public_id}-errors.csv",
-                            content_type="text/csv")
+        return FileResponse(
+            open(job.errors_path, "rb"),
+            as_attachment=True,
+            filename=f"import-{job.public_id}-errors.csv",
+            content_type="text/csv",
+        )
 
 
 # --- Lists, segments, suppression -------------------------------------------------------------
 
+
 class LeadListsView(TenantAPIView):
     serializer_class = s.ListOutput
 
-    @extend_schema(tags=["leads"], operation_id="lists_list", summary="Lists",
-                   responses={200: s.ListOutput(many=True), **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_list",
+        summary="Lists",
+        responses={200: s.ListOutput(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
         page = self.paginate_queryset(selectors.lists_with_counts())
         return self.get_paginated_response(s.ListOutput(page, many=True).data)
 
-    @extend_schema(tags=["leads"], operation_id="lists_create", summary="Create a list",
-                   request=s.NameInput,
-                   responses={201: s.ListOutput, **problem_responses(400, 401, 403, 409)},
-                   examples=[OpenApiExample("List", request_only=True,
-                                            value={"name": "Django shops"})])
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_create",
+        summary="Create a list",
+        request=s.NameInput,
+        responses={201: s.ListOutput, **problem_responses(400, 401, 403, 409)},
+        examples=[OpenApiExample("List", request_only=True, value={"name": "Django shops"})],
+    )
     def post(self, request):
         data = s.NameInput(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(s.ListOutput(services.list_create(name=data.validated_data["name"])).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.ListOutput(services.list_create(name=data.validated_data["name"])).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class SegmentsView(TenantAPIView):
     serializer_class = s.SegmentOutput
 
-    @extend_schema(tags=["leads"], operation_id="segments_list", summary="Saved segments",
-                   responses={200: s.SegmentOutput(many=True), **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_list",
+        summary="Saved segments",
+        responses={200: s.SegmentOutput(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
         page = self.paginate_queryset(Segment.objects.all())
         return self.get_paginated_response(s.SegmentOutput(page, many=True).data)
 
-    @extend_schema(tags=["leads"], operation_id="segments_create", summary="Save a segment",
-                   description="Filters: `tags_any`, `tags_all`, `attributes` (exact values), "
-                               "`company`, `email_domain`, `list`, `search`, "
-                               "`opened_within_days`, `clicked_within_days`, "
-                               "`not_opened_within_days`, `technologies` (detector slugs: "
-                               "leads whose GitHub username owns a repository whose latest "
-                               "analysis found one of them).",
-                   request=s.SegmentInput,
-                   responses={201: s.SegmentOutput, **problem_responses(400, 401, 403, 409)},
-                   examples=[OpenApiExample("Engaged Python leads", request_only=True, value={
-                       "name": "Engaged Python", "filters": {"tags_any": ["python"],
-                                                             "opened_within_days": 30}})])
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_create",
+        summary="Save a segment",
+        description="Filters: `tags_any`, `tags_all`, `attributes` (exact values), "
+        "`company`, `email_domain`, `list`, `search`, "
+        "`opened_within_days`, `clicked_within_days`, "
+        "`not_opened_within_days`, `technologies` (detector slugs: "
+        "leads whose GitHub username owns a repository whose latest "
+        "analysis found one of them).",
+        request=s.SegmentInput,
+        responses={201: s.SegmentOutput, **problem_responses(400, 401, 403, 409)},
+        examples=[
+            OpenApiExample(
+                "Engaged Python leads",
+                request_only=True,
+                value={
+                    "name": "Engaged Python",
+                    "filters": {"tags_any": ["python"], "opened_within_days": 30},
+                },
+            )
+        ],
+    )
     def post(self, request):
         data = s.SegmentInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -524,29 +715,39 @@ class SuppressionsView(TenantAPIView):
     serializer_class = s.SuppressionOutput
     required_role = {"DELETE": "admin", "*": "member"}
 
-    @extend_schema(tags=["leads"], operation_id="suppressions_list",
-                   summary="Suppressed addresses",
-                   responses={200: s.SuppressionOutput(many=True), **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="suppressions_list",
+        summary="Suppressed addresses",
+        responses={200: s.SuppressionOutput(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
         page = self.paginate_queryset(Suppression.objects.all())
         return self.get_paginated_response(s.SuppressionOutput(page, many=True).data)
 
-    @extend_schema(tags=["leads"], operation_id="suppressions_add",
-                   summary="Suppress an address (manual)", request=s.SuppressionInput,
-                   responses={201: s.SuppressionOutput, **problem_responses(400, 401, 403)},
-                   examples=[OpenApiExample("Suppress", request_only=True,
-                                            value={"email": "no@example.com"})])
+    @extend_schema(
+        tags=["leads"],
+        operation_id="suppressions_add",
+        summary="Suppress an address (manual)",
+        request=s.SuppressionInput,
+        responses={201: s.SuppressionOutput, **problem_responses(400, 401, 403)},
+        examples=[OpenApiExample("Suppress", request_only=True, value={"email": "no@example.com"})],
+    )
     def post(self, request):
         data = s.SuppressionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        row = services.suppression_add(email=data.validated_data["email"], reason="manual",
-                                       note=data.validated_data["note"])
+        row = services.suppression_add(
+            email=data.validated_data["email"], reason="manual", note=data.validated_data["note"]
+        )
         return Response(s.SuppressionOutput(row).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(tags=["leads"], operation_id="suppressions_remove",
-                   summary="Lift a suppression (admins)",
-                   parameters=[OpenApiParameter("email", str, required=True)],
-                   responses={204: None, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["leads"],
+        operation_id="suppressions_remove",
+        summary="Lift a suppression (admins)",
+        parameters=[OpenApiParameter("email", str, required=True)],
+        responses={204: None, **problem_responses(401, 403, 404)},
+    )
     def delete(self, request):
         if not services.suppression_remove(email=request.query_params.get("email", "")):
             raise NotFound("That address is not suppressed.", code="suppression_not_found")
@@ -554,6 +755,7 @@ class SuppressionsView(TenantAPIView):
 
 
 # --- Templates --------------------------------------------------------------------------------
+
 
 def _template(template_id) -> EmailTemplate:
     template = EmailTemplate.objects.filter(public_id=template_id).first()
@@ -563,34 +765,50 @@ def _template(template_id) -> EmailTemplate:
 
 
 TEMPLATE_INVALID = OpenApiExample(
-    "Unknown variable", response_only=True, status_codes=["400"],
-    value={"type": "https://docs.strato.dev/errors/template_invalid",
-           "title": "Validation failed", "status": 400, "code": "template_invalid",
-           "detail": "The template has errors.",
-           "errors": {"html": ["Unknown variable: lead.frist_name. Available: …"]}})
+    "Unknown variable",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "type": "https://docs.strato.dev/errors/template_invalid",
+        "title": "Validation failed",
+        "status": 400,
+        "code": "template_invalid",
+        "detail": "The template has errors.",
+        "errors": {"html": ["Unknown variable: lead.frist_name. Available: …"]},
+    },
+)
 
 
 class TemplateListView(TenantAPIView):
     serializer_class = s.TemplateOutput
 
-    @extend_schema(tags=["templates"], operation_id="templates_list", summary="Templates",
-                   responses={200: s.TemplateOutput(many=True), **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["templates"],
+        operation_id="templates_list",
+        summary="Templates",
+        responses={200: s.TemplateOutput(many=True), **problem_responses(401, 403)},
+    )
     def get(self, request):
         page = self.paginate_queryset(EmailTemplate.objects.all())
         return self.get_paginated_response(s.TemplateOutput(page, many=True).data)
 
-    @extend_schema(tags=["templates"], operation_id="templates_create",
-                   summary="Create a template",
-                   description="Django template syntax in a sandbox: `lead.*`, "
-                               "`lead.attributes.<name>`, `tenant.name`, `campaign.name`, "
-                               "`unsubscribe_url`; `if`/`for`/`with` and text filters only. "
-                               "Unknown variables and syntax errors are 400 "
-                               "`template_invalid`; HTML is sanitised; a missing text part is "
-                               "generated.",
-                   request=s.TemplateInput,
-                   responses={201: s.TemplateOutput, **problem_responses(400, 401, 403)},
-                   examples=[OpenApiExample("Template", request_only=True,
-                                            value=TEMPLATE_EXAMPLE), TEMPLATE_INVALID])
+    @extend_schema(
+        tags=["templates"],
+        operation_id="templates_create",
+        summary="Create a template",
+        description="Django template syntax in a sandbox: `lead.*`, "
+        "`lead.attributes.<name>`, `tenant.name`, `campaign.name`, "
+        "`unsubscribe_url`; `if`/`for`/`with` and text filters only. "
+        "Unknown variables and syntax errors are 400 "
+        "`template_invalid`; HTML is sanitised; a missing text part is "
+        "generated.",
+        request=s.TemplateInput,
+        responses={201: s.TemplateOutput, **problem_responses(400, 401, 403)},
+        examples=[
+            OpenApiExample("Template", request_only=True, value=TEMPLATE_EXAMPLE),
+            TEMPLATE_INVALID,
+        ],
+    )
     def post(self, request):
         data = s.TemplateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -601,55 +819,81 @@ class TemplateListView(TenantAPIView):
 class TemplateDetailView(TenantAPIView):
     serializer_class = s.TemplateOutput
 
-    @extend_schema(tags=["templates"], operation_id="templates_retrieve",
-                   summary="Get a template",
-                   responses={200: s.TemplateOutput, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["templates"],
+        operation_id="templates_retrieve",
+        summary="Get a template",
+        responses={200: s.TemplateOutput, **problem_responses(401, 403, 404)},
+    )
     def get(self, request, template_id):
         return Response(s.TemplateOutput(_template(template_id)).data)
 
-    @extend_schema(tags=["templates"], operation_id="templates_update",
-                   summary="Update a template", request=s.TemplateUpdateInput,
-                   responses={200: s.TemplateOutput, **problem_responses(400, 401, 403, 404)},
-                   examples=[OpenApiExample("Subject", request_only=True,
-                                            value={"subject": "Hello {{ lead.first_name }}"}),
-                             TEMPLATE_INVALID])
+    @extend_schema(
+        tags=["templates"],
+        operation_id="templates_update",
+        summary="Update a template",
+        request=s.TemplateUpdateInput,
+        responses={200: s.TemplateOutput, **problem_responses(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Subject", request_only=True, value={"subject": "Hello {{ lead.first_name }}"}
+            ),
+            TEMPLATE_INVALID,
+        ],
+    )
     def put(self, request, template_id):
         data = s.TemplateUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        template = services.template_update(template=_template(template_id),
-                                            **data.validated_data)
+        template = services.template_update(template=_template(template_id), **data.validated_data)
         return Response(s.TemplateOutput(template).data)
 
-    @extend_schema(tags=["templates"], operation_id="templates_destroy",
-                   summary="Delete a template",
-                   responses={204: None, **problem_responses(401, 403, 404, 409)})
+    @extend_schema(
+        tags=["templates"],
+        operation_id="templates_destroy",
+        summary="Delete a template",
+        responses={204: None, **problem_responses(401, 403, 404, 409)},
+    )
     def delete(self, request, template_id):
         services.template_delete(template=_template(template_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TemplatePreviewView(TenantAPIView):
-    @extend_schema(tags=["templates"], operation_id="templates_preview",
-                   summary="Render a template (saved or unsaved) for a lead",
-                   description="Without `lead`, a sample lead is used. Tracking links are not "
-                               "inserted in previews; the footer with the postal address is.",
-                   request=s.PreviewInput,
-                   responses={200: s.PreviewOutput, **problem_responses(400, 401, 403, 404)},
-                   examples=[OpenApiExample("Unsaved", request_only=True,
-                                            value={**TEMPLATE_EXAMPLE, "lead": "2f0e…"}),
-                             TEMPLATE_INVALID])
+    @extend_schema(
+        tags=["templates"],
+        operation_id="templates_preview",
+        summary="Render a template (saved or unsaved) for a lead",
+        description="Without `lead`, a sample lead is used. Tracking links are not "
+        "inserted in previews; the footer with the postal address is.",
+        request=s.PreviewInput,
+        responses={200: s.PreviewOutput, **problem_responses(400, 401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Unsaved", request_only=True, value={**TEMPLATE_EXAMPLE, "lead": "2f0e…"}
+            ),
+            TEMPLATE_INVALID,
+        ],
+    )
     def post(self, request):
         data = s.PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         template = _template(v["template"]) if v.get("template") else None
         lead = _lead(v["lead"]) if v.get("lead") else None
-        return Response(services.template_preview(
-            tenant=request.tenant, template=template, subject=v.get("subject"),
-            html=v.get("html"), text=v.get("text"), lead=lead))
+        return Response(
+            services.template_preview(
+                tenant=request.tenant,
+                template=template,
+                subject=v.get("subject"),
+                html=v.get("html"),
+                text=v.get("text"),
+                lead=lead,
+            )
+        )
 
 
 # --- Public host: Resend webhook --------------------------------------------------------------
+
 
 class ResendWebhookView(APIView):
     """Resend (svix) calls this; the signature is the only credential."""
@@ -658,23 +902,33 @@ class ResendWebhookView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(tags=["webhooks"], operation_id="webhooks_resend",
-                   summary="Resend tracking webhook",
-                   description="Public host. The svix signature (`svix-id`, `svix-timestamp`, "
-                               "`svix-signature`) is verified on the raw body; the event is "
-                               "stored once by `svix-id` and applied by a Celery task: "
-                               "delivery, deferral, bounce, complaint, open, click. Hard "
-                               "bounces and complaints suppress the address.",
-                   request={"application/json": {"type": "object"}},
-                   responses={202: {"type": "object", "properties": {
-                       "status": {"type": "string", "enum": ["accepted", "duplicate"]}}},
-                       **problem_responses(400, 401)},
-                   examples=[OpenApiExample("Accepted", response_only=True,
-                                            status_codes=["202"],
-                                            value={"status": "accepted"})])
+    @extend_schema(
+        tags=["webhooks"],
+        operation_id="webhooks_resend",
+        summary="Resend tracking webhook",
+        description="Public host. The svix signature (`svix-id`, `svix-timestamp`, "
+        "`svix-signature`) is verified on the raw body; the event is "
+        "stored once by `svix-id` and applied by a Celery task: "
+        "delivery, deferral, bounce, complaint, open, click. Hard "
+        "bounces and complaints suppress the address.",
+        request={"application/json": {"type": "object"}},
+        responses={
+            202: {
+                "type": "object",
+                "properties": {"status": {"type": "string", "enum": ["accepted", "duplicate"]}},
+            },
+            **problem_responses(400, 401),
+        },
+        examples=[
+            OpenApiExample(
+                "Accepted", response_only=True, status_codes=["202"], value={"status": "accepted"}
+            )
+        ],
+    )
     def post(self, request):
         from ..webhooks import resend_webhook_receive
 
         _, created = resend_webhook_receive(body=request.body, headers=request.headers)
-        return Response({"status": "accepted" if created else "duplicate"},
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {"status": "accepted" if created else "duplicate"}, status=status.HTTP_202_ACCEPTED
+        )

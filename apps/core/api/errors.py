@@ -35,8 +35,13 @@ DRF_CODES = {
 
 
 def problem(
-    *, status_code: int, code: str, title: str, detail: str,
-    errors: dict[str, Any] | None = None, **extra: Any,
+    *,
+    status_code: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     body = {
         "type": PROBLEM_TYPE_BASE + code,
@@ -96,14 +101,25 @@ def _detail_and_code(detail: Any) -> tuple[str, str | None]:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DomainError):
-        body = problem(status_code=exc.status, code=exc.code, title=exc.title,
-                       detail=exc.detail, errors=exc.errors, **exc.extra)
-        return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE,
-                        headers=exc.headers)
+        body = problem(
+            status_code=exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            **exc.extra,
+        )
+        return Response(
+            body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE, headers=exc.headers
+        )
     if isinstance(exc, RequestDataTooBig):
         # Raised when DRF first reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
-        body = problem(status_code=413, code="payload_too_large", title="Payload too large",
-                       detail="The request body is larger than this server accepts.")
+        body = problem(
+            status_code=413,
+            code="payload_too_large",
+            title="Payload too large",
+            detail="The request body is larger than this server accepts.",
+        )
         return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -113,8 +129,12 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     response = exception_handler(exc, context)
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
-        body = problem(status_code=500, code="server_error", title="Server error",
-                       detail="An unexpected error occurred. It has been logged.")
+        body = problem(
+            status_code=500,
+            code="server_error",
+            title="Server error",
+            detail="An unexpected error occurred. It has been logged.",
+        )
         return Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
 
     klass, (code, title) = next(
@@ -136,7 +156,13 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         extra["retry_after"] = int(exc.wait)
     if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
         response.status_code = status.HTTP_401_UNAUTHORIZED
-    response.data = problem(status_code=response.status_code, code=code, title=title,
-                            detail=detail, errors=errors, **extra)
+    response.data = problem(
+        status_code=response.status_code,
+        code=code,
+        title=title,
+        detail=detail,
+        errors=errors,
+        **extra,
+    )
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

@@ -11,30 +11,52 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False,
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
         help_text="Messages per field, for validation errors.",
     )
 
 
 _DESCRIPTIONS = {
     400: ("Invalid input", "validation_error", "email: Enter a valid email address."),
-    401: ("Not authenticated, or credentials for another organisation",
-          "not_authenticated", "Authentication credentials were not provided."),
+    401: (
+        "Not authenticated, or credentials for another organisation",
+        "not_authenticated",
+        "Authentication credentials were not provided.",
+    ),
     402: ("Plan limit reached", "plan_limit_exceeded", "Your plan allows 3 repositories."),
-    403: ("Role does not allow this action", "permission_denied",
-          "You are not a member of this organisation with the role this action needs."),
+    403: (
+        "Role does not allow this action",
+        "permission_denied",
+        "You are not a member of this organisation with the role this action needs.",
+    ),
     404: ("Not found", "not_found", "Not found."),
-    409: ("Conflicts with existing state", "conflict", "This organisation address is already "
-          "taken."),
-    415: ("Body is not JSON", "unsupported_media_type",
-          'Unsupported media type "text/plain" in request.'),
-    429: ("Rate limited or locked out", "rate_limited",
-          "Request was throttled. Expected available in 12 seconds."),
-    502: ("An upstream provider refused the request", "stripe_error",
-          "Stripe refused to start the checkout: No such price."),
-    503: ("An upstream provider is unreachable or not configured", "stripe_unavailable",
-          "We could not reach our payment provider. Nothing was charged and nothing changed: "
-          "please try again in a minute."),
+    409: (
+        "Conflicts with existing state",
+        "conflict",
+        "This organisation address is already taken.",
+    ),
+    415: (
+        "Body is not JSON",
+        "unsupported_media_type",
+        'Unsupported media type "text/plain" in request.',
+    ),
+    429: (
+        "Rate limited or locked out",
+        "rate_limited",
+        "Request was throttled. Expected available in 12 seconds.",
+    ),
+    502: (
+        "An upstream provider refused the request",
+        "stripe_error",
+        "Stripe refused to start the checkout: No such price.",
+    ),
+    503: (
+        "An upstream provider is unreachable or not configured",
+        "stripe_unavailable",
+        "We could not reach our payment provider. Nothing was charged and nothing changed: "
+        "please try again in a minute.",
+    ),
 }
 
 
@@ -42,13 +64,20 @@ def problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
     responses = {}
     for status in statuses:
         description, code, detail = _DESCRIPTIONS[status]
-        example = {"type": f"https://docs.strato.dev/errors/{code}", "title": description,
-                   "status": status, "detail": detail, "code": code}
+        example = {
+            "type": f"https://docs.strato.dev/errors/{code}",
+            "title": description,
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
         if status == 400:
             example["errors"] = {"email": ["Enter a valid email address."]}
         responses[(status, "application/problem+json")] = OpenApiResponse(
-            ProblemSerializer, description=description,
-            examples=[OpenApiExample(code, value=example, status_codes=[str(status)],
-                                     response_only=True)],
+            ProblemSerializer,
+            description=description,
+            examples=[
+                OpenApiExample(code, value=example, status_codes=[str(status)], response_only=True)
+            ],
         )
     return responses

@@ -6,8 +6,10 @@ from apps.repos.models import Analysis, Repository
 
 class AnalyzeInputSerializer(serializers.Serializer):
     url = serializers.CharField(
-        max_length=500, help_text="Any GitHub repository form: https URL (with `.git`, "
-        "`/tree/<branch>/…`), `git@github.com:owner/name.git`, or `owner/name`.")
+        max_length=500,
+        help_text="Any GitHub repository form: https URL (with `.git`, "
+        "`/tree/<branch>/…`), `git@github.com:owner/name.git`, or `owner/name`.",
+    )
 
 
 class AnalysisSummarySerializer(serializers.ModelSerializer):
@@ -15,24 +17,46 @@ class AnalysisSummarySerializer(serializers.ModelSerializer):
     repository_id = serializers.UUIDField(source="repository.public_id", read_only=True)
     status_url = serializers.SerializerMethodField()
     duration_ms = serializers.IntegerField(read_only=True, allow_null=True)
-    reused_from = serializers.UUIDField(source="reused_from.public_id", read_only=True,
-                                        allow_null=True, default=None)
+    reused_from = serializers.UUIDField(
+        source="reused_from.public_id", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Analysis
-        fields = ["id", "repository_id", "status", "trigger", "ref", "commit_sha",
-                  "failure_code", "failure_reason", "reused_from", "files_scanned",
-                  "archive_bytes", "download_ms", "detect_ms", "duration_ms", "created_at",
-                  "started_at", "finished_at", "status_url"]
+        fields = [
+            "id",
+            "repository_id",
+            "status",
+            "trigger",
+            "ref",
+            "commit_sha",
+            "failure_code",
+            "failure_reason",
+            "reused_from",
+            "files_scanned",
+            "archive_bytes",
+            "download_ms",
+            "detect_ms",
+            "duration_ms",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "status_url",
+        ]
 
     def get_status_url(self, analysis) -> str:
         return reverse("api-analysis-detail", args=[analysis.public_id])
 
 
 class AnalysisSerializer(AnalysisSummarySerializer):
-    report = serializers.JSONField(read_only=True, allow_null=True, help_text=(
-        "`languages` (bytes and share), `technologies` (slug, category, confidence, version, "
-        "evidence), `components` (one per manifest root) and `warnings`."))
+    report = serializers.JSONField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "`languages` (bytes and share), `technologies` (slug, category, confidence, version, "
+            "evidence), `components` (one per manifest root) and `warnings`."
+        ),
+    )
 
     class Meta(AnalysisSummarySerializer.Meta):
         fields = [*AnalysisSummarySerializer.Meta.fields, "report"]
@@ -45,9 +69,21 @@ class RepositorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Repository
-        fields = ["id", "full_name", "owner", "name", "default_branch", "html_url", "private",
-                  "source", "status", "head_sha", "last_analysed_at", "created_at",
-                  "latest_analysis"]
+        fields = [
+            "id",
+            "full_name",
+            "owner",
+            "name",
+            "default_branch",
+            "html_url",
+            "private",
+            "source",
+            "status",
+            "head_sha",
+            "last_analysed_at",
+            "created_at",
+            "latest_analysis",
+        ]
 
     def get_latest_analysis(self, repository) -> dict | None:
         latest = self.context.get("latest", {}).get(repository.pk)
@@ -84,8 +120,9 @@ class DiffSerializer(serializers.Serializer):
 
 
 class GitHubConnectionSerializer(serializers.Serializer):
-    token_set = serializers.BooleanField(help_text="Whether a token is stored; it is never "
-                                                   "returned.")
+    token_set = serializers.BooleanField(
+        help_text="Whether a token is stored; it is never returned."
+    )
     token_login = serializers.CharField(allow_blank=True)
     token_scopes = serializers.CharField(allow_blank=True)
     token_validated_at = serializers.DateTimeField(allow_null=True)

@@ -15,47 +15,102 @@ from apps.repos.models import Analysis, Repository
 from . import serializers as s
 
 REPOSITORY_EXAMPLE = {
-    "id": "0b6f7c1e-4d7a-4d1c-9a55-1f4f0c6c3e21", "full_name": "octocat/Hello-World",
-    "owner": "octocat", "name": "Hello-World", "default_branch": "main",
-    "html_url": "https://github.com/octocat/Hello-World", "private": False, "source": "url",
-    "status": "ready", "head_sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d",
-    "last_analysed_at": "2026-03-02T10:15:04Z", "created_at": "2026-03-01T09:00:00Z",
+    "id": "0b6f7c1e-4d7a-4d1c-9a55-1f4f0c6c3e21",
+    "full_name": "octocat/Hello-World",
+    "owner": "octocat",
+    "name": "Hello-World",
+    "default_branch": "main",
+    "html_url": "https://github.com/octocat/Hello-World",
+    "private": False,
+    "source": "url",
+    "status": "ready",
+    "head_sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d",
+    "last_analysed_at": "2026-03-02T10:15:04Z",
+    "created_at": "2026-03-01T09:00:00Z",
     "latest_analysis": None,
 }
 ANALYSIS_EXAMPLE = {
     "id": "5c1d2b9e-2f0e-4a51-8d1c-6a0e6f1b7a10",
-    "repository_id": REPOSITORY_EXAMPLE["id"], "status": "queued", "trigger": "api", "ref": "",
-    "commit_sha": "", "failure_code": "", "failure_reason": "", "reused_from": None,
-    "files_scanned": None, "archive_bytes": None, "download_ms": None, "detect_ms": None,
-    "duration_ms": None, "created_at": "2026-03-02T10:15:00Z", "started_at": None,
+    "repository_id": REPOSITORY_EXAMPLE["id"],
+    "status": "queued",
+    "trigger": "api",
+    "ref": "",
+    "commit_sha": "",
+    "failure_code": "",
+    "failure_reason": "",
+    "reused_from": None,
+    "files_scanned": None,
+    "archive_bytes": None,
+    "download_ms": None,
+    "detect_ms": None,
+    "duration_ms": None,
+    "created_at": "2026-03-02T10:15:00Z",
+    "started_at": None,
     "finished_at": None,
     "status_url": "/api/analyses/5c1d2b9e-2f0e-4a51-8d1c-6a0e6f1b7a10",
 }
 REPORT_EXAMPLE = {
     "languages": [{"name": "Python", "bytes": 48213, "files": 61, "share": 0.91}],
-    "technologies": [{
-        "slug": "django", "name": "Django", "category": "framework", "confidence": 0.99,
-        "version": "5.2", "components": ["."],
-        "evidence": [{"file": "requirements.txt", "kind": "dependency", "match": "django@5.2",
-                      "weight": 0.9, "weak": False}]}],
-    "components": [{"path": ".", "name": "Hello-World", "manifests": ["requirements.txt"],
-                    "languages": [], "technologies": []}],
-    "warnings": [], "files_scanned": 74,
+    "technologies": [
+        {
+            "slug": "django",
+            "name": "Django",
+            "category": "framework",
+            "confidence": 0.99,
+            "version": "5.2",
+            "components": ["."],
+            "evidence": [
+                {
+                    "file": "requirements.txt",
+                    "kind": "dependency",
+                    "match": "django@5.2",
+                    "weight": 0.9,
+                    "weak": False,
+                }
+            ],
+        }
+    ],
+    "components": [
+        {
+            "path": ".",
+            "name": "Hello-World",
+            "manifests": ["requirements.txt"],
+            "languages": [],
+            "technologies": [],
+        }
+    ],
+    "warnings": [],
+    "files_scanned": 74,
 }
 
 
 def _problem(status_code: int, code: str, description: str, detail: str):
-    return {(status_code, "application/problem+json"): OpenApiResponse(
-        ProblemSerializer, description=description,
-        examples=[OpenApiExample(code, response_only=True, status_codes=[str(status_code)],
-                                 value={"type": f"https://docs.strato.dev/errors/{code}",
-                                        "title": description, "status": status_code,
-                                        "detail": detail, "code": code})])}
+    return {
+        (status_code, "application/problem+json"): OpenApiResponse(
+            ProblemSerializer,
+            description=description,
+            examples=[
+                OpenApiExample(
+                    code,
+                    response_only=True,
+                    status_codes=[str(status_code)],
+                    value={
+                        "type": f"https://docs.strato.dev/errors/{code}",
+                        "title": description,
+                        "status": status_code,
+                        "detail": detail,
+                        "code": code,
+                    },
+                )
+            ],
+        )
+    }
 
 
 class AnalyzeView(TenantAPIView):
     @extend_schema(
-        tags=["repositories"], operation_id="repositories_analyze",
+        tags=["repositories"],
+        operation_id="repositories_analyze",
         summary="Analyse a GitHub repository",
         description=(
             "Accepts any form of GitHub repository URL. The repository is looked up on GitHub "
@@ -65,83 +120,129 @@ class AnalyzeView(TenantAPIView):
             "analysis' `status_url`; poll it until `status` is `succeeded` or `failed`. A "
             "request while an analysis is already waiting joins it. Errors: 400 "
             "`not_github_url`, `github_url_invalid`, `github_url_incomplete`; 402 "
-            "`plan_limit_exceeded`."),
+            "`plan_limit_exceeded`."
+        ),
         request=s.AnalyzeInputSerializer,
         responses={
             202: s.AnalyzeOutputSerializer,
             **problem_responses(401, 402, 403, 415),
-            **_problem(400, "not_github_url", "Not a GitHub repository URL",
-                       "url: Only github.com repositories can be analysed, not gitlab.com."),
-            **_problem(404, "github_repository_not_found", "Repository not found",
-                       "Repository octocat/nope was not found on GitHub, or it is private "
-                       "and this organisation has no access to it."),
+            **_problem(
+                400,
+                "not_github_url",
+                "Not a GitHub repository URL",
+                "url: Only github.com repositories can be analysed, not gitlab.com.",
+            ),
+            **_problem(
+                404,
+                "github_repository_not_found",
+                "Repository not found",
+                "Repository octocat/nope was not found on GitHub, or it is private "
+                "and this organisation has no access to it.",
+            ),
         },
         examples=[
-            OpenApiExample("HTTPS URL", request_only=True,
-                           value={"url": "https://github.com/octocat/Hello-World"}),
-            OpenApiExample("SSH remote", request_only=True,
-                           value={"url": "git@github.com:octocat/Hello-World.git"}),
+            OpenApiExample(
+                "HTTPS URL",
+                request_only=True,
+                value={"url": "https://github.com/octocat/Hello-World"},
+            ),
+            OpenApiExample(
+                "SSH remote",
+                request_only=True,
+                value={"url": "git@github.com:octocat/Hello-World.git"},
+            ),
             OpenApiExample("Short form", request_only=True, value={"url": "octocat/Hello-World"}),
-            OpenApiExample("Queued", response_only=True, status_codes=["202"], value={
-                "analysis": ANALYSIS_EXAMPLE, "repository": REPOSITORY_EXAMPLE,
-                "status_url": ANALYSIS_EXAMPLE["status_url"]}),
+            OpenApiExample(
+                "Queued",
+                response_only=True,
+                status_codes=["202"],
+                value={
+                    "analysis": ANALYSIS_EXAMPLE,
+                    "repository": REPOSITORY_EXAMPLE,
+                    "status_url": ANALYSIS_EXAMPLE["status_url"],
+                },
+            ),
         ],
     )
     def post(self, request):
         data = s.AnalyzeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        analysis = services.analysis_request(tenant=self.tenant, url=data.validated_data["url"],
-                                             trigger=Analysis.Trigger.API)
+        analysis = services.analysis_request(
+            tenant=self.tenant, url=data.validated_data["url"], trigger=Analysis.Trigger.API
+        )
         repository = analysis.repository
         status_url = reverse("api-analysis-detail", args=[analysis.public_id])
         body = {"analysis": analysis, "repository": repository, "status_url": status_url}
         return Response(
             s.AnalyzeOutputSerializer(body, context={"latest": {repository.pk: analysis}}).data,
-            status=status.HTTP_202_ACCEPTED, headers={"Location": status_url})
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": status_url},
+        )
 
 
 class RepositoryListView(TenantAPIView):
     queryset = Repository.objects.none()
 
     @extend_schema(
-        tags=["repositories"], operation_id="repositories_list", summary="List repositories",
+        tags=["repositories"],
+        operation_id="repositories_list",
+        summary="List repositories",
         description="Newest first, cursor-paginated, each with its latest analysis.",
         parameters=[
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Repository.Status.values,
-                             description="Only repositories in this status."),
+            OpenApiParameter(
+                "status",
+                OpenApiTypes.STR,
+                enum=Repository.Status.values,
+                description="Only repositories in this status.",
+            ),
             OpenApiParameter("q", OpenApiTypes.STR, description="Owner or name contains."),
         ],
         responses={200: s.RepositorySerializer(many=True), **problem_responses(401, 403)},
-        examples=[OpenApiExample("Page", response_only=True, value={
-            "next": None, "previous": None, "results": [REPOSITORY_EXAMPLE]})],
+        examples=[
+            OpenApiExample(
+                "Page",
+                response_only=True,
+                value={"next": None, "previous": None, "results": [REPOSITORY_EXAMPLE]},
+            )
+        ],
     )
     def get(self, request):
-        repositories = selectors.repository_list(status=request.query_params.get("status"),
-                                                 query=request.query_params.get("q"))
+        repositories = selectors.repository_list(
+            status=request.query_params.get("status"), query=request.query_params.get("q")
+        )
         page = self.paginate_queryset(repositories)
         latest = selectors.latest_analyses_for(page)
         return self.get_paginated_response(
-            s.RepositorySerializer(page, many=True, context={"latest": latest}).data)
+            s.RepositorySerializer(page, many=True, context={"latest": latest}).data
+        )
 
 
 class RepositoryDetailView(TenantAPIView):
     required_role = {"DELETE": "admin", "*": "member"}
 
-    @extend_schema(tags=["repositories"], operation_id="repositories_get",
-                   summary="A repository",
-                   responses={200: s.RepositorySerializer, **problem_responses(401, 403, 404)},
-                   examples=[OpenApiExample("Repository", response_only=True,
-                                            value=REPOSITORY_EXAMPLE)])
+    @extend_schema(
+        tags=["repositories"],
+        operation_id="repositories_get",
+        summary="A repository",
+        responses={200: s.RepositorySerializer, **problem_responses(401, 403, 404)},
+        examples=[OpenApiExample("Repository", response_only=True, value=REPOSITORY_EXAMPLE)],
+    )
     def get(self, request, repository_id):
         repository = selectors.repository_get(public_id=repository_id)
         latest = selectors.latest_analysis(repository=repository)
-        return Response(s.RepositorySerializer(
-            repository, context={"latest": {repository.pk: latest} if latest else {}}).data)
+        return Response(
+            s.RepositorySerializer(
+                repository, context={"latest": {repository.pk: latest} if latest else {}}
+            ).data
+        )
 
-    @extend_schema(tags=["repositories"], operation_id="repositories_delete",
-                   summary="Stop tracking a repository",
-                   description="Deletes the repository and its analysis history (admins).",
-                   responses={204: None, **problem_responses(401, 403, 404)})
+    @extend_schema(
+        tags=["repositories"],
+        operation_id="repositories_delete",
+        summary="Stop tracking a repository",
+        description="Deletes the repository and its analysis history (admins).",
+        responses={204: None, **problem_responses(401, 403, 404)},
+    )
     def delete(self, request, repository_id):
         repository = selectors.repository_get(public_id=repository_id)
         services.repository_delete(tenant=self.tenant, repository=repository)
@@ -152,17 +253,30 @@ class RepositoryAnalysesView(TenantAPIView):
     queryset = Analysis.objects.none()
 
     @extend_schema(
-        tags=["repositories"], operation_id="repositories_analyses",
+        tags=["repositories"],
+        operation_id="repositories_analyses",
         summary="Analysis history of a repository",
         description="Newest first, cursor-paginated; failed analyses keep their reason.",
-        parameters=[OpenApiParameter("status", OpenApiTypes.STR,
-                                     enum=Analysis.Status.values)],
-        responses={200: s.AnalysisSummarySerializer(many=True),
-                   **problem_responses(401, 403, 404)},
-        examples=[OpenApiExample("Page", response_only=True, value={
-            "next": None, "previous": None, "results": [{
-                **ANALYSIS_EXAMPLE, "status": "failed", "failure_code": "archive_too_large",
-                "failure_reason": "The repository archive is larger than the limit."}]})],
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=Analysis.Status.values)],
+        responses={200: s.AnalysisSummarySerializer(many=True), **problem_responses(401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Page",
+                response_only=True,
+                value={
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            **ANALYSIS_EXAMPLE,
+                            "status": "failed",
+                            "failure_code": "archive_too_large",
+                            "failure_reason": "The repository archive is larger than the limit.",
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request, repository_id):
         repository = selectors.repository_get(public_id=repository_id)
@@ -175,22 +289,52 @@ class RepositoryAnalysesView(TenantAPIView):
 
 class RepositoryDiffView(TenantAPIView):
     @extend_schema(
-        tags=["repositories"], operation_id="repositories_diff",
+        tags=["repositories"],
+        operation_id="repositories_diff",
         summary="Technologies added and removed between two analyses",
         description="Defaults to the two newest succeeded analyses (`base` older, `head` "
-                    "newer). 404 `analysis_diff_unavailable` with fewer than two.",
-        parameters=[OpenApiParameter("base", OpenApiTypes.UUID, description="Analysis id."),
-                    OpenApiParameter("head", OpenApiTypes.UUID, description="Analysis id.")],
+        "newer). 404 `analysis_diff_unavailable` with fewer than two.",
+        parameters=[
+            OpenApiParameter("base", OpenApiTypes.UUID, description="Analysis id."),
+            OpenApiParameter("head", OpenApiTypes.UUID, description="Analysis id."),
+        ],
         responses={200: s.DiffSerializer, **problem_responses(400, 401, 403, 404)},
-        examples=[OpenApiExample("Diff", response_only=True, value={
-            "base": {**ANALYSIS_EXAMPLE, "status": "succeeded"},
-            "head": {**ANALYSIS_EXAMPLE, "status": "succeeded"},
-            "added": [{"slug": "redis", "name": "Redis", "category": "database",
-                       "confidence": 0.95, "version": "5.0"}],
-            "removed": [{"slug": "mysql", "name": "MySQL", "category": "database",
-                         "confidence": 0.9, "version": None}],
-            "changed": [{"slug": "django", "name": "Django", "from_version": "4.2",
-                         "to_version": "5.2"}]})],
+        examples=[
+            OpenApiExample(
+                "Diff",
+                response_only=True,
+                value={
+                    "base": {**ANALYSIS_EXAMPLE, "status": "succeeded"},
+                    "head": {**ANALYSIS_EXAMPLE, "status": "succeeded"},
+                    "added": [
+                        {
+                            "slug": "redis",
+                            "name": "Redis",
+                            "category": "database",
+                            "confidence": 0.95,
+                            "version": "5.0",
+                        }
+                    ],
+                    "removed": [
+                        {
+                            "slug": "mysql",
+                            "name": "MySQL",
+                            "category": "database",
+                            "confidence": 0.9,
+                            "version": None,
+                        }
+                    ],
+                    "changed": [
+                        {
+                            "slug": "django",
+                            "name": "Django",
+                            "from_version": "4.2",
+                            "to_version": "5.2",
+                        }
+                    ],
+                },
+            )
+        ],
     )
     def get(self, request, repository_id):
         from apps.core.errors import ValidationFailed
@@ -198,20 +342,23 @@ class RepositoryDiffView(TenantAPIView):
         repository = selectors.repository_get(public_id=repository_id)
         base_id, head_id = request.query_params.get("base"), request.query_params.get("head")
         if bool(base_id) != bool(head_id):
-            raise ValidationFailed("Give both `base` and `head`, or neither.",
-                                   code="analysis_diff_invalid")
+            raise ValidationFailed(
+                "Give both `base` and `head`, or neither.", code="analysis_diff_invalid"
+            )
         if base_id:
             try:
                 base = selectors.analysis_get(public_id=base_id, repository=repository)
                 head = selectors.analysis_get(public_id=head_id, repository=repository)
             except ValueError as exc:
-                raise ValidationFailed("`base` and `head` must be analysis ids.",
-                                       code="analysis_diff_invalid") from exc
+                raise ValidationFailed(
+                    "`base` and `head` must be analysis ids.", code="analysis_diff_invalid"
+                ) from exc
             for analysis in (base, head):
                 if analysis.status != Analysis.Status.SUCCEEDED:
-                    raise ValidationFailed(f"Analysis {analysis.public_id} has no report "
-                                           f"({analysis.status}).",
-                                           code="analysis_not_succeeded")
+                    raise ValidationFailed(
+                        f"Analysis {analysis.public_id} has no report ({analysis.status}).",
+                        code="analysis_not_succeeded",
+                    )
         else:
             base, head = selectors.analysis_diff_default(repository=repository)
         return Response(s.DiffSerializer(selectors.analysis_diff(base=base, head=head)).data)
@@ -219,15 +366,25 @@ class RepositoryDiffView(TenantAPIView):
 
 class AnalysisDetailView(TenantAPIView):
     @extend_schema(
-        tags=["repositories"], operation_id="analyses_get",
+        tags=["repositories"],
+        operation_id="analyses_get",
         summary="An analysis (the status URL)",
         description="`status` moves queued → running → succeeded or failed; `report` is set "
-                    "once succeeded, `failure_code` and `failure_reason` once failed.",
+        "once succeeded, `failure_code` and `failure_reason` once failed.",
         responses={200: s.AnalysisSerializer, **problem_responses(401, 403, 404)},
-        examples=[OpenApiExample("Succeeded", response_only=True, value={
-            **ANALYSIS_EXAMPLE, "status": "succeeded",
-            "commit_sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d", "files_scanned": 74,
-            "report": REPORT_EXAMPLE})],
+        examples=[
+            OpenApiExample(
+                "Succeeded",
+                response_only=True,
+                value={
+                    **ANALYSIS_EXAMPLE,
+                    "status": "succeeded",
+                    "commit_sha": "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d",
+                    "files_scanned": 74,
+                    "report": REPORT_EXAMPLE,
+                },
+            )
+        ],
     )
     def get(self, request, analysis_id):
         return Response(s.AnalysisSerializer(selectors.analysis_get(public_id=analysis_id)).data)
@@ -247,22 +404,29 @@ def _connection_body() -> dict:
     }
 
 
-CONNECTION_EXAMPLE = {"token_set": True, "token_login": "octocat", "token_scopes": "repo",
-                      "token_validated_at": "2026-03-02T10:00:00Z", "installation_id": None,
-                      "installation_account": "",
-                      "app_install_url": "https://github.com/apps/strato/installations/new"}
+CONNECTION_EXAMPLE = {
+    "token_set": True,
+    "token_login": "octocat",
+    "token_scopes": "repo",
+    "token_validated_at": "2026-03-02T10:00:00Z",
+    "installation_id": None,
+    "installation_account": "",
+    "app_install_url": "https://github.com/apps/strato/installations/new",
+}
 
 
 class GitHubConnectionView(TenantAPIView):
     required_role = {"GET": "member", "*": "admin"}
 
-    @extend_schema(tags=["github"], operation_id="github_connection_get",
-                   summary="The organisation's GitHub connection",
-                   description="Says whether a token is stored and for which account; the "
-                               "token itself is never returned.",
-                   responses={200: s.GitHubConnectionSerializer, **problem_responses(401, 403)},
-                   examples=[OpenApiExample("Connection", response_only=True,
-                                            value=CONNECTION_EXAMPLE)])
+    @extend_schema(
+        tags=["github"],
+        operation_id="github_connection_get",
+        summary="The organisation's GitHub connection",
+        description="Says whether a token is stored and for which account; the "
+        "token itself is never returned.",
+        responses={200: s.GitHubConnectionSerializer, **problem_responses(401, 403)},
+        examples=[OpenApiExample("Connection", response_only=True, value=CONNECTION_EXAMPLE)],
+    )
     def get(self, request):
         return Response(s.GitHubConnectionSerializer(_connection_body()).data)
 
@@ -271,16 +435,23 @@ class GitHubTokenView(TenantAPIView):
     required_role = "admin"
 
     @extend_schema(
-        tags=["github"], operation_id="github_token_set", summary="Set the access token",
+        tags=["github"],
+        operation_id="github_token_set",
+        summary="Set the access token",
         description="Checks the personal access token with GitHub (400 `github_token_invalid` "
-                    "when GitHub rejects it), then stores it encrypted. Admins only.",
+        "when GitHub rejects it), then stores it encrypted. Admins only.",
         request=s.TokenInputSerializer,
-        responses={200: s.GitHubConnectionSerializer, **problem_responses(400, 401, 403, 415),
-                   **_problem(503, "github_unavailable", "GitHub unavailable",
-                              "GitHub could not check the token.")},
-        examples=[OpenApiExample("Token", request_only=True,
-                                 value={"token": "github_pat_11AAAA…"}),
-                  OpenApiExample("Connection", response_only=True, value=CONNECTION_EXAMPLE)],
+        responses={
+            200: s.GitHubConnectionSerializer,
+            **problem_responses(400, 401, 403, 415),
+            **_problem(
+                503, "github_unavailable", "GitHub unavailable", "GitHub could not check the token."
+            ),
+        },
+        examples=[
+            OpenApiExample("Token", request_only=True, value={"token": "github_pat_11AAAA…"}),
+            OpenApiExample("Connection", response_only=True, value=CONNECTION_EXAMPLE),
+        ],
     )
     def put(self, request):
         data = s.TokenInputSerializer(data=request.data)
@@ -288,9 +459,12 @@ class GitHubTokenView(TenantAPIView):
         services.github_token_set(token=data.validated_data["token"])
         return Response(s.GitHubConnectionSerializer(_connection_body()).data)
 
-    @extend_schema(tags=["github"], operation_id="github_token_delete",
-                   summary="Forget the access token",
-                   responses={204: None, **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["github"],
+        operation_id="github_token_delete",
+        summary="Forget the access token",
+        responses={204: None, **problem_responses(401, 403)},
+    )
     def delete(self, request):
         services.github_token_delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -300,25 +474,29 @@ class GitHubInstallationView(TenantAPIView):
     required_role = "admin"
 
     @extend_schema(
-        tags=["github"], operation_id="github_installation_link",
+        tags=["github"],
+        operation_id="github_installation_link",
         summary="Link a GitHub App installation",
         description="Checks the installation with the App's credentials and links it; its "
-                    "`installation_repositories` webhooks then add repositories here.",
+        "`installation_repositories` webhooks then add repositories here.",
         request=s.InstallationInputSerializer,
-        responses={200: s.GitHubConnectionSerializer,
-                   **problem_responses(400, 401, 403, 409)},
+        responses={200: s.GitHubConnectionSerializer, **problem_responses(400, 401, 403, 409)},
         examples=[OpenApiExample("Link", request_only=True, value={"installation_id": 957387})],
     )
     def put(self, request):
         data = s.InstallationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.github_installation_link(
-            tenant=self.tenant, installation_id=data.validated_data["installation_id"])
+            tenant=self.tenant, installation_id=data.validated_data["installation_id"]
+        )
         return Response(s.GitHubConnectionSerializer(_connection_body()).data)
 
-    @extend_schema(tags=["github"], operation_id="github_installation_unlink",
-                   summary="Unlink the GitHub App installation",
-                   responses={204: None, **problem_responses(401, 403)})
+    @extend_schema(
+        tags=["github"],
+        operation_id="github_installation_unlink",
+        summary="Unlink the GitHub App installation",
+        responses={204: None, **problem_responses(401, 403)},
+    )
     def delete(self, request):
         services.github_installation_unlink(tenant=self.tenant)
         return Response(status=status.HTTP_204_NO_CONTENT)

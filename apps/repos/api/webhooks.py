@@ -21,12 +21,26 @@ class WebhookAckSerializer(serializers.Serializer):
 
 
 def _problem_doc(status_code: int, code: str, detail: str) -> dict:
-    return {(status_code, "application/problem+json"): OpenApiResponse(
-        ProblemSerializer, description=detail,
-        examples=[OpenApiExample(code, response_only=True, status_codes=[str(status_code)],
-                                 value={"type": f"https://docs.strato.dev/errors/{code}",
-                                        "title": detail, "status": status_code,
-                                        "detail": detail, "code": code})])}
+    return {
+        (status_code, "application/problem+json"): OpenApiResponse(
+            ProblemSerializer,
+            description=detail,
+            examples=[
+                OpenApiExample(
+                    code,
+                    response_only=True,
+                    status_codes=[str(status_code)],
+                    value={
+                        "type": f"https://docs.strato.dev/errors/{code}",
+                        "title": detail,
+                        "status": status_code,
+                        "detail": detail,
+                        "code": code,
+                    },
+                )
+            ],
+        )
+    }
 
 
 class GitHubWebhookView(APIView):
@@ -37,7 +51,9 @@ class GitHubWebhookView(APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        tags=["webhooks"], operation_id="webhooks_github", summary="GitHub webhook receiver",
+        tags=["webhooks"],
+        operation_id="webhooks_github",
+        summary="GitHub webhook receiver",
         description=(
             "Public host. `X-Hub-Signature-256` is checked in constant time on the raw body "
             "against the current secret and, during a rotation's grace period, the previous "
@@ -46,49 +62,76 @@ class GitHubWebhookView(APIView):
             "applied in Celery: a push to a tracked repository's default branch queues a "
             "re-analysis in every organisation tracking it; deletions, tags and other "
             "branches are ignored; `installation_repositories` links repositories to the "
-            "organisation that installed the GitHub App."),
+            "organisation that installed the GitHub App."
+        ),
         request={"application/json": {"type": "object"}},
         responses={
-            200: WebhookAckSerializer, 202: WebhookAckSerializer,
-            **_problem_doc(400, "webhook_malformed", "Missing GitHub headers or a body that "
-                                                     "is not JSON."),
-            **_problem_doc(401, "webhook_signature_invalid",
-                           "The X-Hub-Signature-256 signature does not match."),
+            200: WebhookAckSerializer,
+            202: WebhookAckSerializer,
+            **_problem_doc(
+                400, "webhook_malformed", "Missing GitHub headers or a body that is not JSON."
+            ),
+            **_problem_doc(
+                401,
+                "webhook_signature_invalid",
+                "The X-Hub-Signature-256 signature does not match.",
+            ),
             **_problem_doc(503, "webhook_not_configured", "No GitHub webhook secret is set."),
         },
-        examples=[OpenApiExample("Accepted", response_only=True, status_codes=["202"],
-                                 value={"status": "accepted",
-                                        "delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"}),
-                  OpenApiExample("Ping", response_only=True, status_codes=["200"],
-                                 value={"status": "pong", "delivery": "…",
-                                        "zen": "Anything added dilutes everything else."})],
+        examples=[
+            OpenApiExample(
+                "Accepted",
+                response_only=True,
+                status_codes=["202"],
+                value={"status": "accepted", "delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958"},
+            ),
+            OpenApiExample(
+                "Ping",
+                response_only=True,
+                status_codes=["200"],
+                value={
+                    "status": "pong",
+                    "delivery": "…",
+                    "zen": "Anything added dilutes everything else.",
+                },
+            ),
+        ],
     )
     def post(self, request):
         body = request.body
         secrets = webhook_secrets()
         if not secrets:
-            raise ServiceUnavailable("GitHub webhooks are not configured on this server.",
-                                     code="webhook_not_configured")
+            raise ServiceUnavailable(
+                "GitHub webhooks are not configured on this server.", code="webhook_not_configured"
+            )
         header = request.headers.get("X-Hub-Signature-256", "")
         signature = header.removeprefix("sha256=") if header.startswith("sha256=") else ""
-        if not signature or not signature_matches(secrets=secrets, body=body,
-                                                  signature_hex=signature):
-            raise AuthenticationFailed("The X-Hub-Signature-256 signature does not match this "
-                                       "body.", code="webhook_signature_invalid")
+        if not signature or not signature_matches(
+            secrets=secrets, body=body, signature_hex=signature
+        ):
+            raise AuthenticationFailed(
+                "The X-Hub-Signature-256 signature does not match this body.",
+                code="webhook_signature_invalid",
+            )
         event_type = request.headers.get("X-GitHub-Event", "")
         delivery = request.headers.get("X-GitHub-Delivery", "")
         if not event_type or not delivery or len(delivery) > 255:
-            raise ValidationFailed("X-GitHub-Event and X-GitHub-Delivery are required.",
-                                   code="webhook_malformed")
+            raise ValidationFailed(
+                "X-GitHub-Event and X-GitHub-Delivery are required.", code="webhook_malformed"
+            )
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationFailed("The body is not JSON.", code="webhook_malformed") from exc
         if event_type == "ping":
-            return Response({"status": "pong", "delivery": delivery,
-                             "zen": payload.get("zen", "")})
-        _, created = webhook_receive(provider="github", event_id=delivery, body=body,
-                                     headers=kept_headers(request.headers),
-                                     event_type=event_type)
-        return Response({"status": "accepted" if created else "duplicate",
-                         "delivery": delivery}, status=202)
+            return Response({"status": "pong", "delivery": delivery, "zen": payload.get("zen", "")})
+        _, created = webhook_receive(
+            provider="github",
+            event_id=delivery,
+            body=body,
+            headers=kept_headers(request.headers),
+            event_type=event_type,
+        )
+        return Response(
+            {"status": "accepted" if created else "duplicate", "delivery": delivery}, status=202
+        )

@@ -15,8 +15,11 @@ class Command(BaseCommand):
     help = "Create the demo tenant and its owner (idempotent) and print how to sign in."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default=None,
-                            help="Demo owner's password (default: DEMO_PASSWORD or a fixed one)")
+        parser.add_argument(
+            "--password",
+            default=None,
+            help="Demo owner's password (default: DEMO_PASSWORD or a fixed one)",
+        )
 
     def handle(self, *args, **options):
         import os
@@ -25,9 +28,13 @@ class Command(BaseCommand):
         tenant_services.tenancy_bootstrap()
         tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
         if tenant is None:
-            _, tenant = account_register(email=DEMO_EMAIL, password=password,
-                                         organisation_name="Demo Company", slug=DEMO_SLUG,
-                                         full_name="Demo Owner")
+            _, tenant = account_register(
+                email=DEMO_EMAIL,
+                password=password,
+                organisation_name="Demo Company",
+                slug=DEMO_SLUG,
+                full_name="Demo Owner",
+            )
             tenant_services.tenant_update(tenant=tenant, postal_address="1 Demo Street, Berlin")
             created = "created"
         else:
@@ -35,11 +42,13 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             created = "already there"
-        self.stdout.write(self.style.SUCCESS(
-            f"\nDemo tenant {created}.\n"
-            f"  Dashboard: {tenant_url(tenant=tenant)}\n"
-            f"  Email:     {DEMO_EMAIL}\n"
-            f"  Password:  {password}\n"
-            f"  Public site and signup: {settings.STRATO_URL_SCHEME}://{settings.STRATO_BASE_DOMAIN}"
-            f":{settings.STRATO_PUBLIC_PORT or 80}/\n"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nDemo tenant {created}.\n"
+                f"  Dashboard: {tenant_url(tenant=tenant)}\n"
+                f"  Email:     {DEMO_EMAIL}\n"
+                f"  Password:  {password}\n"
+                f"  Public site and signup: {settings.STRATO_URL_SCHEME}://{settings.STRATO_BASE_DOMAIN}"
+                f":{settings.STRATO_PUBLIC_PORT or 80}/\n"
+            )
+        )

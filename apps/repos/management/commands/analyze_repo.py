@@ -23,8 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("target", help="A folder, or any form of GitHub repository URL.")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
-        parser.add_argument("--token", default=os.environ.get("GITHUB_TOKEN", ""),
-                            help="GitHub token for private repositories (default $GITHUB_TOKEN).")
+        parser.add_argument(
+            "--token",
+            default=os.environ.get("GITHUB_TOKEN", ""),
+            help="GitHub token for private repositories (default $GITHUB_TOKEN).",
+        )
 
     def handle(self, *args, target: str, json: bool, token: str, **options):
         from apps.repos.detector import analyse
@@ -51,8 +54,9 @@ class Command(BaseCommand):
         try:
             ref = github.parse_repository_url(target)
         except github.InvalidRepositoryURL as exc:
-            raise CommandError(f"{target} is neither a folder nor a GitHub repository: "
-                               f"{exc} ({exc.code})") from exc
+            raise CommandError(
+                f"{target} is neither a folder nor a GitHub repository: {exc} ({exc.code})"
+            ) from exc
         client = github.GitHubClient(token=token)
         limits = ArchiveLimits.from_settings()
         try:
@@ -60,8 +64,9 @@ class Command(BaseCommand):
             head = client.head(ref.owner, ref.name, ref.ref or metadata["default_branch"])
             with tempfile.TemporaryDirectory(prefix="strato-cli-") as workdir:
                 archive = Path(workdir) / "archive.tar.gz"
-                client.download_tarball(ref.owner, ref.name, head.sha, archive,
-                                        max_bytes=limits.max_bytes)
+                client.download_tarball(
+                    ref.owner, ref.name, head.sha, archive, max_bytes=limits.max_bytes
+                )
                 extracted = extract_tarball(archive, Path(workdir) / "src", limits)
                 report = analyse(extracted.root).to_dict()
         except (github.GitHubError, ArchiveRejected) as exc:
@@ -74,14 +79,18 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(label))
         self.stdout.write("Languages:")
         for language in report["languages"]:
-            self.stdout.write(f"  {language['name']:<20} {language['share'] * 100:5.1f}%  "
-                              f"{language['files']} files")
+            self.stdout.write(
+                f"  {language['name']:<20} {language['share'] * 100:5.1f}%  "
+                f"{language['files']} files"
+            )
         self.stdout.write("Technologies:")
-        for item in sorted(report["technologies"],
-                           key=lambda item: (item["category"], -item["confidence"])):
+        for item in sorted(
+            report["technologies"], key=lambda item: (item["category"], -item["confidence"])
+        ):
             version = f" {item['version']}" if item.get("version") else ""
-            self.stdout.write(f"  {item['category']:<16} {item['name']}{version} "
-                              f"({item['confidence']:.2f})")
+            self.stdout.write(
+                f"  {item['category']:<16} {item['name']}{version} ({item['confidence']:.2f})"
+            )
         if len(report["components"]) > 1:
             self.stdout.write("Components:")
             for component in report["components"]:
