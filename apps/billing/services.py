@@ -786,6 +786,14 @@ def entitlement_check(
         raise _limit_error(tenant=tenant, resource=resource, limit=limit, used=used)
 
 
+def entitlement_ensure_writable(*, tenant: Tenant, resource: str, current: int) -> None:
+    """Data kept above a lower plan's limit is read-only: refuse changes while over it (402).
+
+    At or below the limit, existing rows stay editable; deleting is always allowed.
+    """
+    entitlement_check(tenant=tenant, resource=resource, amount=0, current=current)
+
+
 @transaction.atomic
 def entitlement_consume(*, tenant: Tenant, resource: str, amount: int = 1) -> int:
     """Check and record `amount` of a monthly resource in one step; returns the new usage.

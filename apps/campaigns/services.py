@@ -111,6 +111,11 @@ def lead_create(
 
 @transaction.atomic
 def lead_update(*, lead: Lead, lists: list[LeadList] | None = None, **fields: Any) -> Lead:
+    from apps.billing.services import entitlement_ensure_writable
+
+    entitlement_ensure_writable(
+        tenant=current_tenant(), resource="leads", current=Lead.objects.count()
+    )
     if "email" in fields:
         email = fields.pop("email").strip()
         if Lead.objects.filter(email__iexact=email).exclude(pk=lead.pk).exists():

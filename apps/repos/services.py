@@ -19,7 +19,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import schema_context
 
-from apps.billing.services import PlanLimitExceeded, entitlement_check, entitlement_consume
+from apps.billing.services import (
+    PlanLimitExceeded,
+    entitlement_check,
+    entitlement_consume,
+    entitlement_ensure_writable,
+)
 from apps.core.errors import Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from apps.tenants.models import Tenant
 
@@ -288,6 +293,9 @@ def analysis_queue(
             "when it has started.",
             code="analysis_already_queued",
         )
+    entitlement_ensure_writable(
+        tenant=tenant, resource="repositories", current=Repository.objects.count()
+    )
     entitlement_consume(tenant=tenant, resource="analyses")
     analysis = Analysis.objects.create(
         repository=repository,
