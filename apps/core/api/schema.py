@@ -60,24 +60,41 @@ _DESCRIPTIONS = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
-    responses = {}
-    for status in statuses:
-        description, code, detail = _DESCRIPTIONS[status]
-        example = {
-            "type": f"https://docs.strato.dev/errors/{code}",
-            "title": description,
-            "status": status,
-            "detail": detail,
-            "code": code,
-        }
-        if status == 400:
-            example["errors"] = {"email": ["Enter a valid email address."]}
-        responses[(status, "application/problem+json")] = OpenApiResponse(
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[tuple[int, str], OpenApiResponse]:
+    """One documented problem+json answer with its example, keyed for `extend_schema`."""
+    title = title or detail
+    example = {
+        "type": f"https://docs.strato.dev/errors/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        example["errors"] = errors
+    return {
+        (status, "application/problem+json"): OpenApiResponse(
             ProblemSerializer,
-            description=description,
+            description=title,
             examples=[
                 OpenApiExample(code, value=example, status_codes=[str(status)], response_only=True)
             ],
         )
+    }
+
+
+def problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """The usual problem answers for these statuses."""
+    responses = {}
+    for status in statuses:
+        description, code, detail = _DESCRIPTIONS[status]
+        errors = {"email": ["Enter a valid email address."]} if status == 400 else None
+        responses.update(problem_response(status, code, detail, title=description, errors=errors))
     return responses

@@ -3,11 +3,11 @@
 from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.core.api.schema import ProblemSerializer, problem_responses
+from apps.core.api.schema import problem_response, problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.repos import selectors, services
 from apps.repos.models import Analysis, Repository
@@ -84,29 +84,6 @@ REPORT_EXAMPLE = {
 }
 
 
-def _problem(status_code: int, code: str, description: str, detail: str):
-    return {
-        (status_code, "application/problem+json"): OpenApiResponse(
-            ProblemSerializer,
-            description=description,
-            examples=[
-                OpenApiExample(
-                    code,
-                    response_only=True,
-                    status_codes=[str(status_code)],
-                    value={
-                        "type": f"https://docs.strato.dev/errors/{code}",
-                        "title": description,
-                        "status": status_code,
-                        "detail": detail,
-                        "code": code,
-                    },
-                )
-            ],
-        )
-    }
-
-
 class AnalyzeView(TenantAPIView):
     @extend_schema(
         tags=["repositories"],
@@ -126,17 +103,17 @@ class AnalyzeView(TenantAPIView):
         responses={
             202: s.AnalyzeOutputSerializer,
             **problem_responses(401, 402, 403, 415),
-            **_problem(
+            **problem_response(
                 400,
                 "not_github_url",
-                "Not a GitHub repository URL",
-                "url: Only github.com repositories can be analysed, not gitlab.com.",
+                title="Not a GitHub repository URL",
+                detail="url: Only github.com repositories can be analysed, not gitlab.com.",
             ),
-            **_problem(
+            **problem_response(
                 404,
                 "github_repository_not_found",
-                "Repository not found",
-                "Repository octocat/nope was not found on GitHub, or it is private "
+                title="Repository not found",
+                detail="Repository octocat/nope was not found on GitHub, or it is private "
                 "and this organisation has no access to it.",
             ),
         },
@@ -444,8 +421,11 @@ class GitHubTokenView(TenantAPIView):
         responses={
             200: s.GitHubConnectionSerializer,
             **problem_responses(400, 401, 403, 415),
-            **_problem(
-                503, "github_unavailable", "GitHub unavailable", "GitHub could not check the token."
+            **problem_response(
+                503,
+                "github_unavailable",
+                title="GitHub unavailable",
+                detail="GitHub could not check the token.",
             ),
         },
         examples=[

@@ -2,13 +2,13 @@
 
 import json
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.schema import ProblemSerializer
+from apps.core.api.schema import problem_response
 from apps.core.errors import AuthenticationFailed, ServiceUnavailable, ValidationFailed
 from apps.core.webhooks import kept_headers, signature_matches, webhook_receive
 from apps.repos.services import webhook_secrets
@@ -18,29 +18,6 @@ class WebhookAckSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["pong", "accepted", "duplicate"])
     delivery = serializers.CharField()
     zen = serializers.CharField(required=False)
-
-
-def _problem_doc(status_code: int, code: str, detail: str) -> dict:
-    return {
-        (status_code, "application/problem+json"): OpenApiResponse(
-            ProblemSerializer,
-            description=detail,
-            examples=[
-                OpenApiExample(
-                    code,
-                    response_only=True,
-                    status_codes=[str(status_code)],
-                    value={
-                        "type": f"https://docs.strato.dev/errors/{code}",
-                        "title": detail,
-                        "status": status_code,
-                        "detail": detail,
-                        "code": code,
-                    },
-                )
-            ],
-        )
-    }
 
 
 class GitHubWebhookView(APIView):
@@ -68,15 +45,15 @@ class GitHubWebhookView(APIView):
         responses={
             200: WebhookAckSerializer,
             202: WebhookAckSerializer,
-            **_problem_doc(
+            **problem_response(
                 400, "webhook_malformed", "Missing GitHub headers or a body that is not JSON."
             ),
-            **_problem_doc(
+            **problem_response(
                 401,
                 "webhook_signature_invalid",
                 "The X-Hub-Signature-256 signature does not match.",
             ),
-            **_problem_doc(503, "webhook_not_configured", "No GitHub webhook secret is set."),
+            **problem_response(503, "webhook_not_configured", "No GitHub webhook secret is set."),
         },
         examples=[
             OpenApiExample(
