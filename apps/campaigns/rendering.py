@@ -15,6 +15,7 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlparse
 
 import nh3
 from django.template import Context, Engine, Library, TemplateSyntaxError
@@ -85,7 +86,10 @@ LEAD_FIELDS = {
     "github_url",
     "tags",
     "attributes",
+    "stack",
 }
+# `lead.stack.*`: the technology stack of the lead's GitHub repositories (repository analysis).
+STACK_FIELDS = {"primary_language", "languages", "frameworks", "databases", "technologies"}
 TENANT_FIELDS = {"name", "postal_address"}
 CAMPAIGN_FIELDS = {"name"}
 TOP_LEVEL = {"lead", "tenant", "campaign", "unsubscribe_url", "forloop"}
@@ -258,6 +262,10 @@ def unknown_variables(variables: set[str], local_names: set[str] = frozenset()) 
         )
         if head not in TOP_LEVEL or (allowed is not None and rest and field not in allowed):
             unknown.append(name)
+        elif head == "lead" and field == "stack":
+            stack_field = rest.split(".")[1:2]
+            if stack_field and stack_field[0] not in STACK_FIELDS:
+                unknown.append(name)
     return unknown
 
 
@@ -292,7 +300,9 @@ def validate_template(*, subject: str, html: str, text: str) -> list[str]:
                 + ", ".join(unknown)
                 + ". Available: lead.email, lead.first_name, "
                 "lead.last_name, lead.full_name, lead.company, lead.github_username, "
-                "lead.github_url, lead.tags, lead.attributes.<name>, tenant.name, "
+                "lead.github_url, lead.tags, lead.attributes.<name>, lead.stack.primary_language, "
+                "lead.stack.frameworks, lead.stack.databases, lead.stack.languages, "
+                "lead.stack.technologies, tenant.name, "
                 "tenant.postal_address, campaign.name, unsubscribe_url."
             )
         variables |= used
@@ -310,10 +320,23 @@ def compile_parts(subject: str, html: str, text: str) -> CompiledTemplate:
     )
 
 
-def lead_context(lead) -> dict:
+def lead_github_owner(lead) -> str:
+    """The GitHub account behind a lead: its username, else the owner in its GitHub URL."""
+    if lead.github_username:
+        return lead.github_username
+    path = urlparse(lead.github_url or "").path.strip("/")
+    return path.split("/", 1)[0] if path else ""
+
+
+def lead_context(lead, stack: dict | None = None) -> dict:
     """Plain values only: the sandbox's guarantee depends on it."""
     first, last = lead.first_name or "", lead.last_name or ""
     return {
+        "stack": stack
+        or {
+            "primary_language": None,
+            **{key: [] for key in STACK_FIELDS if key != "primary_language"},
+        },
         "email": lead.email,
         "first_name": first,
         "last_name": last,

@@ -314,6 +314,18 @@ def _footer(tenant: Tenant, unsubscribe_url: str) -> tuple[str, str]:
     )
 
 
+def lead_stacks(*, leads) -> dict[str, dict]:
+    """`lead.stack` variables for many leads in one query, keyed by lower-cased GitHub owner."""
+    from apps.repos.selectors import owner_stacks
+
+    return owner_stacks(owners=[rendering.lead_github_owner(lead) for lead in leads])
+
+
+def lead_stack(*, lead) -> dict:
+    owner = rendering.lead_github_owner(lead)
+    return lead_stacks(leads=[lead]).get(owner.lower(), {}) if owner else {}
+
+
 def render_message(
     *,
     tenant: Tenant,
@@ -324,8 +336,12 @@ def render_message(
     campaign_name: str,
     message_id: int | None,
     base: str,
+    stack: dict | None = None,
 ) -> rendering.Rendered:
-    """Subject, HTML and text for one recipient: personalised, tracked, with the footer."""
+    """Subject, HTML and text for one recipient: personalised, tracked, with the footer.
+
+    `stack` is the lead's `lead.stack` variables; looked up here unless the caller batched it.
+    """
     schema = tenant.schema_name
     unsubscribe_url = (
         f"{base}/u/{tracking.unsubscribe_token(schema=schema, message_id=message_id)}"
@@ -333,7 +349,7 @@ def render_message(
         else f"{base}/u/preview"
     )
     context = {
-        "lead": rendering.lead_context(lead),
+        "lead": rendering.lead_context(lead, stack if stack is not None else lead_stack(lead=lead)),
         "tenant": rendering.tenant_context(tenant),
         "campaign": {"name": campaign_name},
         "unsubscribe_url": unsubscribe_url,
@@ -780,6 +796,7 @@ def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: 
     from .resend import BatchEmail
 
     sender = campaign.from_email or settings.DEFAULT_FROM_EMAIL
+    stacks = lead_stacks(leads=[message.lead for message in messages])
     out = []
     for message in messages:
         rendered = render_message(
@@ -791,6 +808,7 @@ def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: 
             campaign_name=campaign.name,
             message_id=message.pk,
             base=base,
+            stack=stacks.get(rendering.lead_github_owner(message.lead).lower(), {}),
         )
         out.append(
             BatchEmail(

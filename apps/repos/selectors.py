@@ -182,6 +182,37 @@ def report_by_category(report: dict | None) -> list[tuple[str, list[dict]]]:
     return list(OrderedDict(ordered).items())
 
 
+def owner_stacks(*, owners) -> dict[str, dict]:
+    """Campaign variables per GitHub owner (lower-cased), merged from the latest successful
+    analysis of each of their tracked repositories, most recently analysed first."""
+    wanted = {owner.lower() for owner in owners if owner}
+    if not wanted:
+        return {}
+    repositories = list(
+        Repository.objects.annotate(owner_lower=Lower("owner")).filter(owner_lower__in=wanted)
+    )
+    latest = latest_analyses_for(repositories)
+    reports: dict[str, list[tuple]] = {}
+    for repository in repositories:
+        analysis = latest.get(repository.pk)
+        if analysis is not None and analysis.status == Analysis.Status.SUCCEEDED:
+            reports.setdefault(repository.owner.lower(), []).append(
+                (analysis.created_at, analysis.report)
+            )
+    stacks = {}
+    for owner, dated in reports.items():
+        summaries = [stack_summary(report=report) for _, report in sorted(dated, reverse=True)]
+        merged = stack_summary(report=None)
+        merged["primary_language"] = next(
+            (summary["primary_language"] for summary in summaries if summary["primary_language"]),
+            None,
+        )
+        for key in ("languages", "frameworks", "databases", "technologies"):
+            merged[key] = list(dict.fromkeys(v for summary in summaries for v in summary[key]))
+        stacks[owner] = merged
+    return stacks
+
+
 def stack_summary(*, report: dict | None) -> dict:
     """A report reduced to campaign variables: `{{ lead.stack.frameworks }}` and friends."""
     report = report or {}
