@@ -103,8 +103,7 @@ class CampaignListView(TenantAPIView):
             qs = qs.filter(deleted_at__isnull=True)
         if request.query_params.get("status"):
             qs = qs.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(s.CampaignOutput(page, many=True).data)
+        return self.paginated_response(qs, s.CampaignOutput)
 
     @extend_schema(
         tags=["campaigns"],
@@ -447,8 +446,7 @@ class LeadListView(TenantAPIView):
         responses={200: s.LeadOutput(many=True), **problem_responses(401, 403)},
     )
     def get(self, request):
-        page = self.paginate_queryset(_leads_for(request.query_params))
-        return self.get_paginated_response(s.LeadOutput(page, many=True).data)
+        return self.paginated_response(_leads_for(request.query_params), s.LeadOutput)
 
     @extend_schema(
         tags=["leads"],
@@ -648,8 +646,7 @@ class LeadListsView(TenantAPIView):
         responses={200: s.ListOutput(many=True), **problem_responses(401, 403)},
     )
     def get(self, request):
-        page = self.paginate_queryset(selectors.lists_with_counts())
-        return self.get_paginated_response(s.ListOutput(page, many=True).data)
+        return self.paginated_response(selectors.lists_with_counts(), s.ListOutput)
 
     @extend_schema(
         tags=["leads"],
@@ -678,8 +675,7 @@ class SegmentsView(TenantAPIView):
         responses={200: s.SegmentOutput(many=True), **problem_responses(401, 403)},
     )
     def get(self, request):
-        page = self.paginate_queryset(Segment.objects.all())
-        return self.get_paginated_response(s.SegmentOutput(page, many=True).data)
+        return self.paginated_response(Segment.objects.all(), s.SegmentOutput)
 
     @extend_schema(
         tags=["leads"],
@@ -722,8 +718,7 @@ class SuppressionsView(TenantAPIView):
         responses={200: s.SuppressionOutput(many=True), **problem_responses(401, 403)},
     )
     def get(self, request):
-        page = self.paginate_queryset(Suppression.objects.all())
-        return self.get_paginated_response(s.SuppressionOutput(page, many=True).data)
+        return self.paginated_response(Suppression.objects.all(), s.SuppressionOutput)
 
     @extend_schema(
         tags=["leads"],
@@ -789,8 +784,7 @@ class TemplateListView(TenantAPIView):
         responses={200: s.TemplateOutput(many=True), **problem_responses(401, 403)},
     )
     def get(self, request):
-        page = self.paginate_queryset(EmailTemplate.objects.all())
-        return self.get_paginated_response(s.TemplateOutput(page, many=True).data)
+        return self.paginated_response(EmailTemplate.objects.all(), s.TemplateOutput)
 
     @extend_schema(
         tags=["templates"],

@@ -260,8 +260,7 @@ class RepositoryAnalysesView(TenantAPIView):
         analyses = selectors.analyses_of(repository=repository).select_related("reused_from")
         if request.query_params.get("status"):
             analyses = analyses.filter(status=request.query_params["status"])
-        page = self.paginate_queryset(analyses)
-        return self.get_paginated_response(s.AnalysisSummarySerializer(page, many=True).data)
+        return self.paginated_response(analyses, s.AnalysisSummarySerializer)
 
 
 class RepositoryDiffView(TenantAPIView):
