@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from apps.core.errors import DomainError, ValidationFailed
 
-from .models import Lead, LeadImport, LeadList, Suppression
+from .models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
 
 BATCH = 1000
 FIELD_ALIASES = {
@@ -387,16 +387,7 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
     if changed:
         Lead.objects.bulk_update(
             changed,
-            [
-                "first_name",
-                "last_name",
-                "company",
-                "github_username",
-                "github_url",
-                "attributes",
-                "tags",
-                "updated_at",
-            ],
+            [*LEAD_FIELDS, "updated_at"],
             batch_size=BATCH,
         )
     if job.lead_list_id:

@@ -13,6 +13,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Lower
 
+# What services and imports may write on a lead besides its email.
+LEAD_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "github_username",
+    "github_url",
+    "attributes",
+    "tags",
+)
+
 
 class Lead(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -28,6 +28,7 @@ from apps.tenants.models import Tenant
 
 from . import rendering, selectors, spam, tracking
 from .models import (
+    LEAD_FIELDS,
     Campaign,
     EmailTemplate,
     Event,
@@ -65,16 +66,6 @@ def current_tenant() -> Tenant:
 
 
 # --- Leads ------------------------------------------------------------------------------------
-
-LEAD_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "github_username",
-    "github_url",
-    "attributes",
-    "tags",
-)
 
 
 def _normalise_tags(tags: list[str] | None) -> list[str]:

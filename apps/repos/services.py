@@ -568,15 +568,7 @@ def github_push_apply(*, payload: dict, delivery_id: str) -> str:
                     commit_sha=after,
                     delivery_id=delivery_id,
                 )
-            except PlanLimitExceeded as exc:
-                _record_refused(
-                    repository=repository,
-                    delivery_id=delivery_id,
-                    sha=after,
-                    code=exc.code,
-                    reason=exc.detail,
-                )
-            except Conflict as exc:
+            except (PlanLimitExceeded, Conflict) as exc:
                 _record_refused(
                     repository=repository,
                     delivery_id=delivery_id,
