@@ -25,6 +25,7 @@ class StubResend:
         self.calls: list[dict] = []  # every request: key, status, size
         self.record_bodies = True
         self.delay_after_accept = 0.0  # seconds to hold an accepted batch's answer
+        self.holding: set[int] = set()  # client ports whose accepted batch's answer is held
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -135,7 +136,12 @@ class StubResend:
                             stub.delivered.extend({"to": e["to"]} for e in emails)
                         stub.calls.append({"key": key, "status": 200, "size": len(emails)})
                 if stub.delay_after_accept:
-                    time.sleep(stub.delay_after_accept)  # a crash now: sent, answer never read
+                    client_port = self.client_address[1]
+                    stub.holding.add(client_port)
+                    try:
+                        time.sleep(stub.delay_after_accept)  # a crash now: sent, answer unread
+                    finally:
+                        stub.holding.discard(client_port)
                 return self._answer(200, {"data": [{"id": i} for i in ids]})
 
         return Handler

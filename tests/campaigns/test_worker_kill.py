@@ -67,6 +67,19 @@ def worker_process(stub_url: str) -> subprocess.Popen:
     )
 
 
+def child_holding_an_answer(master: psutil.Process, stub) -> psutil.Process | None:
+    """The worker child whose accepted batch's answer the stub is holding right now."""
+    held = set(stub.holding)
+    for child in master.children():
+        try:
+            ports = {conn.laddr.port for conn in child.net_connections(kind="tcp")}
+        except psutil.NoSuchProcess:
+            continue
+        if ports & held:
+            return child
+    return None
+
+
 def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_resend):
     from apps.billing.services import billing_plan_set
     from strato.celery import app
@@ -102,9 +115,10 @@ def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_
                 )
             if not killed and len(stub_resend.delivered) >= 300:
                 # Kill the child whose batch Resend has just accepted (answer still held).
-                victim = master.children()[0]
-                os.kill(victim.pid, signal.SIGKILL)
-                killed.append(victim.pid)
+                victim = child_holding_an_answer(master, stub_resend)
+                if victim is not None:
+                    os.kill(victim.pid, signal.SIGKILL)
+                    killed.append(victim.pid)
             time.sleep(0.05)
     finally:
         worker.send_signal(signal.SIGTERM)
