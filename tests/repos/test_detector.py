@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.repos.detector import analyse, load_catalogue
+from apps.repos.detector import analyse, load_catalogue, walker
 from apps.repos.detector.catalogue import CATEGORIES
 from apps.repos.detector.parsers.containers import split_image
 from apps.repos.detector.parsers.environment import is_placeholder
@@ -356,6 +356,51 @@ def test_report_serialises_to_json(reports):
     next_js = next(t for t in data["technologies"] if t["slug"] == "next.js")
     assert next_js["components"] == ["apps/web"]
     assert {"file", "kind", "match", "weight", "weak"} == next_js["evidence"][0].keys()
+
+
+def test_a_large_tree_walked_in_two_processes_reports_the_same(tmp_path, monkeypatch):
+    files = {"package.json": json.dumps({"workspaces": ["packages/*"]}), "README.md": "# Big\n"}
+    packages = walker.SPLIT_MIN_PENDING_DIRECTORIES + 12
+    for number in range(packages):
+        package = f"pkg-{number:02}"
+        files[f"{package}/package.json"] = json.dumps(
+            {"name": package, "dependencies": {"react": "18.3.1" if number % 2 else "18.2.0"}}
+        )
+        files[f"{package}/src/index.ts"] = "export const value = 1;\n" * (number + 1)
+        files[f"{package}/src/{number}/deep.py"] = "print('x')\n" * number
+    files["svc-7/requirements.txt"] = "django==5.0\n"
+    files["svc-9/Dockerfile"] = "FROM postgres:16\n"
+    write(tmp_path, files)
+    forks: list[int] = []
+    os.register_at_fork(after_in_parent=lambda: forks.append(1))
+
+    split = analyse(tmp_path).to_dict()
+    assert forks, "the walk was not split"
+    monkeypatch.setattr(walker, "SPLIT_MIN_PENDING_DIRECTORIES", 10**9)
+    forks.clear()
+    single = analyse(tmp_path).to_dict()
+
+    assert not forks
+    assert split == single
+    assert split["files_scanned"] == len(files)
+    slugs = {technology["slug"] for technology in split["technologies"]}
+    assert {"react", "django", "postgresql", "typescript"} <= slugs
+    assert len(split["components"]) == 1 + packages + 1  # the root, each package and svc-7
+
+
+def test_screening_a_listing_keeps_every_name_a_pattern_matches():
+    catalogue = load_catalogue()
+    index = walker._file_index(catalogue)
+    patterns = [pattern for pattern, _ in catalogue.file_patterns] + list(walker.RULES)
+    names = [
+        pattern.replace("*", "abc").replace("?", "z") for pattern in patterns if "/" not in pattern
+    ] + ["main.py", "README.md", "mod123.ts", "notes\npackage.json", "Dockerfile"]
+
+    matched = {name for name in names if index.match(name, [])}
+
+    assert {"package.json", "Dockerfile", ".eslintrc.abc", "requirementsabc.txt"} <= matched
+    assert index.candidates(names) == matched
+    assert index.candidates(["main.py", "mod123.ts"]) == set()
 
 
 def test_not_a_directory(tmp_path):

@@ -151,7 +151,11 @@ class _Analysis:
                 self.manifests_by_component[file.component].append(file.relpath)
             if manifest is None:
                 continue
-            if manifest.project_name and manifest_file.rule.component_root:
+            if (
+                manifest.project_name
+                and manifest_file.rule.component_root
+                and (os.path.dirname(file.relpath) or ".") == file.component
+            ):  # a component is named by its own manifest, not by an example folder inside it
                 self.project_names.setdefault(file.component, str(manifest.project_name))
             for signal in manifest.signals:
                 self._observe_signal(signal, file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -20,10 +20,10 @@ class Language:
     name: str
     type: str
     slug: str | None
+    counted: bool = field(init=False)  # an attribute, not a property: read once per file
 
-    @property
-    def counted(self) -> bool:
-        return self.type in COUNTED_TYPES
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counted", self.type in COUNTED_TYPES)
 
 
 class LanguageTable:

@@ -3,8 +3,10 @@
 Patterns are exact names (``next.config.js``), extensions (``*.tf``), other name globs
 (``.eslintrc*``) or path globs containing a slash (``.github/workflows/*.yml``, matched against
 the path tail). Exact names and extensions are dictionary look-ups; the other name globs share
-one compiled regular expression, so a file that matches nothing costs one ``re.match``. Path
-globs are split into a directory part, checked once per directory, and a name part.
+one compiled regular expression. ``candidates`` screens all the names of a directory at once (a
+set intersection and one regex scan, both in C), so a file that matches nothing costs no
+Python-level matching at all. Path globs are split into a directory part, checked once per
+directory through its last folder name, and a name part.
 """
 
 from __future__ import annotations
@@ -32,7 +34,10 @@ class PatternIndex(Generic[Value]):
         self._exact: dict[str, list[Value]] = defaultdict(list)
         self._name_globs: list[tuple[re.Pattern[str], Value]] = []
         self._path_globs: list[tuple[re.Pattern[str], re.Pattern[str], Value]] = []
+        # Last folder names of the path globs; None once one of them is itself a glob.
+        self._directory_tails: set[str] | None = set()
         self._names_any: re.Pattern[str] | None = None
+        self._names_in_listing: re.Pattern[str] | None = None
         self._directory_any: re.Pattern[str] | None = None
         self._compiled = False
 
@@ -40,6 +45,11 @@ class PatternIndex(Generic[Value]):
         self._compiled = False
         if "/" in pattern:
             directory, name = pattern.rsplit("/", 1)
+            tail = directory.rsplit("/", 1)[-1]
+            if self._directory_tails is not None:
+                self._directory_tails = (
+                    None if _GLOB_CHARS & set(tail) else self._directory_tails | {tail}
+                )
             directory_regex = re.compile(f"(?:.*/)?{glob_regex(directory)}$")
             name_regex = re.compile(f"{glob_regex(name)}$")
             self._path_globs.append((directory_regex, name_regex, value))
@@ -58,6 +68,7 @@ class PatternIndex(Generic[Value]):
         if self._name_globs:
             union = "|".join(regex.pattern[:-1] for regex, _ in self._name_globs)
             self._names_any = re.compile(f"(?:{union})$")
+            self._names_in_listing = re.compile(f"^(?:{union})$", re.MULTILINE)
         if self._path_globs:
             union = "|".join(f"(?:{regex.pattern})" for regex, _, _ in self._path_globs)
             self._directory_any = re.compile(union)
@@ -67,11 +78,25 @@ class PatternIndex(Generic[Value]):
         """Name patterns of the path globs whose directory part matches ``directory``."""
         if not self._compiled:
             self._compile()
-        if not directory or self._directory_any is None or not self._directory_any.match(directory):
+        if not directory or self._directory_any is None:
+            return []
+        tails = self._directory_tails
+        if tails is not None and directory[directory.rfind("/") + 1 :] not in tails:
+            return []
+        if not self._directory_any.match(directory):
             return []
         return [
             (name, value) for folder, name, value in self._path_globs if folder.match(directory)
         ]
+
+    def candidates(self, names: list[str]) -> set[str]:
+        """The names that match an exact-name or name-glob pattern (``match`` finds which)."""
+        if not self._compiled:
+            self._compile()
+        found = self._exact.keys() & names
+        if self._names_in_listing is not None:
+            found.update(self._names_in_listing.findall("\n".join(names)))
+        return found
 
     def match(self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]]) -> list[Value]:
         """Values of the exact-name, name-glob and path-glob patterns ``name`` matches.

@@ -9,6 +9,9 @@ patterns, so the cost per uninteresting file is a few dictionary look-ups and on
 from __future__ import annotations
 
 import os
+import pickle
+from collections import deque
+from collections.abc import MutableSequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,6 +27,11 @@ HEADER_EXTENSION = ".h"
 SHEBANG_BYTES = 256
 # Directories holding several requirement files belong to the project above them.
 REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d"})
+
+# A large tree is split between this process and one forked child once this many directories
+# wait to be walked: listing and stat() calls dominate, and the kernel serves two processes
+# at once. Below it, forking costs more than it saves.
+SPLIT_MIN_PENDING_DIRECTORIES = 48
 
 FileTarget = ParserRule | tuple[str, Kind]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
@@ -65,7 +73,29 @@ class Scan:
     warnings: list[str] = field(default_factory=list)
 
     def tally(self, component: str) -> LanguageTally:
-        return self.tallies.setdefault(component, LanguageTally())
+        tally = self.tallies.get(component)
+        if tally is None:
+            tally = self.tallies[component] = LanguageTally()
+        return tally
+
+    def merge(self, other: Scan) -> None:
+        self.manifests += other.manifests
+        self.file_hits += other.file_hits
+        self.yaml_files += other.yaml_files
+        self.readmes += other.readmes
+        self.component_roots += other.component_roots
+        self.files_scanned += other.files_scanned
+        self.warnings += other.warnings
+        for component, tally in other.tallies.items():
+            self.tally(component).merge(tally)
+
+    def sort(self) -> None:
+        """Path order, so the report does not depend on listing order or on the split."""
+        self.manifests.sort(key=lambda manifest: manifest.file.relpath)
+        self.file_hits.sort(key=lambda hit: (hit.file.relpath, hit.slug))
+        self.yaml_files.sort(key=lambda item: item[0].relpath)
+        self.readmes.sort(key=lambda located: located.relpath)
+        self.component_roots.sort(key=lambda root: (root != ".", root))
 
 
 @cache
@@ -78,14 +108,60 @@ def _file_index(catalogue: Catalogue) -> PatternIndex[FileTarget]:
     return index
 
 
-def scan(root: Path, catalogue: Catalogue, languages: LanguageTable) -> Scan:
+def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, *, split: bool = True) -> Scan:
+    """Walk breadth-first; on a large tree, hand half of the pending sub-trees to a child."""
     result = Scan(component_roots=["."])
     result.tallies["."] = LanguageTally()
-    stack: list[Task] = [(str(root), "", ".", False)]
+    pending: deque[Task] = deque([(str(root), "", ".", False)])
     walker = _DirectoryWalker(_file_index(catalogue), languages, result)
+    while pending:
+        if split and len(pending) >= SPLIT_MIN_PENDING_DIRECTORIES:
+            _walk_split(list(pending), walker)
+            break
+        walker.visit(*pending.popleft(), pending)
+    result.sort()
+    return result
+
+
+def _walk_all(tasks: list[Task], walker: _DirectoryWalker) -> None:
+    stack = list(reversed(tasks))
     while stack:
         walker.visit(*stack.pop(), stack)
-    return result
+
+
+def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
+    """Walk every other pending sub-tree in a forked child and merge what it found.
+
+    A plain fork and a pipe (no pool, no pickled arguments): the child inherits the indexes and
+    returns one pickled Scan. If the child cannot be started or fails, its share is walked here.
+    """
+    mine, theirs = tasks[0::2], tasks[1::2]
+    try:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+    except OSError:
+        _walk_all(tasks, walker)
+        return
+    if pid == 0:  # child: never returns into the caller's code
+        status = 1
+        try:
+            os.close(read_fd)
+            child = _DirectoryWalker(walker.index, walker.languages, Scan())
+            _walk_all(theirs, child)
+            with os.fdopen(write_fd, "wb") as pipe:
+                pickle.dump(child.result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    _walk_all(mine, walker)
+    with os.fdopen(read_fd, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status == 0 and payload:
+        walker.result.merge(pickle.loads(payload))  # noqa: S301 - our own child's output
+    else:
+        _walk_all(theirs, walker)
 
 
 class _DirectoryWalker:
@@ -97,7 +173,7 @@ class _DirectoryWalker:
         self.result = result
 
     def visit(
-        self, directory: str, rel: str, component: str, weak: bool, stack: list[Task]
+        self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
     ) -> None:
         result = self.result
         try:
@@ -122,6 +198,7 @@ class _DirectoryWalker:
         result.files_scanned += len(files)
         match = self.index.match
         directory_rules = self.index.directory_rules(rel)
+        candidates = self.index.candidates([entry.name for entry in files])
         by_extension = self.index.by_extension
         languages_by_extension = self.languages.by_extension
         languages_by_filename = self.languages.by_filename
@@ -134,7 +211,7 @@ class _DirectoryWalker:
             name = entry.name
             dot = name.rfind(".")
             extension = name[dot:] if dot > 0 else ""
-            targets = match(name, directory_rules)
+            targets = match(name, directory_rules) if name in candidates or directory_rules else []
             if extension in by_extension:
                 targets += by_extension[extension]
             if targets or extension in YAML_SUFFIXES:
@@ -161,7 +238,7 @@ class _DirectoryWalker:
                 sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
                 counts[key] = counts.get(key, 0) + 1
 
-        if rel and not weak and self._is_component_root(rel, targeted):
+        if targeted and rel and not weak and self._is_component_root(rel, targeted):
             component = rel
             result.component_roots.append(rel)
             for position in range(len(stack) - 1, -1, -1):  # sub-directories queued above
@@ -169,11 +246,12 @@ class _DirectoryWalker:
                 if not child_rel.startswith(rel + "/"):
                     break
                 stack[position] = (path, child_rel, rel, child_weak)
-        tally = result.tally(component)
-        for language_name, size in sizes.items():
-            tally.add(language_name, size, counts[language_name])
-        if header_files:
-            tally.add_header(header_bytes, header_files)
+        if sizes or header_files:
+            tally = result.tally(component)
+            for language_name, size in sizes.items():
+                tally.add(language_name, size, counts[language_name])
+            if header_files:
+                tally.add_header(header_bytes, header_files)
         for entry, targets in targeted:
             _record_targets(entry, targets, rel, component, weak, result)
         if readmes and (rel or ".") == component:
