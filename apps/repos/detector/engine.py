@@ -24,11 +24,9 @@ from .signals import (
     Signal,
     combine,
 )
-from .walker import Located, Scan, scan
+from .walker import MAX_KUBERNETES_CANDIDATE_BYTES, Located, Scan, scan
 
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
-MAX_KUBERNETES_CANDIDATE_BYTES = 512 * 1024
-KUBERNETES_SNIFF_BYTES = 4096
 MAX_README_BYTES = 128 * 1024
 MAX_EVIDENCE_LISTED = 20
 IMPLICATION_ROUNDS = 5
@@ -161,24 +159,12 @@ class _Analysis:
                 self._observe_signal(signal, file)
 
     def _read_kubernetes_candidates(self, result: Scan) -> None:
-        for file, size in result.yaml_files:
-            if size > MAX_KUBERNETES_CANDIDATE_BYTES or not self._starts_like_kubernetes(file):
-                continue
+        for file in result.kubernetes_candidates:
             text = self._read_text(file, MAX_KUBERNETES_CANDIDATE_BYTES)
             if text and looks_like_kubernetes(text):
                 manifest = self._parse(file, KUBERNETES, text)
                 for signal in manifest.signals if manifest else ():
                     self._observe_signal(signal, file)
-
-    @staticmethod
-    def _starts_like_kubernetes(file: Located) -> bool:
-        """Cheap first look: apiVersion and kind sit near the top of a Kubernetes object."""
-        try:
-            with open(file.abspath, "rb") as handle:
-                head = handle.read(KUBERNETES_SNIFF_BYTES)
-        except OSError:
-            return False
-        return b"apiVersion:" in head and b"kind:" in head
 
     def _read_readmes(self, result: Scan) -> None:
         for file in result.readmes:

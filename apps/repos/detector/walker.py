@@ -25,6 +25,8 @@ from .signals import Kind
 
 HEADER_EXTENSION = ".h"
 SHEBANG_BYTES = 256
+MAX_KUBERNETES_CANDIDATE_BYTES = 512 * 1024
+KUBERNETES_SNIFF_BYTES = 4096
 # Directories holding several requirement files belong to the project above them.
 REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d"})
 
@@ -65,7 +67,8 @@ class FileHit:
 class Scan:
     manifests: list[ManifestFile] = field(default_factory=list)
     file_hits: list[FileHit] = field(default_factory=list)
-    yaml_files: list[tuple[Located, int]] = field(default_factory=list)
+    # YAML files that start like a Kubernetes object (sniffed here, in the split walk).
+    kubernetes_candidates: list[Located] = field(default_factory=list)
     readmes: list[Located] = field(default_factory=list)
     tallies: dict[str, LanguageTally] = field(default_factory=dict)
     component_roots: list[str] = field(default_factory=list)
@@ -81,7 +84,7 @@ class Scan:
     def merge(self, other: Scan) -> None:
         self.manifests += other.manifests
         self.file_hits += other.file_hits
-        self.yaml_files += other.yaml_files
+        self.kubernetes_candidates += other.kubernetes_candidates
         self.readmes += other.readmes
         self.component_roots += other.component_roots
         self.files_scanned += other.files_scanned
@@ -93,7 +96,7 @@ class Scan:
         """Path order, so the report does not depend on listing order or on the split."""
         self.manifests.sort(key=lambda manifest: manifest.file.relpath)
         self.file_hits.sort(key=lambda hit: (hit.file.relpath, hit.slug))
-        self.yaml_files.sort(key=lambda item: item[0].relpath)
+        self.kubernetes_candidates.sort(key=lambda located: located.relpath)
         self.readmes.sort(key=lambda located: located.relpath)
         self.component_roots.sort(key=lambda root: (root != ".", root))
 
@@ -308,6 +311,21 @@ def _record_targets(
             has_parser = True
         else:
             result.file_hits.append(FileHit(located, *target))
-    if not has_parser and not weak and entry.name.endswith(YAML_SUFFIXES):
-        # Possibly a Kubernetes manifest: the engine reads it if it is small enough.
-        result.yaml_files.append((located, entry.stat(follow_symlinks=False).st_size))
+    if (
+        not has_parser
+        and not weak
+        and entry.name.endswith(YAML_SUFFIXES)
+        and entry.stat(follow_symlinks=False).st_size <= MAX_KUBERNETES_CANDIDATE_BYTES
+        and _starts_like_kubernetes(entry.path)
+    ):
+        result.kubernetes_candidates.append(located)
+
+
+def _starts_like_kubernetes(path: str) -> bool:
+    """Cheap first look: apiVersion and kind sit near the top of a Kubernetes object."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(KUBERNETES_SNIFF_BYTES)
+    except OSError:
+        return False
+    return b"apiVersion:" in head and b"kind:" in head
