@@ -24,6 +24,7 @@ from django.utils import timezone
 from apps.core.errors import DomainError, ValidationFailed
 
 from .models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
+from .services import lead_repositories_analyse_later
 
 BATCH = 1000
 FIELD_ALIASES = {
@@ -345,7 +346,7 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
         lead.email.lower(): lead
         for lead in Lead.objects.annotate(e=Lower("email")).filter(e__in=emails)
     }
-    new, changed = [], []
+    new, changed, github_changed = [], [], []
     for row_number, row in batch:
         key = row["email"].lower()
         if key in suppressed:
@@ -369,6 +370,7 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
                 )
             )
         else:
+            github_before = (lead.github_username, lead.github_url)
             for field in ("first_name", "last_name", "company", "github_username", "github_url"):
                 if row.get(field):
                     setattr(lead, field, row[field])
@@ -376,6 +378,8 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
             lead.tags = sorted(set(lead.tags) | set(row["tags"]))
             lead.updated_at = timezone.now()
             changed.append(lead)
+            if (lead.github_username, lead.github_url) != github_before:
+                github_changed.append(lead)
     if new:
         entitlement_check(
             tenant=connection.tenant,
@@ -400,6 +404,8 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
         through.objects.bulk_create(
             [through(lead_id=i, leadlist_id=job.lead_list_id) for i in ids], ignore_conflicts=True
         )
+    # New leads and leads whose GitHub account changed get their repositories analysed.
+    lead_repositories_analyse_later(leads=[*new, *github_changed])
     totals["created"] += len(new)
     totals["updated"] += len(changed)
 

@@ -278,3 +278,24 @@ def stale_claims(*, campaign: Campaign, older_than: timedelta) -> QuerySet:
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+def lead_github_states(*, leads) -> dict[int, dict]:
+    """Per lead (by pk), what its GitHub account shows: `owner`, the merged `stack` of its
+    analysed repositories (or None) and whether an analysis is `analysing` now; two queries."""
+    from apps.repos.selectors import owner_stacks, owners_analysing
+
+    from .rendering import lead_github_owner
+
+    owners = {lead.pk: lead_github_owner(lead) for lead in leads}
+    stacks = owner_stacks(owners=owners.values())
+    analysing = owners_analysing(owners=owners.values())
+    return {
+        pk: {
+            "owner": owner,
+            "stack": stacks.get(owner.lower()),
+            "analysing": owner.lower() in analysing,
+        }
+        for pk, owner in owners.items()
+        if owner
+    }

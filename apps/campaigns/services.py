@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import zoneinfo
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -78,6 +79,46 @@ def _check_lead_allowance(*, tenant: Tenant, adding: int = 1) -> None:
     entitlement_check(tenant=tenant, resource="leads", amount=adding, current=Lead.objects.count())
 
 
+GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+
+
+def _check_github_fields(fields: dict[str, Any]) -> None:
+    login = (fields.get("github_username") or "").strip()
+    if login and not GITHUB_LOGIN.match(login):
+        raise ValidationFailed.for_field(
+            "github_username",
+            "A GitHub username has at most 39 letters, digits or hyphens.",
+            code="github_username_invalid",
+        )
+    if len(fields.get("github_url") or "") > 500:
+        raise ValidationFailed.for_field(
+            "github_url", "The GitHub URL is longer than 500 characters.", code="github_url_invalid"
+        )
+
+
+def _github_identity(lead: Lead) -> tuple[str, str]:
+    return (lead.github_username or "").strip(), (lead.github_url or "").strip()
+
+
+def lead_repositories_analyse_later(*, leads) -> int:
+    """Once the transaction commits, analyse the public GitHub repositories of these leads.
+
+    One task per distinct GitHub username / URL; the work (and any trouble with GitHub)
+    happens in the task, so saving leads never waits for or fails because of GitHub.
+    """
+    from apps.repos.services import github_account_analyse_later
+
+    seen: set[tuple[str, str]] = set()
+    for lead in leads:
+        login, url = _github_identity(lead)
+        key = (login.lower(), url.lower())
+        if key in seen or not (login or url):
+            continue
+        seen.add(key)
+        github_account_analyse_later(login=login, url=url)
+    return len(seen)
+
+
 @transaction.atomic
 def lead_create(
     *, tenant: Tenant, email: str, lists: list[LeadList] | None = None, **fields: Any
@@ -87,6 +128,7 @@ def lead_create(
         raise Conflict(f"A lead with the address {email} already exists.", code="lead_exists")
     _check_lead_allowance(tenant=tenant)
     data = {k: v for k, v in fields.items() if k in LEAD_FIELDS}
+    _check_github_fields(data)
     data["tags"] = _normalise_tags(data.get("tags"))
     try:
         with transaction.atomic():
@@ -97,6 +139,7 @@ def lead_create(
         ) from exc
     if lists:
         lead.lists.set(lists)
+    lead_repositories_analyse_later(leads=[lead])
     return lead
 
 
@@ -112,12 +155,16 @@ def lead_update(*, lead: Lead, lists: list[LeadList] | None = None, **fields: An
         if Lead.objects.filter(email__iexact=email).exclude(pk=lead.pk).exists():
             raise Conflict(f"A lead with the address {email} already exists.", code="lead_exists")
         lead.email = email
+    _check_github_fields(fields)
+    github_before = _github_identity(lead)
     for key, value in fields.items():
         if key in LEAD_FIELDS:
             setattr(lead, key, _normalise_tags(value) if key == "tags" else value)
     lead.save()
     if lists is not None:
         lead.lists.set(lists)
+    if _github_identity(lead) != github_before:
+        lead_repositories_analyse_later(leads=[lead])
     return lead
 
 

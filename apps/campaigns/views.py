@@ -196,6 +196,8 @@ def leads(request):
                 first_name=request.POST.get("first_name", ""),
                 last_name=request.POST.get("last_name", ""),
                 company=request.POST.get("company", ""),
+                github_username=request.POST.get("github_username", "").strip(),
+                github_url=request.POST.get("github_url", "").strip(),
                 tags=request.POST.get("tags", "").split(","),
             )
             messages.success(request, "Lead added.")
@@ -211,6 +213,10 @@ def leads(request):
         filters["list"] = request.GET["list"]
     qs = selectors.leads_matching(filters=filters, queryset=Lead.objects.order_by("-id"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    github = selectors.lead_github_states(leads=page.object_list)
+    for lead in page.object_list:
+        lead.github = github.get(lead.pk)
     return render(
         request,
         "campaigns/leads.html",

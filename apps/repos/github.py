@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
@@ -143,6 +143,45 @@ def parse_repository_url(value: str) -> RepoRef:
         if rest[0] in {"tree", "blob"} and len(rest) >= 2:
             ref, subpath = rest[1], "/".join(rest[2:])
     return RepoRef(owner=owner, name=name, ref=ref, path=subpath)
+
+
+def parse_account(value: str) -> str:
+    """The GitHub login a username or profile URL names.
+
+    Accepts `octocat`, `@octocat`, `https://github.com/octocat` (with or without scheme,
+    trailing slash or query) and raises `InvalidRepositoryURL` for anything else, so a login
+    is safe to put in an API path.
+    """
+    text = (value or "").strip().removeprefix("@")
+    if not text or len(text) > 500 or any(ch.isspace() for ch in text):
+        raise InvalidRepositoryURL("Enter a GitHub username.", code="github_account_invalid")
+    if any(ch in text for ch in "/.:"):
+        host, path = _split_host_and_path(text)
+        if host is None or host.lower() not in GITHUB_HOSTS:
+            raise InvalidRepositoryURL(
+                "This is not a GitHub profile URL.", code="github_account_invalid"
+            )
+        segments = [segment for segment in path.split("/") if segment]
+        if len(segments) != 1:
+            raise InvalidRepositoryURL(
+                "This is not a GitHub profile URL.", code="github_account_invalid"
+            )
+        text = segments[0]
+    if not _OWNER.match(text) or text.lower() in _RESERVED_OWNERS:
+        raise InvalidRepositoryURL(
+            f"{text} is not a valid GitHub username.", code="github_account_invalid"
+        )
+    return text
+
+
+def parse_account_or_repository(value: str) -> RepoRef | str:
+    """A repository (`RepoRef`) or, for a username or profile URL, the account's login."""
+    try:
+        return parse_repository_url(value)
+    except InvalidRepositoryURL as exc:
+        if exc.code != "github_url_incomplete":
+            raise
+    return parse_account(value)
 
 
 def _split_host_and_path(text: str) -> tuple[str | None, str]:
@@ -343,6 +382,28 @@ class GitHubClient:
         return self._json(
             self.request("GET", f"/repos/{owner}/{name}"), what=f"Repository {owner}/{name}"
         )
+
+    def user_repositories(self, login: str, *, per_page: int = 100) -> list[dict]:
+        """One page of the public repositories `login` owns, most recently pushed first.
+
+        Forks and archived repositories are included (the caller decides); 404 is
+        `GitHubNotFound` with code `github_user_not_found`.
+        """
+        per_page = max(1, min(100, per_page))
+        response = self.request(
+            "GET",
+            f"/users/{quote(login, safe='')}/repos?type=owner&sort=pushed&per_page={per_page}",
+        )
+        if response.status_code == 404:
+            raise GitHubNotFound(
+                f"GitHub has no user or organisation {login!r}.", code="github_user_not_found"
+            )
+        if response.status_code >= 400:
+            self._json(response, what=f"The repositories of {login}")
+        body = response.json()
+        if not isinstance(body, list):
+            raise GitHubError(f"GitHub answered an unexpected list of repositories for {login}.")
+        return body
 
     def head(self, owner: str, name: str, ref: str, *, etag: str = "") -> Head:
         """The commit at `ref`; with `etag`, a 304 means the head has not moved."""

@@ -51,6 +51,7 @@ class Repository(models.Model):
     class Source(models.TextChoices):
         URL = "url", "Added by URL"
         INSTALLATION = "installation", "GitHub App installation"
+        LEAD = "lead", "A lead's GitHub account"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.CharField(max_length=100)
@@ -103,6 +104,7 @@ class Analysis(models.Model):
         DASHBOARD = "dashboard", "Dashboard"
         PUSH = "push", "Push webhook"
         INSTALLATION = "installation", "GitHub App installation"
+        LEAD = "lead", "Lead's GitHub account"
 
     FINISHED = (Status.SUCCEEDED, Status.FAILED)
 

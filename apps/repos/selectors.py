@@ -105,6 +105,33 @@ def latest_analyses_for(repositories) -> dict[int, Analysis]:
     return latest
 
 
+def analysis_pending_or_since(*, repository: Repository, since) -> bool:
+    """Is an analysis of `repository` waiting or running, or was one requested after `since`?"""
+    return (
+        Analysis.objects.filter(repository=repository)
+        .filter(
+            Q(status__in=[Analysis.Status.QUEUED, Analysis.Status.RUNNING])
+            | Q(created_at__gte=since)
+        )
+        .exists()
+    )
+
+
+def owners_analysing(*, owners) -> set[str]:
+    """GitHub owners (lower-cased) with a repository whose analysis is waiting or running."""
+    wanted = {owner.lower() for owner in owners if owner}
+    if not wanted:
+        return set()
+    return set(
+        Repository.objects.annotate(owner_lower=Lower("owner"))
+        .filter(
+            owner_lower__in=wanted,
+            status__in=[Repository.Status.QUEUED, Repository.Status.ANALYSING],
+        )
+        .values_list("owner_lower", flat=True)
+    )
+
+
 def _technologies(report: dict | None) -> dict[str, dict]:
     return {item["slug"]: item for item in (report or {}).get("technologies", [])}
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import random
 
 from celery import shared_task
+from django.db import connection
 
 from . import github, services
 
+logger = logging.getLogger(__name__)
+
 MAX_RETRIES = 8
+
+
+def _retry_countdown(exc: github.GitHubTransientError, retries: int) -> int:
+    """A rate limit says when it resets; other trouble backs off exponentially with jitter."""
+    countdown = exc.retry_after or min(1800, 30 * 2**retries)
+    return int(countdown) + random.randint(0, 5)
 
 
 @shared_task(
@@ -24,7 +34,29 @@ def analysis_run(self, analysis_id: str) -> str | None:
     try:
         analysis = services.analysis_execute(analysis_id=analysis_id, final_attempt=final)
     except github.GitHubTransientError as exc:
-        # A rate limit says when it resets; other trouble backs off exponentially with jitter.
-        countdown = exc.retry_after or min(1800, 30 * 2**self.request.retries)
-        raise self.retry(exc=exc, countdown=int(countdown) + random.randint(0, 5)) from exc
+        raise self.retry(exc=exc, countdown=_retry_countdown(exc, self.request.retries)) from exc
     return analysis.status if analysis else None
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+)
+def github_account_analyse(self, login: str = "", url: str = "") -> int:
+    """Analyse a lead's GitHub account in the tenant schema it was queued from.
+
+    Safe to run twice (fresh analyses are not queued again). GitHub unavailable or rate
+    limited: retried later; still so after the last retry: given up with a warning, since
+    analysing a lead's repositories is a best effort.
+    """
+    try:
+        analyses = services.github_account_analyse(tenant=connection.tenant, login=login, url=url)
+    except github.GitHubTransientError as exc:
+        if self.request.retries >= self.max_retries:
+            logger.warning("GitHub account %s not analysed: %s", login or url, exc)
+            return 0
+        raise self.retry(exc=exc, countdown=_retry_countdown(exc, self.request.retries)) from exc
+    return len(analyses)

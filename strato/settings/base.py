@@ -404,6 +404,10 @@ REPO_ARCHIVE_MAX_UNPACKED_BYTES = env.int(
 )
 REPO_ARCHIVE_MAX_FILES = env.int("REPO_ARCHIVE_MAX_FILES", default=100_000)
 REPO_ARCHIVE_MAX_RATIO = env.int("REPO_ARCHIVE_MAX_RATIO", default=200)
+# A lead with a GitHub account gets its most recently pushed public repositories analysed, at
+# most this many; one analysed (or requested) within the last days given is not analysed again.
+LEAD_REPOSITORIES_MAX = env.int("LEAD_REPOSITORIES_MAX", default=5)
+LEAD_REPOSITORIES_FRESH_DAYS = env.int("LEAD_REPOSITORIES_FRESH_DAYS", default=7)
 
 # --- Product ------------------------------------------------------------------------------------
 

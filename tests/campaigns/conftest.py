@@ -14,6 +14,9 @@ from apps.campaigns.models import Campaign, EmailTemplate, Lead
 from apps.tenants.models import Tenant
 from strato.celery import app
 
+# GitHub stubbed at the HTTP layer and in-process Celery, as in the repository tests.
+from tests.repos.conftest import eager_celery, fast_github, github_api  # noqa: F401
+
 from .stub_resend import StubResend
 
 CAMPAIGN_TABLES = [

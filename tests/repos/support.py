@@ -122,6 +122,43 @@ def stub_repository(
     )
 
 
+USER_REPOS_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "users_repos.json"
+
+
+def user_repo(
+    owner: str,
+    name: str,
+    *,
+    repo_id: int,
+    pushed_at: str,
+    fork: bool = False,
+    archived: bool = False,
+    size: int = 108,
+    default_branch: str = "main",
+) -> dict:
+    """One item of `GET /users/{owner}/repos`: GitHub's documented example, renamed."""
+    text = USER_REPOS_EXAMPLE.read_text()
+    text = text.replace("octocat/Hello-World", f"{owner}/{name}").replace("octocat", owner)
+    item = json.loads(text)[0]
+    item.update(
+        id=repo_id,
+        name=name,
+        fork=fork,
+        archived=archived,
+        size=size,
+        default_branch=default_branch,
+        pushed_at=pushed_at,
+    )
+    return item
+
+
+def stub_user_repos(rsps, login: str, repos: list[dict] | None = None, **kwargs) -> None:
+    """`GET /users/{login}/repos`: the list given, or any answer (`status=`, `json=`, …)."""
+    if repos is not None:
+        kwargs["json"] = repos
+    rsps.get(f"{API}/users/{login}/repos", **kwargs)
+
+
 def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 

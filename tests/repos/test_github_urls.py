@@ -1,6 +1,11 @@
 import pytest
 
-from apps.repos.github import InvalidRepositoryURL, RepoRef, parse_repository_url
+from apps.repos.github import (
+    InvalidRepositoryURL,
+    RepoRef,
+    parse_account_or_repository,
+    parse_repository_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +62,37 @@ def test_what_is_not_a_github_repository_has_a_precise_code(url, code):
     with pytest.raises(InvalidRepositoryURL) as error:
         parse_repository_url(url)
     assert error.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("octocat", "octocat"),
+        ("@Octo-Cat", "Octo-Cat"),
+        ("https://github.com/octocat", "octocat"),
+        ("https://github.com/octocat/?tab=repositories", "octocat"),
+        ("github.com/octocat", "octocat"),
+        ("https://github.com/octocat/hello", RepoRef("octocat", "hello")),
+        ("https://github.com/octocat/hello/tree/dev", RepoRef("octocat", "hello", "dev")),
+    ],
+)
+def test_an_account_or_a_repository(value, expected):
+    assert parse_account_or_repository(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://gitlab.com/octocat",
+        "https://github.com/settings",
+        "https://github.com/",
+        "octo cat",
+        "-octocat",
+        "../octocat",
+        "a" * 40,
+        "",
+    ],
+)
+def test_what_is_neither_an_account_nor_a_repository(value):
+    with pytest.raises(InvalidRepositoryURL):
+        parse_account_or_repository(value)

@@ -50,6 +50,17 @@ LEAD_EXAMPLE = {
     "attributes": {"plan": "pro"},
     "tags": ["python"],
 }
+LEAD_GITHUB_DESCRIPTION = (
+    "With a `github_username` or a `github_url` (a profile or a repository), the lead's public "
+    "repositories are analysed automatically after the lead is saved: a repository URL is "
+    "analysed as given; for an account, its most recently pushed public repositories (forks, "
+    "archived and empty ones skipped, at most `LEAD_REPOSITORIES_MAX`, 5 by default) are "
+    "queued. The stack found becomes the `{{ lead.stack.* }}` template variables and the "
+    "`technologies` segment filter. The response does not wait for GitHub: an unknown account, "
+    "GitHub being unavailable or the plan's analysis allowance being used up never fails the "
+    "request. Repositories analysed in the last `LEAD_REPOSITORIES_FRESH_DAYS` are not "
+    "analysed again, and each analysis counts against the plan's monthly analyses."
+)
 TEMPLATE_EXAMPLE = {
     "name": "Upgrade offer",
     "subject": "Hi {{ lead.first_name|default:'there' }}",
@@ -452,6 +463,7 @@ class LeadListView(TenantAPIView):
         tags=["leads"],
         operation_id="leads_create",
         summary="Create a lead",
+        description=LEAD_GITHUB_DESCRIPTION,
         request=s.LeadInput,
         responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 409)},
         examples=[OpenApiExample("Lead", value=LEAD_EXAMPLE, request_only=True)],
@@ -482,6 +494,8 @@ class LeadDetailView(TenantAPIView):
         tags=["leads"],
         operation_id="leads_update",
         summary="Update a lead",
+        description="Changing `github_username` or `github_url` analyses the lead's "
+        "repositories again (saving other fields does not). " + LEAD_GITHUB_DESCRIPTION,
         request=s.LeadUpdateInput,
         responses={200: s.LeadOutput, **problem_responses(400, 401, 403, 404, 409)},
         examples=[OpenApiExample("Tags", request_only=True, value={"tags": ["python", "django"]})],
