@@ -9,8 +9,9 @@ from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
 from .languages import LanguageTable, LanguageTally, load_language_table
-from .parsers import KUBERNETES, ParserRule
+from .parsers import KUBERNETES
 from .parsers.containers import looks_like_kubernetes
+from .reading import parse, read_text
 from .report import Component, Detection, Evidence, LanguageShare, Report
 from .signals import (
     REPORT_THRESHOLD,
@@ -20,13 +21,11 @@ from .signals import (
     WEIGHTS,
     Ecosystem,
     Kind,
-    Manifest,
     Signal,
     combine,
 )
 from .walker import MAX_KUBERNETES_CANDIDATE_BYTES, Located, Scan, scan
 
-MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 MAX_README_BYTES = 128 * 1024
 MAX_EVIDENCE_LISTED = 20
 IMPLICATION_ROUNDS = 5
@@ -100,12 +99,14 @@ class _Analysis:
         report_components = [
             self._component(path, result, by_component[path]) for path in components
         ]
+        components_by_slug: dict[str, list[str]] = defaultdict(list)
+        for component in report_components:
+            for component_detection in component.technologies:
+                components_by_slug[component_detection.slug].append(component.path)
         for detection in technologies:
-            detection.components = [
-                component.path
-                for component in report_components
-                if any(d.slug == detection.slug for d in component.technologies)
-            ] or sorted({o.component for o in self.observations if o.slug == detection.slug})
+            detection.components = components_by_slug.get(detection.slug) or sorted(
+                {o.component for o in self.observations if o.slug == detection.slug}
+            )
         return Report(
             path=str(self.root),
             languages=languages,
@@ -118,33 +119,22 @@ class _Analysis:
     # Reading ---------------------------------------------------------------------------------
 
     def _read_text(self, file: Located, limit: int) -> str | None:
-        try:
-            if os.path.getsize(file.abspath) > limit:
-                self.warnings.append(f"{file.relpath}: skipped, larger than {limit} bytes")
-                return None
-            with open(file.abspath, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError as error:
-            self.warnings.append(f"{file.relpath}: cannot read ({error.strerror})")
-            return None
-
-    def _parse(self, file: Located, rule: ParserRule, text: str) -> Manifest | None:
-        try:
-            if rule.needs_root:
-                return rule.parse(text, Path(file.abspath), root=self.root)  # type: ignore[call-arg]
-            return rule.parse(text, Path(file.abspath))
-        except Exception as error:  # untrusted input must never stop the analysis
-            self.warnings.append(f"{file.relpath}: {error}")
-            self.unreadable.add(file.relpath)
-            return None
+        text, warning = read_text(file.abspath, file.relpath, limit)
+        if warning:
+            self.warnings.append(warning)
+        return text
 
     def _read_manifests(self, result: Scan) -> None:
+        """Use what the walk read and parsed: warnings, broken files, names and signals."""
         for manifest_file in result.manifests:
             file = manifest_file.file
-            text = self._read_text(file, MAX_MANIFEST_BYTES)
-            if text is None:
+            if manifest_file.warning:
+                self.warnings.append(manifest_file.warning)
+            if not manifest_file.read:
                 continue
-            manifest = self._parse(file, manifest_file.rule, text)
+            manifest = manifest_file.manifest
+            if manifest is None:
+                self.unreadable.add(file.relpath)
             if manifest_file.rule.component_root:
                 self.manifests_by_component[file.component].append(file.relpath)
             if manifest is None:
@@ -162,7 +152,10 @@ class _Analysis:
         for file in result.kubernetes_candidates:
             text = self._read_text(file, MAX_KUBERNETES_CANDIDATE_BYTES)
             if text and looks_like_kubernetes(text):
-                manifest = self._parse(file, KUBERNETES, text)
+                manifest, warning = parse(KUBERNETES, text, file.abspath, file.relpath, self.root)
+                if warning:
+                    self.warnings.append(warning)
+                    self.unreadable.add(file.relpath)
                 for signal in manifest.signals if manifest else ():
                     self._observe_signal(signal, file)
 

@@ -21,7 +21,8 @@ from .languages import Language, LanguageTable, LanguageTally
 from .parsers import RULES, YAML_SUFFIXES, ParserRule
 from .paths import DOCUMENTATION_STEMS, WEAK_DIRS, is_excluded_dir, is_generated
 from .patterns import PatternIndex
-from .signals import Kind
+from .reading import MAX_MANIFEST_BYTES, parse, read_text
+from .signals import Kind, Manifest
 
 HEADER_EXTENSION = ".h"
 SHEBANG_BYTES = 256
@@ -52,8 +53,13 @@ class Located:
 
 @dataclass(frozen=True, slots=True)
 class ManifestFile:
+    """A manifest read and parsed during the walk (so the split walk shares that work too)."""
+
     file: Located
     rule: ParserRule
+    read: bool  # False when too large or unreadable: the file proves nothing either way
+    manifest: Manifest | None  # None after a parse error (then ``warning`` says why)
+    warning: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +122,7 @@ def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, *, split: b
     result = Scan(component_roots=["."])
     result.tallies["."] = LanguageTally()
     pending: deque[Task] = deque([(str(root), "", ".", False)])
-    walker = _DirectoryWalker(_file_index(catalogue), languages, result)
+    walker = _DirectoryWalker(root, _file_index(catalogue), languages, result)
     while pending:
         if split and len(pending) >= SPLIT_MIN_PENDING_DIRECTORIES:
             _walk_split(list(pending), walker)
@@ -149,7 +155,7 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
         status = 1
         try:
             os.close(read_fd)
-            child = _DirectoryWalker(walker.index, walker.languages, Scan())
+            child = _DirectoryWalker(walker.root, walker.index, walker.languages, Scan())
             _walk_all(theirs, child)
             with os.fdopen(write_fd, "wb") as pipe:
                 pickle.dump(child.result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
@@ -170,7 +176,10 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
 class _DirectoryWalker:
     """The per-directory loop, written for speed: it runs once for every file of the checkout."""
 
-    def __init__(self, index: PatternIndex[FileTarget], languages: LanguageTable, result: Scan):
+    def __init__(
+        self, root: Path, index: PatternIndex[FileTarget], languages: LanguageTable, result: Scan
+    ):
+        self.root = root
         self.index = index
         self.languages = languages
         self.result = result
@@ -256,7 +265,7 @@ class _DirectoryWalker:
             if header_files:
                 tally.add_header(header_bytes, header_files)
         for entry, targets in targeted:
-            _record_targets(entry, targets, rel, component, weak, result)
+            self._record_targets(entry, targets, rel, component, weak)
         if readmes and (rel or ".") == component:
             for name in readmes:
                 relpath = f"{rel}/{name}" if rel else name
@@ -293,32 +302,34 @@ class _DirectoryWalker:
             return None
         return self.languages.for_shebang(head)
 
+    def _record_targets(
+        self, entry: os.DirEntry, targets: list[FileTarget], rel: str, component: str, weak: bool
+    ) -> None:
+        """Read the manifests and record the file-name evidence of one file."""
+        result = self.result
+        located = Located(f"{rel}/{entry.name}" if rel else entry.name, entry.path, component, weak)
+        has_parser = False
+        for target in targets:
+            if isinstance(target, ParserRule):
+                result.manifests.append(self._read_manifest(located, target))
+                has_parser = True
+            else:
+                result.file_hits.append(FileHit(located, *target))
+        if (
+            not has_parser
+            and not weak
+            and entry.name.endswith(YAML_SUFFIXES)
+            and entry.stat(follow_symlinks=False).st_size <= MAX_KUBERNETES_CANDIDATE_BYTES
+            and _starts_like_kubernetes(entry.path)
+        ):
+            result.kubernetes_candidates.append(located)
 
-def _record_targets(
-    entry: os.DirEntry,
-    targets: list[FileTarget],
-    rel: str,
-    component: str,
-    weak: bool,
-    result: Scan,
-) -> None:
-    """Queue the manifests and the file-name evidence of one file."""
-    located = Located(f"{rel}/{entry.name}" if rel else entry.name, entry.path, component, weak)
-    has_parser = False
-    for target in targets:
-        if isinstance(target, ParserRule):
-            result.manifests.append(ManifestFile(located, target))
-            has_parser = True
-        else:
-            result.file_hits.append(FileHit(located, *target))
-    if (
-        not has_parser
-        and not weak
-        and entry.name.endswith(YAML_SUFFIXES)
-        and entry.stat(follow_symlinks=False).st_size <= MAX_KUBERNETES_CANDIDATE_BYTES
-        and _starts_like_kubernetes(entry.path)
-    ):
-        result.kubernetes_candidates.append(located)
+    def _read_manifest(self, file: Located, rule: ParserRule) -> ManifestFile:
+        text, warning = read_text(file.abspath, file.relpath, MAX_MANIFEST_BYTES)
+        if text is None:
+            return ManifestFile(file, rule, read=False, manifest=None, warning=warning)
+        manifest, warning = parse(rule, text, file.abspath, file.relpath, self.root)
+        return ManifestFile(file, rule, read=True, manifest=manifest, warning=warning)
 
 
 def _starts_like_kubernetes(path: str) -> bool:
