@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.schema import problem_responses
+from apps.core.api.schema import problem_response, problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
 
@@ -235,23 +235,17 @@ def _action(name: str, summary: str, description: str, *, request=None, code: in
         summary=summary,
         description=description,
         request=request,
-        responses={code: s.CampaignOutput, **problem_responses(400, 401, 403, 404, 409)},
-        examples=[
-            OpenApiExample(
-                "Transition refused",
-                response_only=True,
-                status_codes=["409"],
-                value={
-                    "type": "https://docs.strato.dev/errors/campaign_invalid_transition",
-                    "title": "Not allowed in the campaign's current state",
-                    "status": 409,
-                    "code": "campaign_invalid_transition",
-                    "detail": f"Cannot {name} a campaign that is sent.",
-                    "campaign_status": "sent",
-                    "action": name,
-                },
-            )
-        ],
+        responses={
+            code: s.CampaignOutput,
+            **problem_responses(400, 401, 403, 404),
+            **problem_response(
+                409,
+                "campaign_invalid_transition",
+                f"Cannot {name} a campaign that is sent.",
+                title="Not allowed in the campaign's current state",
+                extra={"campaign_status": "sent", "action": name},
+            ),
+        },
     )(post)
     return view
 
