@@ -570,11 +570,26 @@ class LeadImportView(TenantAPIView):
         description="Streams the file in a Celery task: maps columns (automatic "
         "from headers, or `mapping`), dedupes, validates each row, skips "
         "suppressed addresses. Poll the returned import for progress; "
-        "download per-row problems from its `errors` link.",
+        "download per-row problems from its `errors` link. A file over the "
+        "limit (`CAMPAIGN_IMPORT_MAX_BYTES`, 200 MiB by default) is 413 `import_too_large`, "
+        "refused by its Content-Length before the file is stored.",
         request={"multipart/form-data": s.ImportInput},
-        responses={202: s.ImportOutput, **problem_responses(400, 401, 403)},
+        responses={
+            202: s.ImportOutput,
+            **problem_responses(400, 401, 403),
+            **problem_response(
+                413,
+                "import_too_large",
+                "The file is 250.0 MB; imports take at most 200.0 MB.",
+                title="Payload too large",
+            ),
+        },
     )
     def post(self, request):
+        # Refuse by the announced length first: nothing of an oversized body is read.
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit():
+            imports.import_size_check(size=int(length), allowance=imports.MULTIPART_ALLOWANCE)
         data = s.ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         lead_list = _uuid_or_404(LeadList, data.validated_data.get("list"), "list")
