@@ -666,6 +666,78 @@ def campaign_update(*, campaign: Campaign, **fields: Any) -> Campaign:
     return campaign
 
 
+# --- The dashboard's campaign wizard: one service per step, each validating its own fields -----
+# The draft is saved after the first step, so reloading or going back loses nothing.
+
+WIZARD_STEPS = ("audience", "template", "schedule", "review")
+
+
+def _draft(campaign: Campaign) -> Campaign:
+    campaign = _locked(campaign)
+    if campaign.status != S.DRAFT or campaign.deleted_at is not None:
+        raise CampaignStateConflict(
+            f"Only drafts are edited step by step; this campaign is {campaign.status}.",
+            code="campaign_not_draft",
+            extra={"campaign_status": campaign.status},
+        )
+    return campaign
+
+
+@transaction.atomic
+def campaign_draft_audience(
+    *,
+    campaign: Campaign | None,
+    name: str,
+    lead_list: LeadList | None,
+    segment: Segment | None,
+    created_by: str = "",
+) -> Campaign:
+    """Step 1: name and audience (every lead, a list or a segment). Creates the draft."""
+    if lead_list is not None and segment is not None:
+        raise ValidationFailed.for_field(
+            "audience", "Choose a list or a segment, not both.", code="audience_ambiguous"
+        )
+    if campaign is None:
+        return campaign_create(
+            name=name, lead_list=lead_list, segment=segment, created_by=created_by
+        )
+    _draft(campaign)
+    return campaign_update(campaign=campaign, name=name, lead_list=lead_list, segment=segment)
+
+
+@transaction.atomic
+def campaign_draft_content(
+    *, campaign: Campaign, template: EmailTemplate | None, from_email: str, reply_to: str = ""
+) -> Campaign:
+    """Step 2: the template (required here) and the sender."""
+    _draft(campaign)
+    if template is None:
+        raise ValidationFailed.for_field(
+            "template", "Choose a template.", code="campaign_template_missing"
+        )
+    return campaign_update(
+        campaign=campaign, template=template, from_email=from_email, reply_to=reply_to
+    )
+
+
+@transaction.atomic
+def campaign_draft_send_at(
+    *, campaign: Campaign, tenant: Tenant, send_at: datetime | None
+) -> Campaign:
+    """Step 3: when to send. None: right after review; a time (naive means the organisation's
+    time zone) must be in the future, and scheduling on the review step uses it."""
+    campaign = _draft(campaign)
+    if send_at is not None:
+        send_at = local_to_utc(send_at, tenant)
+        if send_at <= timezone.now():
+            raise ValidationFailed.for_field(
+                "send_at", "The time is in the past.", code="schedule_in_past"
+            )
+    campaign.send_at = send_at
+    campaign.save(update_fields=["send_at", "updated_at"])
+    return campaign
+
+
 def _snapshot(campaign: Campaign) -> None:
     template = campaign.template
     campaign.subject, campaign.html, campaign.text = template.subject, template.html, template.text
