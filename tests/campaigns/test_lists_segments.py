@@ -84,6 +84,25 @@ def test_bulk_membership_add_and_remove(api):
     assert Lead.objects.count() == 4  # the leads themselves stay
 
 
+def test_adding_to_a_list_is_an_edit_refused_above_the_plan_but_removing_is_not(api, shop):
+    from apps.billing.services import billing_plan_set
+
+    billing_plan_set(tenant=shop, plan_code="free")  # 1,000 leads
+    connection.set_tenant(shop)
+    leads = make_leads(1001)
+    lead_list = services.list_create(name="Big")
+    Lead.lists.through.objects.create(leadlist=lead_list, lead=leads[0])
+    url = f"/api/lists/{lead_list.public_id}/leads"
+
+    body = assert_problem(
+        api.post(url, {"leads": _ids(leads[1:3])}, format="json"), 402, "plan_limit_exceeded"
+    )
+    assert (body["limit"], body["usage"]) == (1000, 1001)
+    assert lead_list.leads.count() == 1
+    removed = api.delete(url, {"leads": _ids(leads[:1])}, format="json")
+    assert removed.json() == {"removed": 1, "lead_count": 0}
+
+
 def test_members_edit_membership_but_only_admins_delete(shop, member, admin_user, api_client_for):
     as_member = api_client_for(shop, member)
     as_admin = api_client_for(shop, admin_user)
