@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from apps.core.errors import DomainError, ValidationFailed
+from apps.core.errors import DomainError, PayloadTooLarge, ValidationFailed
 
 from .models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
 from .services import lead_repositories_analyse_later
@@ -107,6 +107,28 @@ def auto_mapping(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
+# What a multipart body may carry besides the file: boundaries, part headers, `mapping`, `list`.
+MULTIPART_ALLOWANCE = 1024 * 1024
+
+
+def import_size_check(*, size: int, allowance: int = 0) -> None:
+    """413 `import_too_large` for a file over `CAMPAIGN_IMPORT_MAX_BYTES`.
+
+    The API also calls it with the request's Content-Length (plus `MULTIPART_ALLOWANCE`) before
+    the body is parsed, so a token client's oversized upload is refused without being spooled to
+    disk; the exact check on the received file follows in `lead_import_create`.
+    """
+    from django.template.defaultfilters import filesizeformat
+
+    limit = settings.CAMPAIGN_IMPORT_MAX_BYTES
+    if size > limit + allowance:
+        raise PayloadTooLarge(
+            f"The file is {filesizeformat(size)}; imports take at most {filesizeformat(limit)}.",
+            code="import_too_large",
+            extra={"max_bytes": limit},
+        )
+
+
 @transaction.atomic
 def lead_import_create(
     *, upload, mapping: dict | None = None, lead_list: LeadList | None = None
@@ -114,12 +136,7 @@ def lead_import_create(
     """Store the uploaded file and queue the import. Checks size and header up front."""
     from .tasks import import_leads
 
-    if upload.size > settings.CAMPAIGN_IMPORT_MAX_BYTES:
-        raise DomainError(
-            f"The file is {upload.size // (1024 * 1024)} MB; imports take at most "
-            f"{settings.CAMPAIGN_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
-            code="import_too_large",
-        )
+    import_size_check(size=upload.size)
     path = files_dir() / f"import-{uuid.uuid4().hex}.csv"
     with open(path, "wb") as out:
         for chunk in upload.chunks():

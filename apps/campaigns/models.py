@@ -119,6 +119,10 @@ class Campaign(models.Model):
     segment = models.ForeignKey(
         Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns"
     )
+    # What the audience was when its list or segment is deleted later (`list "Django shops"`):
+    # sent campaigns keep it for their report; a draft must choose an audience again before it
+    # can be sent, so a deleted list never silently widens it to every lead.
+    audience_removed = models.CharField(max_length=500, blank=True, default="", db_default="")
     from_email = models.CharField(max_length=320, blank=True)
     reply_to = models.EmailField(blank=True)
     # Snapshot of the template taken when sending starts: edits cannot change a running send.

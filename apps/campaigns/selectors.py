@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, TruncHour
 from django.utils import timezone
 
-from .models import Campaign, Event, Lead, LeadList, Message, Suppression
+from .models import Campaign, Event, Lead, LeadList, Message, Segment, Suppression
 
 SEGMENT_KEYS = {
     "tags_any",
@@ -144,6 +144,25 @@ def campaign_get(*, public_id, include_deleted: bool = False) -> Campaign:
 
 def lists_with_counts() -> QuerySet:
     return LeadList.objects.annotate(lead_count=Count("leads"))
+
+
+def segment_leads(*, segment: Segment, queryset: QuerySet | None = None) -> QuerySet:
+    """Leads the saved segment matches now (suppressed ones included: they are still leads)."""
+    return leads_matching(filters=segment.filters, queryset=queryset).distinct()
+
+
+def audience_counts(*, leads: QuerySet) -> dict[str, int]:
+    """`leads` matched and `recipients`: the ones a campaign would send to (not suppressed)."""
+    ids = leads.order_by().values("pk")
+    row = Lead.objects.filter(pk__in=ids).aggregate(
+        leads=Count("id"), recipients=Count("id", filter=~suppressed_q())
+    )
+    return {"leads": row["leads"], "recipients": row["recipients"]}
+
+
+def campaign_recipient_count(*, campaign: Campaign) -> int:
+    """Recipients if the campaign were sent now (suppressed addresses left out)."""
+    return campaign_audience(campaign=campaign).count()
 
 
 def _rate(part: int, whole: int) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -213,21 +213,212 @@ def lead_export_data(*, lead: Lead) -> dict:
     }
 
 
+# --- Lists and segments -----------------------------------------------------------------------
+
+# A list or segment under one of these campaigns is what it is sending (or about to send) to.
+AUDIENCE_LOCKING = (S.SCHEDULED, S.SENDING, S.PAUSED)
+
+
+class AudienceInUse(Conflict):
+    title = "Used by an active campaign"
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed.for_field("name", "Enter a name.", code="name_required")
+    return name
+
+
+def _unique_name(model, *, name: str, label: str, exclude_pk: int | None = None) -> None:
+    others = model.objects.filter(name__iexact=name)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise Conflict(f"A {label} named {name!r} already exists.", code=f"{label}_exists")
+
+
+def _save_named(obj, *, label: str):
+    """Save, turning a lost race on the unique name into the same 409 as the check above."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"A {label} named {obj.name!r} already exists.", code=f"{label}_exists"
+        ) from exc
+    return obj
+
+
 @transaction.atomic
 def list_create(*, name: str) -> LeadList:
-    if LeadList.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"A list named {name!r} already exists.", code="list_exists")
-    return LeadList.objects.create(name=name)
+    name = _clean_name(name)
+    _unique_name(LeadList, name=name, label="list")
+    return _save_named(LeadList(name=name), label="list")
+
+
+@transaction.atomic
+def list_update(*, lead_list: LeadList, name: str) -> LeadList:
+    name = _clean_name(name)
+    _unique_name(LeadList, name=name, label="list", exclude_pk=lead_list.pk)
+    lead_list.name = name
+    return _save_named(lead_list, label="list")
+
+
+def _refuse_if_locked(campaigns, *, what: str, code: str) -> None:
+    active = list(
+        campaigns.filter(status__in=AUDIENCE_LOCKING)
+        .order_by("created_at", "id")
+        .values("public_id", "name", "status")
+    )
+    if active:
+        names = ", ".join(f"{row['name']} ({row['status']})" for row in active[:5])
+        raise AudienceInUse(
+            f"This {what} is the audience of campaigns that are scheduled, sending or paused: "
+            f"{names}. Cancel them, or let them finish, before deleting it.",
+            code=code,
+            extra={
+                "campaigns": [
+                    {"id": str(row["public_id"]), "name": row["name"], "status": row["status"]}
+                    for row in active
+                ]
+            },
+        )
+
+
+def _detach_audience(campaigns, *, field: str, label: str) -> int:
+    """Campaigns keep a note of the deleted audience instead of the foreign key.
+
+    Their reports read messages and events, which stay; the note says what they went to. A
+    draft with the note is refused at send time until it has an audience again.
+    """
+    detached = 0
+    for campaign in campaigns.select_for_update():
+        note = f"{campaign.audience_removed}; {label}" if campaign.audience_removed else label
+        setattr(campaign, field, None)
+        campaign.audience_removed = note[:500]
+        campaign.save(update_fields=[field, "audience_removed", "updated_at"])
+        detached += 1
+    return detached
+
+
+@transaction.atomic
+def list_delete(*, lead_list: LeadList) -> None:
+    """Delete a list (its leads stay). Refused while an active campaign sends to it, directly or
+    through a segment filtering on it; other campaigns keep their reports and a note."""
+    lead_list = LeadList.objects.select_for_update().get(pk=lead_list.pk)
+    segments = Segment.objects.filter(filters__list=str(lead_list.public_id))
+    _refuse_if_locked(
+        Campaign.objects.filter(models.Q(lead_list=lead_list) | models.Q(segment__in=segments)),
+        what="list",
+        code="list_in_use",
+    )
+    _detach_audience(
+        Campaign.objects.filter(lead_list=lead_list),
+        field="lead_list",
+        label=f'list "{lead_list.name}" (deleted)',
+    )
+    lead_list.delete()
+
+
+@transaction.atomic
+def list_leads_add(*, lead_list: LeadList, leads: list[Lead]) -> int:
+    """Add leads to a list; returns how many were not members yet. Idempotent."""
+    from apps.billing.services import entitlement_ensure_writable
+
+    entitlement_ensure_writable(
+        tenant=current_tenant(), resource="leads", current=Lead.objects.count()
+    )
+    through = Lead.lists.through
+    ids = {lead.pk for lead in leads}
+    already = set(
+        through.objects.filter(leadlist_id=lead_list.pk, lead_id__in=ids).values_list(
+            "lead_id", flat=True
+        )
+    )
+    new = ids - already
+    through.objects.bulk_create(
+        [through(leadlist_id=lead_list.pk, lead_id=pk) for pk in sorted(new)],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return len(new)
+
+
+@transaction.atomic
+def list_leads_remove(*, lead_list: LeadList, leads: list[Lead]) -> int:
+    """Remove leads from a list (the leads stay); returns how many were members."""
+    removed, _ = Lead.lists.through.objects.filter(
+        leadlist_id=lead_list.pk, lead_id__in=[lead.pk for lead in leads]
+    ).delete()
+    return removed
+
+
+def _clean_filters(filters: dict) -> dict:
+    errors = selectors.segment_filter_errors(filters)
+    if errors:
+        raise ValidationFailed("The segment's filters are invalid.", errors=errors)
+    return filters
 
 
 @transaction.atomic
 def segment_create(*, name: str, filters: dict) -> Segment:
-    errors = selectors.segment_filter_errors(filters)
-    if errors:
-        raise ValidationFailed("The segment's filters are invalid.", errors=errors)
-    if Segment.objects.filter(name__iexact=name).exists():
-        raise Conflict(f"A segment named {name!r} already exists.", code="segment_exists")
-    return Segment.objects.create(name=name, filters=filters)
+    filters = _clean_filters(filters)
+    name = _clean_name(name)
+    _unique_name(Segment, name=name, label="segment")
+    return _save_named(Segment(name=name, filters=filters), label="segment")
+
+
+@transaction.atomic
+def segment_update(
+    *, segment: Segment, name: str | None = None, filters: dict | None = None
+) -> Segment:
+    """Rename and/or replace the filters (validated like `segment_create`).
+
+    Campaigns already sending have their recipients fixed as messages; a scheduled or paused
+    one expands with the new filters when it (re)starts, as it would after any lead change.
+    """
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    if filters is not None:
+        filters = _clean_filters(filters)
+    if filters is not None and filters != segment.filters:
+        expanding = Campaign.objects.filter(
+            segment=segment, status__in=(S.SENDING, S.PAUSED), expansion_done=False
+        )
+        if expanding.exists():
+            # Expansion reads the filters chunk by chunk: a change now would give one campaign
+            # two audiences.
+            raise AudienceInUse(
+                "A campaign is still choosing its recipients from this segment; change the "
+                "filters once it has finished sending, or save them as a new segment.",
+                code="segment_in_use",
+                extra={
+                    "campaigns": [
+                        {"id": str(c.public_id), "name": c.name, "status": c.status}
+                        for c in expanding
+                    ]
+                },
+            )
+        segment.filters = filters
+    if name is not None:
+        segment.name = _clean_name(name)
+        _unique_name(Segment, name=segment.name, label="segment", exclude_pk=segment.pk)
+    return _save_named(segment, label="segment")
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment) -> None:
+    """Delete a saved segment (leads untouched). Refused while an active campaign uses it."""
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    _refuse_if_locked(
+        Campaign.objects.filter(segment=segment), what="segment", code="segment_in_use"
+    )
+    _detach_audience(
+        Campaign.objects.filter(segment=segment),
+        field="segment",
+        label=f'segment "{segment.name}" (deleted)',
+    )
+    segment.delete()
 
 
 # --- Suppression ------------------------------------------------------------------------------
@@ -464,14 +655,36 @@ def campaign_create(
     created_by: str = "",
 ) -> Campaign:
     return Campaign.objects.create(
-        name=name,
+        name=_clean_name(name),
         template=template,
         lead_list=lead_list,
         segment=segment,
-        from_email=from_email,
+        from_email=_clean_sender(from_email),
         reply_to=reply_to,
         created_by=created_by,
     )
+
+
+def _clean_sender(from_email: str) -> str:
+    """Empty (the default sender) or an address, optionally with a name: `Ada <ada@x.example>`."""
+    from email.utils import parseaddr
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from_email = (from_email or "").strip()
+    if not from_email:
+        return ""
+    _, address = parseaddr(from_email)
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationFailed.for_field(
+            "from_email",
+            "Enter a sender address like ada@example.com or Ada <ada@example.com>.",
+            code="sender_invalid",
+        ) from exc
+    return from_email
 
 
 @transaction.atomic
@@ -485,12 +698,90 @@ def campaign_update(*, campaign: Campaign, **fields: Any) -> Campaign:
             code="campaign_not_editable",
             extra={"campaign_status": campaign.status},
         )
+    if "name" in fields:
+        fields["name"] = _clean_name(fields["name"])
+    if "from_email" in fields:
+        fields["from_email"] = _clean_sender(fields["from_email"])
     for key in ("name", "template", "lead_list", "segment", "from_email", "reply_to"):
         if key in fields:
             setattr(campaign, key, fields[key])
+    if "lead_list" in fields or "segment" in fields:
+        campaign.audience_removed = ""  # an audience chosen again
     if campaign.status == S.PAUSED and "template" in fields:
         _snapshot(campaign)
     campaign.save()
+    return campaign
+
+
+# --- The dashboard's campaign wizard: one service per step, each validating its own fields -----
+# The draft is saved after the first step, so reloading or going back loses nothing.
+
+WIZARD_STEPS = ("audience", "template", "schedule", "review")
+
+
+def _draft(campaign: Campaign) -> Campaign:
+    campaign = _locked(campaign)
+    if campaign.status != S.DRAFT or campaign.deleted_at is not None:
+        raise CampaignStateConflict(
+            f"Only drafts are edited step by step; this campaign is {campaign.status}.",
+            code="campaign_not_draft",
+            extra={"campaign_status": campaign.status},
+        )
+    return campaign
+
+
+@transaction.atomic
+def campaign_draft_audience(
+    *,
+    campaign: Campaign | None,
+    name: str,
+    lead_list: LeadList | None,
+    segment: Segment | None,
+    created_by: str = "",
+) -> Campaign:
+    """Step 1: name and audience (every lead, a list or a segment). Creates the draft."""
+    if lead_list is not None and segment is not None:
+        raise ValidationFailed.for_field(
+            "audience", "Choose a list or a segment, not both.", code="audience_ambiguous"
+        )
+    if campaign is None:
+        return campaign_create(
+            name=name, lead_list=lead_list, segment=segment, created_by=created_by
+        )
+    _draft(campaign)
+    return campaign_update(campaign=campaign, name=name, lead_list=lead_list, segment=segment)
+
+
+@transaction.atomic
+def campaign_draft_content(
+    *, campaign: Campaign, template: EmailTemplate | None, from_email: str, reply_to: str = ""
+) -> Campaign:
+    """Step 2: the template (required here) and the sender."""
+    _draft(campaign)
+    if template is None:
+        raise ValidationFailed.for_field(
+            "template", "Choose a template.", code="campaign_template_missing"
+        )
+    return campaign_update(
+        campaign=campaign, template=template, from_email=from_email, reply_to=reply_to
+    )
+
+
+@transaction.atomic
+def campaign_draft_send_at(
+    *, campaign: Campaign, tenant: Tenant, send_at: datetime | None
+) -> Campaign:
+    """Step 3: when to send. None: right after review; a time (naive means the organisation's
+    time zone) must be in the future, and scheduling on the review step uses it."""
+    campaign = _draft(campaign)
+    if send_at is not None:
+        send_at = local_to_utc(send_at, tenant)
+        if send_at <= timezone.now():
+            raise ValidationFailed.for_field(
+                "send_at", "The time is in the past.", code="schedule_in_past"
+            )
+    campaign.send_at = send_at
+    campaign.save(update_fields=["send_at", "updated_at"])
     return campaign
 
 
@@ -535,6 +826,13 @@ def _check_ready_to_send(*, campaign: Campaign, tenant: Tenant) -> None:
             code="campaign_spam_blocked",
             errors={"content": report["reasons"]},
             extra={"spam": report},
+        )
+    if campaign.audience_removed:
+        raise ValidationFailed.for_field(
+            "audience",
+            f"The audience of this campaign was deleted ({campaign.audience_removed}); "
+            "choose a list or segment again.",
+            code="campaign_audience_deleted",
         )
     if not selectors.campaign_audience(campaign=campaign).exists():
         raise ValidationFailed.for_field(
@@ -656,6 +954,7 @@ def campaign_duplicate(*, campaign: Campaign, created_by: str = "") -> Campaign:
         template=campaign.template,
         lead_list=campaign.lead_list,
         segment=campaign.segment,
+        audience_removed=campaign.audience_removed,
         from_email=campaign.from_email,
         reply_to=campaign.reply_to,
         created_by=created_by,

@@ -13,6 +13,11 @@ public_patterns = [
 dashboard_patterns = [
     path("campaigns/", views.index, name="campaigns"),
     path("campaigns/new/", views.campaign_wizard, name="campaign-new"),
+    path(
+        "campaigns/<uuid:campaign_id>/edit/<slug:step>/",
+        views.campaign_wizard,
+        name="campaign-wizard",
+    ),
     path("campaigns/<uuid:campaign_id>/", views.campaign_report, name="campaign-report"),
     path("campaigns/<uuid:campaign_id>/action/", views.campaign_action, name="campaign-action"),
     path("leads/", views.leads, name="leads"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime
 
 from django.contrib import messages
@@ -10,10 +11,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, ValidationFailed
 from apps.core.permissions import member_required
 
 from . import imports, selectors, services
+from .forms import AudienceForm, ContentForm, ScheduleForm
 from .models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment
 
 
@@ -34,31 +36,170 @@ def _by_public_id(model, value):
     return model.objects.filter(public_id=value).first()
 
 
+STEP_TITLES = {
+    "audience": "Audience",
+    "template": "Template",
+    "schedule": "Schedule",
+    "review": "Review",
+}
+
+
+def _step_url(campaign: Campaign, step: str):
+    return redirect("dashboard:campaign-wizard", campaign_id=campaign.public_id, step=step)
+
+
+def _neighbour(step: str, nav: str) -> str:
+    steps = services.WIZARD_STEPS
+    index = steps.index(step) + (-1 if nav == "back" else 1)
+    return steps[max(0, min(index, len(steps) - 1))]
+
+
+def _local(value: datetime | None, tenant) -> str:
+    """A UTC time as the organisation's wall clock, the way datetime-local inputs show it."""
+    if value is None:
+        return ""
+    return value.astimezone(zoneinfo.ZoneInfo(tenant.timezone or "UTC")).strftime("%Y-%m-%dT%H:%M")
+
+
 @member_required()
-def campaign_wizard(request):
-    context = {
-        "lists": LeadList.objects.all(),
-        "segments": Segment.objects.all(),
-        "templates": EmailTemplate.objects.all(),
-        "data": request.POST,
-    }
-    if request.method == "POST":
-        audience = request.POST.get("audience", "")
-        kind, _, audience_id = audience.partition(":")
+def campaign_wizard(request, campaign_id=None, step="audience"):
+    """New campaign, step by step: audience → template → schedule → review.
+
+    Step 1 saves a draft; every later step edits that draft through its step service, so a
+    reload, the back button or coming back tomorrow loses nothing. "Back" saves the step's input
+    when it is valid and goes back regardless.
+    """
+    if step not in services.WIZARD_STEPS:
+        raise Http404("No such step")
+    campaign = None
+    if campaign_id is not None:
         try:
-            campaign = services.campaign_create(
-                name=request.POST.get("name", "").strip() or "Untitled campaign",
-                template=_by_public_id(EmailTemplate, request.POST.get("template")),
-                lead_list=_by_public_id(LeadList, audience_id) if kind == "list" else None,
-                segment=_by_public_id(Segment, audience_id) if kind == "segment" else None,
-                from_email=request.POST.get("from_email", "").strip(),
+            campaign = selectors.campaign_get(public_id=campaign_id)
+        except Campaign.DoesNotExist as exc:
+            raise Http404("No such campaign") from exc
+        if campaign.status != Campaign.Status.DRAFT:
+            messages.info(request, f"This campaign is {campaign.get_status_display().lower()}.")
+            return redirect("dashboard:campaign-report", campaign_id=campaign.public_id)
+    elif step != "audience":
+        raise Http404("Start with the audience")
+
+    tenant = request.tenant
+    context: dict = {
+        "campaign": campaign,
+        "step": step,
+        "steps": [(key, STEP_TITLES[key]) for key in services.WIZARD_STEPS],
+        "tenant_timezone": tenant.timezone,
+        "errors": {},
+    }
+    if step == "review":
+        return _wizard_review(request, campaign, context)
+
+    if step == "audience":
+        lists, segments = selectors.lists_with_counts(), Segment.objects.all()
+        form = AudienceForm(
+            request.POST or None,
+            lists=lists,
+            segments=segments,
+            initial=AudienceForm.initial_for(campaign),
+        )
+        context.update(lists=lists, segments=segments)
+    elif step == "template":
+        form = ContentForm(
+            request.POST or None,
+            templates=EmailTemplate.objects.all(),
+            initial=ContentForm.initial_for(campaign),
+        )
+    else:
+        form = ScheduleForm(
+            request.POST or None,
+            initial=ScheduleForm.initial_for(campaign, _local(campaign.send_at, tenant)),
+        )
+    context["form"] = form
+    if request.method != "POST":
+        return render(request, "campaigns/wizard.html", context)
+
+    nav = request.POST.get("nav", "next")
+    try:
+        if not form.is_valid():
+            raise ValidationFailed(
+                "Check the highlighted fields.",
+                errors={key: list(value) for key, value in form.errors.items()},
+            )
+        if step == "audience":
+            lead_list, segment = form.audience_objects()
+            campaign = services.campaign_draft_audience(
+                campaign=campaign,
+                name=form.cleaned_data["name"],
+                lead_list=lead_list,
+                segment=segment,
                 created_by=request.user.email,
             )
+        elif step == "template":
+            services.campaign_draft_content(
+                campaign=campaign,
+                template=form.template_object(),
+                from_email=form.cleaned_data["from_email"],
+                reply_to=form.cleaned_data["reply_to"],
+            )
+        else:
+            services.campaign_draft_send_at(
+                campaign=campaign, tenant=tenant, send_at=form.cleaned_data["send_at"]
+            )
+    except DomainError as exc:
+        if nav == "back" and campaign is not None:
+            messages.warning(request, f"Not saved: {_error_text(exc)}")
+            return _step_url(campaign, _neighbour(step, "back"))
+        messages.error(request, exc.detail)
+        context["errors"] = exc.errors
+        return render(request, "campaigns/wizard.html", context, status=400)
+    return _step_url(campaign, _neighbour(step, nav))
+
+
+def _wizard_review(request, campaign: Campaign, context: dict):
+    """Step 4: what will be sent, to how many, the content check; test send, schedule, send."""
+    tenant = request.tenant
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "test-send":
+                emails = [
+                    e.strip()
+                    for e in request.POST.get("emails", "").replace(";", ",").split(",")
+                    if e.strip()
+                ]
+                sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
+                messages.success(
+                    request, f"Test sent to {sent} address{'es' if sent != 1 else ''}."
+                )
+            elif action == "schedule" and campaign.send_at is not None:
+                services.campaign_schedule(
+                    campaign=campaign, send_at=campaign.send_at, tenant=tenant
+                )
+                when = _local(campaign.send_at, tenant)
+                messages.success(request, f"Scheduled for {when} ({tenant.timezone}).")
+                return redirect("dashboard:campaign-report", campaign_id=campaign.public_id)
+            elif action == "send-now":
+                services.campaign_send_now(campaign=campaign, tenant=tenant)
+                messages.success(request, "Sending started.")
+                return redirect("dashboard:campaign-report", campaign_id=campaign.public_id)
+            else:
+                messages.error(request, "Unknown action.")
         except DomainError as exc:
             messages.error(request, _error_text(exc))
-            return render(request, "campaigns/wizard.html", context, status=400)
-        messages.success(request, "Draft saved. Review the content check, then send or schedule.")
-        return redirect("dashboard:campaign-report", campaign_id=campaign.public_id)
+        return _step_url(campaign, "review")
+
+    spam = None
+    if campaign.template_id:
+        try:
+            spam = services.campaign_spam_check(campaign=campaign, tenant=tenant)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+    context.update(
+        spam=spam,
+        recipients=selectors.campaign_recipient_count(campaign=campaign),
+        send_at_local=_local(campaign.send_at, tenant),
+        postal_address_missing=not (tenant.postal_address or "").strip(),
+    )
     return render(request, "campaigns/wizard.html", context)
 
 

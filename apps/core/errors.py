@@ -66,6 +66,12 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
 class RateLimited(DomainError):
     status = 429
     code = "rate_limited"

@@ -169,7 +169,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Bodies other than uploaded files (JSON, form fields) are capped at 2 MiB (the API answers 413
+# `payload_too_large`). Files do not count against it: above FILE_UPLOAD_MAX_MEMORY_SIZE they
+# stream to a temporary file on disk, so a CSV import of up to CAMPAIGN_IMPORT_MAX_BYTES never
+# sits in memory; the import refuses larger files with 413 `import_too_large`.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -71,17 +71,34 @@ def test_import_template_campaign_test_send_send_report(
     page.click("[data-testid=template-form] button")
     assert "Template saved." in page.locator(".messages").inner_text()
 
-    # 3. The campaign wizard, then the review page with the content check.
+    # 3. The campaign wizard: audience → template → schedule → review with the content check.
     page.goto(f"{host}/campaigns/new/")
     page.fill("input[name=name]", "Launch")
+    page.check("input[name=audience][value=all]")
+    page.click("[data-testid=wizard-next]")
+    page.wait_for_selector("[data-testid=wizard-step][data-step=template]")
+    page.select_option("select[name=template]", label="Hello")
     page.fill("input[name=from_email]", "news@acme.example")
-    page.click("[data-testid=campaign-wizard] button")
+    page.click("[data-testid=wizard-next]")
+    page.wait_for_selector("[data-testid=wizard-step][data-step=schedule]")
+    # Back to the template step: what was entered there is kept in the draft.
+    page.click("[data-testid=wizard-back]")
+    page.wait_for_selector("[data-testid=wizard-step][data-step=template]")
+    assert page.input_value("input[name=from_email]") == "news@acme.example"
+    page.click("[data-testid=wizard-next]")
+    page.wait_for_selector("[data-testid=wizard-step][data-step=schedule]")
+    page.click("[data-testid=wizard-next]")  # "send right after the review" is the default
+    page.wait_for_selector("[data-testid=wizard-step][data-step=review]")
     assert "(ok)" in page.locator("[data-testid=spam-check]").inner_text()
+    assert page.locator("[data-testid=recipient-count]").inner_text() == "2"
+    page.reload()  # the draft holds everything: a reload loses nothing
+    assert page.locator("[data-testid=recipient-count]").inner_text() == "2"
 
-    # 4. Test send, then send.
+    # 4. Test send from the review step, then send.
     page.fill("[data-testid=test-send-form] input[name=emails]", "me@acme.example")
     page.click("[data-testid=test-send-form] button")
     assert "Test sent to 1 address." in page.locator(".messages").inner_text()
+    assert page.locator("[data-testid=wizard-step]").get_attribute("data-step") == "review"
     assert mail.outbox[-1].subject == "[Test] Hello Ada"
     page.click("[data-testid=send-now]")
     assert "Sending started." in page.locator(".messages").inner_text()

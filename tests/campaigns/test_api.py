@@ -7,6 +7,7 @@ import io
 import pytest
 from django.db import connection
 
+from apps.campaigns import imports
 from apps.campaigns.imports import lead_import_run
 from apps.campaigns.models import Campaign, Lead, LeadImport
 from tests.helpers import assert_problem
@@ -243,11 +244,50 @@ def test_import_over_the_size_limit_is_refused(api, settings):
     settings.CAMPAIGN_IMPORT_MAX_BYTES = 10
     upload = io.BytesIO(b"email\nada@example.com\n")
     upload.name = "big.csv"
-    assert_problem(
+    body = assert_problem(
         api.post("/api/leads/imports", {"file": upload}, format="multipart"),
-        400,
+        413,
         "import_too_large",
     )
+    assert body["detail"] == "The file is 22\xa0bytes; imports take at most 10\xa0bytes."
+    assert body["max_bytes"] == 10
+    assert not LeadImport.objects.exists()
+
+
+def test_import_too_large_by_content_length_is_refused_before_reading(api, settings):
+    settings.CAMPAIGN_IMPORT_MAX_BYTES = 10
+    files = imports.files_dir()
+    before = set(files.iterdir())
+    upload = io.BytesIO(b"email\n" + b"a@example.com\n" * 80_000)  # 1.1 MiB
+    upload.name = "huge.csv"
+    body = assert_problem(
+        api.post("/api/leads/imports", {"file": upload}, format="multipart"),
+        413,
+        "import_too_large",
+    )
+    assert body["detail"].endswith("imports take at most 10\xa0bytes.")
+    assert set(files.iterdir()) == before
+    assert not LeadImport.objects.exists()
+
+
+def test_import_larger_than_the_in_memory_limits_streams_to_disk(api, settings):
+    """Upload limits for bodies do not apply to files, which spool to disk above
+    FILE_UPLOAD_MAX_MEMORY_SIZE; the stored import is the upload, byte for byte."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    content = b"email,first_name,notes\n" + b"".join(
+        f"lead{i}@example.com,Name{i},{'x' * 120}\n".encode() for i in range(500)
+    )
+    assert len(content) > 60_000
+    upload = io.BytesIO(content)
+    upload.name = "leads.csv"
+    response = api.post("/api/leads/imports", {"file": upload}, format="multipart")
+    assert response.status_code == 202, response.content
+    job = LeadImport.objects.get(public_id=response.json()["id"])
+    with open(job.file_path, "rb") as stored:
+        assert stored.read() == content
+    assert lead_import_run(import_pk=job.pk) == "done"
+    assert Lead.objects.count() == 500
 
 
 def test_openapi_documents_campaign_endpoints(api):

@@ -69,9 +69,35 @@ class SegmentOutput(serializers.ModelSerializer):
         fields = ["id", "name", "filters", "created_at"]
 
 
+class SegmentDetailOutput(SegmentOutput):
+    lead_count = serializers.IntegerField(read_only=True, help_text="Leads it matches now.")
+    recipient_count = serializers.IntegerField(
+        read_only=True, help_text="Of those, the ones a campaign would send to (not suppressed)."
+    )
+
+    class Meta(SegmentOutput.Meta):
+        fields = [*SegmentOutput.Meta.fields, "lead_count", "recipient_count"]
+
+
 class SegmentInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     filters = serializers.DictField()
+
+
+class LeadIdsInput(serializers.Serializer):
+    leads = serializers.ListField(
+        child=serializers.UUIDField(), min_length=1, max_length=1000, help_text="Lead ids."
+    )
+
+
+class ListLeadsAddedOutput(serializers.Serializer):
+    added = serializers.IntegerField(help_text="Leads that were not members yet.")
+    lead_count = serializers.IntegerField(help_text="Members of the list now.")
+
+
+class ListLeadsRemovedOutput(serializers.Serializer):
+    removed = serializers.IntegerField(help_text="Leads that were members.")
+    lead_count = serializers.IntegerField(help_text="Members of the list now.")
 
 
 class TemplateOutput(serializers.ModelSerializer):
@@ -143,6 +169,7 @@ class CampaignOutput(serializers.ModelSerializer):
             "template",
             "list",
             "segment",
+            "audience_removed",
             "from_email",
             "reply_to",
             "send_at",

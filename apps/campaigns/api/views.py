@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -12,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api.schema import problem_responses
+from apps.core.api.schema import problem_response, problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
 
@@ -29,6 +30,7 @@ CAMPAIGN_EXAMPLE = {
     "template": "0b7c…",
     "list": "4d2e…",
     "segment": None,
+    "audience_removed": "",
     "from_email": "Ada <ada@acme.example>",
     "reply_to": "",
     "send_at": None,
@@ -246,23 +248,17 @@ def _action(name: str, summary: str, description: str, *, request=None, code: in
         summary=summary,
         description=description,
         request=request,
-        responses={code: s.CampaignOutput, **problem_responses(400, 401, 403, 404, 409)},
-        examples=[
-            OpenApiExample(
-                "Transition refused",
-                response_only=True,
-                status_codes=["409"],
-                value={
-                    "type": "https://docs.strato.dev/errors/campaign_invalid_transition",
-                    "title": "Not allowed in the campaign's current state",
-                    "status": 409,
-                    "code": "campaign_invalid_transition",
-                    "detail": f"Cannot {name} a campaign that is sent.",
-                    "campaign_status": "sent",
-                    "action": name,
-                },
-            )
-        ],
+        responses={
+            code: s.CampaignOutput,
+            **problem_responses(400, 401, 403, 404),
+            **problem_response(
+                409,
+                "campaign_invalid_transition",
+                f"Cannot {name} a campaign that is sent.",
+                title="Not allowed in the campaign's current state",
+                extra={"campaign_status": "sent", "action": name},
+            ),
+        },
     )(post)
     return view
 
@@ -590,11 +586,26 @@ class LeadImportView(TenantAPIView):
         description="Streams the file in a Celery task: maps columns (automatic "
         "from headers, or `mapping`), dedupes, validates each row, skips "
         "suppressed addresses. Poll the returned import for progress; "
-        "download per-row problems from its `errors` link.",
+        "download per-row problems from its `errors` link. A file over the "
+        "limit (`CAMPAIGN_IMPORT_MAX_BYTES`, 200 MiB by default) is 413 `import_too_large`, "
+        "refused by its Content-Length before the file is stored.",
         request={"multipart/form-data": s.ImportInput},
-        responses={202: s.ImportOutput, **problem_responses(400, 401, 403)},
+        responses={
+            202: s.ImportOutput,
+            **problem_responses(400, 401, 403),
+            **problem_response(
+                413,
+                "import_too_large",
+                "The file is 250.0 MB; imports take at most 200.0 MB.",
+                title="Payload too large",
+            ),
+        },
     )
     def post(self, request):
+        # Refuse by the announced length first, before the body is parsed and spooled to disk.
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isdigit():
+            imports.import_size_check(size=int(length), allowance=imports.MULTIPART_ALLOWANCE)
         data = s.ImportInput(data=request.data)
         data.is_valid(raise_exception=True)
         lead_list = _uuid_or_404(LeadList, data.validated_data.get("list"), "list")
@@ -650,6 +661,77 @@ class LeadImportErrorsView(TenantAPIView):
 # --- Lists, segments, suppression -------------------------------------------------------------
 
 
+LIST_ID = "4d2e8f3a-51c7-4b0e-9a57-2f1c0d9e6b11"
+SEGMENT_ID = "9b0d3c5e-7a21-4f6e-8c3d-1e2f4a5b6c7d"
+LIST_EXAMPLE = {
+    "id": LIST_ID,
+    "name": "Django shops",
+    "lead_count": 128,
+    "created_at": "2026-05-01T09:00:00Z",
+}
+SEGMENT_FILTERS_EXAMPLE = {"tags_any": ["python"], "opened_within_days": 30}
+SEGMENT_EXAMPLE = {
+    "id": SEGMENT_ID,
+    "name": "Engaged Python",
+    "filters": SEGMENT_FILTERS_EXAMPLE,
+    "created_at": "2026-05-01T09:00:00Z",
+}
+SEGMENT_FILTERS_DOC = (
+    "Filters: `tags_any`, `tags_all`, `attributes` (exact values), `company`, `email_domain`, "
+    "`list`, `search`, `opened_within_days`, `clicked_within_days`, `not_opened_within_days`, "
+    "`technologies` (detector slugs: leads whose GitHub username owns a repository whose latest "
+    "analysis found one of them). Unknown filters and wrong types are 400 `validation_error` "
+    "with an entry per filter."
+)
+
+
+def _in_use_409(what: str) -> dict:
+    return problem_response(
+        409,
+        f"{what}_in_use",
+        f"This {what} is the audience of campaigns that are scheduled, sending or paused: "
+        "Spring offer (scheduled). Cancel them, or let them finish, before deleting it.",
+        title="Used by an active campaign",
+        extra={"campaigns": [{"id": CAMPAIGN_ID, "name": "Spring offer", "status": "scheduled"}]},
+    )
+
+
+def _name_taken_409(what: str) -> dict:
+    return problem_response(
+        409,
+        f"{what}_exists",
+        f"A {what} named 'Django shops' already exists.",
+        title="Conflict",
+    )
+
+
+def _list(list_id) -> LeadList:
+    lead_list = selectors.lists_with_counts().filter(public_id=list_id).first()
+    if lead_list is None:
+        raise NotFound("No list with this id.", code="list_not_found")
+    return lead_list
+
+
+def _segment(segment_id) -> Segment:
+    segment = Segment.objects.filter(public_id=segment_id).first()
+    if segment is None:
+        raise NotFound("No segment with this id.", code="segment_not_found")
+    return segment
+
+
+def _leads_by_ids(ids) -> list[Lead]:
+    wanted = set(ids)
+    found = list(Lead.objects.filter(public_id__in=wanted))
+    missing = sorted(str(i) for i in wanted - {lead.public_id for lead in found})
+    if missing:
+        raise NotFound(
+            f"{len(missing)} of the leads do not exist: {', '.join(missing[:10])}.",
+            code="lead_not_found",
+            extra={"missing": missing},
+        )
+    return found
+
+
 class LeadListsView(TenantAPIView):
     serializer_class = s.ListOutput
 
@@ -658,6 +740,7 @@ class LeadListsView(TenantAPIView):
         operation_id="lists_list",
         summary="Lists",
         responses={200: s.ListOutput(many=True), **problem_responses(401, 403)},
+        examples=[OpenApiExample("Lists", value=[LIST_EXAMPLE], response_only=True)],
     )
     def get(self, request):
         return self.paginated_response(selectors.lists_with_counts(), s.ListOutput)
@@ -666,9 +749,22 @@ class LeadListsView(TenantAPIView):
         tags=["leads"],
         operation_id="lists_create",
         summary="Create a list",
+        description="Names are unique, ignoring case (409 `list_exists`).",
         request=s.NameInput,
-        responses={201: s.ListOutput, **problem_responses(400, 401, 403, 409)},
-        examples=[OpenApiExample("List", request_only=True, value={"name": "Django shops"})],
+        responses={
+            201: s.ListOutput,
+            **problem_responses(400, 401, 403),
+            **_name_taken_409("list"),
+        },
+        examples=[
+            OpenApiExample("List", request_only=True, value={"name": "Django shops"}),
+            OpenApiExample(
+                "Created",
+                response_only=True,
+                status_codes=["201"],
+                value={**LIST_EXAMPLE, "lead_count": 0},
+            ),
+        ],
     )
     def post(self, request):
         data = s.NameInput(data=request.data)
@@ -679,6 +775,142 @@ class LeadListsView(TenantAPIView):
         )
 
 
+class LeadListDetailView(TenantAPIView):
+    serializer_class = s.ListOutput
+    required_role = {"DELETE": "admin", "*": "member"}
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_retrieve",
+        summary="Get a list",
+        responses={200: s.ListOutput, **problem_responses(401, 403, 404)},
+        examples=[OpenApiExample("List", value=LIST_EXAMPLE, response_only=True)],
+    )
+    def get(self, request, list_id):
+        return Response(s.ListOutput(_list(list_id)).data)
+
+    def _rename(self, request, list_id, *, partial: bool):
+        lead_list = _list(list_id)
+        data = s.NameInput(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        if "name" in data.validated_data:
+            services.list_update(lead_list=lead_list, name=data.validated_data["name"])
+        return Response(s.ListOutput(_list(list_id)).data)
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_update",
+        summary="Rename a list",
+        description="Names are unique, ignoring case (409 `list_exists`).",
+        request=s.NameInput,
+        responses={
+            200: s.ListOutput,
+            **problem_responses(400, 401, 403, 404),
+            **_name_taken_409("list"),
+        },
+        examples=[
+            OpenApiExample("Rename", request_only=True, value={"name": "Django agencies"}),
+        ],
+    )
+    def put(self, request, list_id):
+        return self._rename(request, list_id, partial=False)
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_partial_update",
+        summary="Rename a list (partial)",
+        description="Like PUT; an empty body changes nothing.",
+        request=s.NameInput,
+        responses={
+            200: s.ListOutput,
+            **problem_responses(400, 401, 403, 404),
+            **_name_taken_409("list"),
+        },
+        examples=[
+            OpenApiExample("Rename", request_only=True, value={"name": "Django agencies"}),
+        ],
+    )
+    def patch(self, request, list_id):
+        return self._rename(request, list_id, partial=True)
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_destroy",
+        summary="Delete a list (admins; its leads stay)",
+        description="Refused with 409 `list_in_use` while a scheduled, sending or paused "
+        "campaign sends to the list, directly or through a segment filtering on it; the "
+        "answer lists those campaigns. Other campaigns that used it keep their reports: their "
+        "`list` becomes null and `audience_removed` records the list's name, and such a draft "
+        "must choose an audience again before it can be sent (400 `campaign_audience_deleted`).",
+        responses={204: None, **problem_responses(401, 403, 404), **_in_use_409("list")},
+    )
+    def delete(self, request, list_id):
+        services.list_delete(lead_list=_list(list_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LeadListLeadsView(TenantAPIView):
+    """Bulk membership: add or remove up to 1,000 leads per request."""
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_leads_add",
+        summary="Add leads to a list",
+        description="Idempotent: leads already in the list are left alone and not counted in "
+        "`added`. Unknown lead ids are 404 `lead_not_found` (with `missing`) and nothing "
+        "changes. Refused with 402 while the organisation holds more leads than its plan "
+        "allows. To replace one lead's lists, use `PUT /api/leads/{id}` with `lists`.",
+        request=s.LeadIdsInput,
+        responses={
+            200: s.ListLeadsAddedOutput,
+            **problem_responses(400, 401, 402, 403, 404),
+        },
+        examples=[
+            OpenApiExample(
+                "Add",
+                request_only=True,
+                value={"leads": ["2f0e4c1a-8d3b-4e5f-a6b7-c8d9e0f1a2b3"]},
+            ),
+            OpenApiExample("Added", response_only=True, value={"added": 1, "lead_count": 129}),
+        ],
+    )
+    def post(self, request, list_id):
+        lead_list = _list(list_id)
+        data = s.LeadIdsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        added = services.list_leads_add(
+            lead_list=lead_list, leads=_leads_by_ids(data.validated_data["leads"])
+        )
+        return Response({"added": added, "lead_count": _list(list_id).lead_count})
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="lists_leads_remove",
+        summary="Remove leads from a list",
+        description="The leads themselves stay. Give the ids as repeated `lead` query "
+        'parameters, or (for more than fit in a URL) as a JSON body `{"leads": [...]}`; '
+        "at most 1,000. Leads that are not members count as not `removed`; unknown ids are "
+        "404 `lead_not_found` and nothing changes.",
+        parameters=[OpenApiParameter("lead", OpenApiTypes.UUID, many=True, description="Lead id.")],
+        responses={
+            200: s.ListLeadsRemovedOutput,
+            **problem_responses(400, 401, 403, 404),
+        },
+        examples=[
+            OpenApiExample("Removed", response_only=True, value={"removed": 1, "lead_count": 128})
+        ],
+    )
+    def delete(self, request, list_id):
+        lead_list = _list(list_id)
+        payload = request.data if request.data else {"leads": request.query_params.getlist("lead")}
+        data = s.LeadIdsInput(data=payload)
+        data.is_valid(raise_exception=True)
+        removed = services.list_leads_remove(
+            lead_list=lead_list, leads=_leads_by_ids(data.validated_data["leads"])
+        )
+        return Response({"removed": removed, "lead_count": _list(list_id).lead_count})
+
+
 class SegmentsView(TenantAPIView):
     serializer_class = s.SegmentOutput
 
@@ -687,6 +919,7 @@ class SegmentsView(TenantAPIView):
         operation_id="segments_list",
         summary="Saved segments",
         responses={200: s.SegmentOutput(many=True), **problem_responses(401, 403)},
+        examples=[OpenApiExample("Segments", value=[SEGMENT_EXAMPLE], response_only=True)],
     )
     def get(self, request):
         return self.paginated_response(Segment.objects.all(), s.SegmentOutput)
@@ -695,23 +928,23 @@ class SegmentsView(TenantAPIView):
         tags=["leads"],
         operation_id="segments_create",
         summary="Save a segment",
-        description="Filters: `tags_any`, `tags_all`, `attributes` (exact values), "
-        "`company`, `email_domain`, `list`, `search`, "
-        "`opened_within_days`, `clicked_within_days`, "
-        "`not_opened_within_days`, `technologies` (detector slugs: "
-        "leads whose GitHub username owns a repository whose latest "
-        "analysis found one of them).",
+        description=SEGMENT_FILTERS_DOC + " Names are unique, ignoring case (409 "
+        "`segment_exists`).",
         request=s.SegmentInput,
-        responses={201: s.SegmentOutput, **problem_responses(400, 401, 403, 409)},
+        responses={
+            201: s.SegmentOutput,
+            **problem_responses(400, 401, 403),
+            **_name_taken_409("segment"),
+        },
         examples=[
             OpenApiExample(
                 "Engaged Python leads",
                 request_only=True,
-                value={
-                    "name": "Engaged Python",
-                    "filters": {"tags_any": ["python"], "opened_within_days": 30},
-                },
-            )
+                value={"name": "Engaged Python", "filters": SEGMENT_FILTERS_EXAMPLE},
+            ),
+            OpenApiExample(
+                "Created", response_only=True, status_codes=["201"], value=SEGMENT_EXAMPLE
+            ),
         ],
     )
     def post(self, request):
@@ -719,6 +952,125 @@ class SegmentsView(TenantAPIView):
         data.is_valid(raise_exception=True)
         segment = services.segment_create(**data.validated_data)
         return Response(s.SegmentOutput(segment).data, status=status.HTTP_201_CREATED)
+
+
+def _segment_detail(segment: Segment) -> dict:
+    counts = selectors.audience_counts(leads=selectors.segment_leads(segment=segment))
+    segment.lead_count, segment.recipient_count = counts["leads"], counts["recipients"]
+    return s.SegmentDetailOutput(segment).data
+
+
+SEGMENT_DETAIL_EXAMPLE = {**SEGMENT_EXAMPLE, "lead_count": 42, "recipient_count": 40}
+
+
+class SegmentDetailView(TenantAPIView):
+    serializer_class = s.SegmentDetailOutput
+    required_role = {"DELETE": "admin", "*": "member"}
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_retrieve",
+        summary="Get a segment, with how many leads it matches",
+        description="`lead_count`: leads matching now; `recipient_count`: of those, the ones "
+        "not suppressed (what a campaign to this segment would send to).",
+        responses={200: s.SegmentDetailOutput, **problem_responses(401, 403, 404)},
+        examples=[OpenApiExample("Segment", value=SEGMENT_DETAIL_EXAMPLE, response_only=True)],
+    )
+    def get(self, request, segment_id):
+        return Response(_segment_detail(_segment(segment_id)))
+
+    def _update(self, request, segment_id, *, partial: bool):
+        segment = _segment(segment_id)
+        data = s.SegmentInput(data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        segment = services.segment_update(segment=segment, **data.validated_data)
+        return Response(_segment_detail(segment))
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_update",
+        summary="Replace a segment's name and filters",
+        description=SEGMENT_FILTERS_DOC + " Names are unique, ignoring case (409 "
+        "`segment_exists`). Changing the filters is refused with 409 `segment_in_use` while a "
+        "campaign is still choosing its recipients from the segment (sending or paused before "
+        "all recipients were queued); a scheduled campaign uses the new filters when it starts.",
+        request=s.SegmentInput,
+        responses={
+            200: s.SegmentDetailOutput,
+            **problem_responses(400, 401, 403, 404),
+            **_name_taken_409("segment"),
+        },
+        examples=[
+            OpenApiExample(
+                "Replace",
+                request_only=True,
+                value={"name": "Engaged Python", "filters": {"tags_all": ["python", "django"]}},
+            ),
+            OpenApiExample("Updated", response_only=True, value=SEGMENT_DETAIL_EXAMPLE),
+        ],
+    )
+    def put(self, request, segment_id):
+        return self._update(request, segment_id, partial=False)
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_partial_update",
+        summary="Change a segment's name or filters",
+        description="Like PUT, with only the fields given. `filters` replaces the whole object.",
+        request=s.SegmentInput,
+        responses={
+            200: s.SegmentDetailOutput,
+            **problem_responses(400, 401, 403, 404),
+            **_name_taken_409("segment"),
+        },
+        examples=[
+            OpenApiExample("Rename", request_only=True, value={"name": "Python, engaged"}),
+            OpenApiExample("Updated", response_only=True, value=SEGMENT_DETAIL_EXAMPLE),
+        ],
+    )
+    def patch(self, request, segment_id):
+        return self._update(request, segment_id, partial=True)
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_destroy",
+        summary="Delete a segment (admins; leads stay)",
+        description="Refused with 409 `segment_in_use` while a scheduled, sending or paused "
+        "campaign uses it; the answer lists those campaigns. Other campaigns that used it keep "
+        "their reports: their `segment` becomes null and `audience_removed` records its name, "
+        "and such a draft must choose an audience again before it can be sent.",
+        responses={204: None, **problem_responses(401, 403, 404), **_in_use_409("segment")},
+    )
+    def delete(self, request, segment_id):
+        services.segment_delete(segment=_segment(segment_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SegmentLeadsView(TenantAPIView):
+    serializer_class = s.LeadOutput
+
+    @extend_schema(
+        tags=["leads"],
+        operation_id="segments_leads",
+        summary="Leads a segment matches now",
+        description="Cursor-paginated like `GET /api/leads` (which also takes `?segment=`). "
+        "Suppressed leads are included; `GET /api/segments/{id}` gives the counts.",
+        responses={200: s.LeadOutput(many=True), **problem_responses(401, 403, 404)},
+        examples=[
+            OpenApiExample(
+                "Leads",
+                response_only=True,
+                value={"results": [LEAD_EXAMPLE], "next": None, "previous": None},
+            )
+        ],
+    )
+    def get(self, request, segment_id):
+        return self.paginated_response(
+            selectors.segment_leads(
+                segment=_segment(segment_id), queryset=Lead.objects.prefetch_related("lists")
+            ),
+            s.LeadOutput,
+        )
 
 
 class SuppressionsView(TenantAPIView):

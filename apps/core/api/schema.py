@@ -67,8 +67,14 @@ def problem_response(
     *,
     title: str | None = None,
     errors: dict[str, list[str]] | None = None,
+    extra: dict | None = None,
 ) -> dict[tuple[int, str], OpenApiResponse]:
-    """One documented problem+json answer with its example, keyed for `extend_schema`."""
+    """One documented problem+json answer with its example, keyed for `extend_schema`.
+
+    `extra` holds the members some problems add (`campaign_status`, `campaigns`). Examples
+    passed to `extend_schema(examples=...)` do not reach a response that has its own, so a
+    specific error is documented here rather than there.
+    """
     title = title or detail
     example = {
         "type": f"https://docs.strato.dev/errors/{code}",
@@ -79,6 +85,7 @@ def problem_response(
     }
     if errors:
         example["errors"] = errors
+    example.update(extra or {})
     return {
         (status, "application/problem+json"): OpenApiResponse(
             ProblemSerializer,
