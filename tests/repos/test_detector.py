@@ -388,6 +388,26 @@ def test_a_large_tree_walked_in_two_processes_reports_the_same(tmp_path, monkeyp
     assert len(split["components"]) == 1 + packages + 1  # the root, each package and svc-7
 
 
+def test_a_failed_child_leaves_its_share_to_the_parent(tmp_path, monkeypatch):
+    packages = walker.SPLIT_MIN_PENDING_DIRECTORIES + 5
+    write(
+        tmp_path,
+        {
+            f"pkg-{number}/package.json": json.dumps({"dependencies": {"express": "4"}})
+            for number in range(packages)
+        },
+    )
+
+    def broken_dump(*args, **kwargs):
+        raise OSError("pipe closed")  # only the child pickles its result
+
+    monkeypatch.setattr(walker.pickle, "dump", broken_dump)
+    report = analyse(tmp_path)
+
+    assert report.files_scanned == packages
+    assert len(report.get("express").components) == packages
+
+
 def test_screening_a_listing_keeps_every_name_a_pattern_matches():
     catalogue = load_catalogue()
     index = walker._file_index(catalogue)

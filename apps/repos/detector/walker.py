@@ -31,10 +31,14 @@ KUBERNETES_SNIFF_BYTES = 4096
 # Directories holding several requirement files belong to the project above them.
 REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d"})
 
-# A large tree is split between this process and one forked child once this many directories
+# A large tree is shared between this process and one forked child once this many directories
 # wait to be walked: listing and stat() calls dominate, and the kernel serves two processes
 # at once. Below it, forking costs more than it saves.
-SPLIT_MIN_PENDING_DIRECTORIES = 48
+SPLIT_MIN_PENDING_DIRECTORIES = 128
+# Work queue entries: 4-byte sub-tree numbers, all written before the fork, so the queue must
+# fit in a pipe's buffer (64 KiB on Linux, 4 KiB guaranteed by POSIX as PIPE_BUF).
+CLAIM_BYTES = 4
+MAX_CLAIMS = 1024
 
 FileTarget = ParserRule | tuple[str, Kind]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
@@ -139,14 +143,22 @@ def _walk_all(tasks: list[Task], walker: _DirectoryWalker) -> None:
 
 
 def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
-    """Walk every other pending sub-tree in a forked child and merge what it found.
+    """Share the pending sub-trees with a forked child and merge what it found.
 
-    A plain fork and a pipe (no pool, no pickled arguments): the child inherits the indexes and
-    returns one pickled Scan. If the child cannot be started or fails, its share is walked here.
+    Both processes claim sub-trees from one pipe holding their numbers: a read of a few bytes
+    from a pipe is atomic, so each number goes to exactly one of them, and whoever is free takes
+    the next (one huge sub-tree does not leave the other process idle). The child inherits the
+    indexes and returns one pickled Scan. If it cannot be started or fails, this process walks
+    every sub-tree it did not claim itself.
     """
-    mine, theirs = tasks[0::2], tasks[1::2]
+    shares = [tasks[start::MAX_CLAIMS] for start in range(min(len(tasks), MAX_CLAIMS))]
     try:
-        read_fd, write_fd = os.pipe()
+        queue_read, queue_write = os.pipe()
+        os.write(
+            queue_write, b"".join(n.to_bytes(CLAIM_BYTES, "little") for n in range(len(shares)))
+        )
+        os.close(queue_write)
+        result_read, result_write = os.pipe()
         pid = os.fork()
     except OSError:
         _walk_all(tasks, walker)
@@ -154,23 +166,35 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
     if pid == 0:  # child: never returns into the caller's code
         status = 1
         try:
-            os.close(read_fd)
+            os.close(result_read)
             child = _DirectoryWalker(walker.root, walker.index, walker.languages, Scan())
-            _walk_all(theirs, child)
-            with os.fdopen(write_fd, "wb") as pipe:
+            _walk_claimed(queue_read, shares, child)
+            with os.fdopen(result_write, "wb") as pipe:
                 pickle.dump(child.result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
             status = 0
         finally:
             os._exit(status)
-    os.close(write_fd)
-    _walk_all(mine, walker)
-    with os.fdopen(read_fd, "rb") as pipe:
+    os.close(result_write)
+    mine = _walk_claimed(queue_read, shares, walker)
+    os.close(queue_read)
+    with os.fdopen(result_read, "rb") as pipe:
         payload = pipe.read()
     _, status = os.waitpid(pid, 0)
     if status == 0 and payload:
         walker.result.merge(pickle.loads(payload))  # noqa: S301 - our own child's output
     else:
-        _walk_all(theirs, walker)
+        for number, share in enumerate(shares):
+            if number not in mine:
+                _walk_all(share, walker)
+
+
+def _walk_claimed(queue: int, shares: list[list[Task]], walker: _DirectoryWalker) -> set[int]:
+    claimed = set()
+    while claim := os.read(queue, CLAIM_BYTES):
+        number = int.from_bytes(claim, "little")
+        claimed.add(number)
+        _walk_all(shares[number], walker)
+    return claimed
 
 
 class _DirectoryWalker:
