@@ -408,19 +408,24 @@ def test_a_failed_child_leaves_its_share_to_the_parent(tmp_path, monkeypatch):
     assert len(report.get("express").components) == packages
 
 
-def test_screening_a_listing_keeps_every_name_a_pattern_matches():
+def test_the_screen_for_an_extension_keeps_every_name_a_pattern_matches():
     catalogue = load_catalogue()
     index = walker._file_index(catalogue)
     patterns = [pattern for pattern, _ in catalogue.file_patterns] + list(walker.RULES)
     names = [
         pattern.replace("*", "abc").replace("?", "z") for pattern in patterns if "/" not in pattern
-    ] + ["main.py", "README.md", "mod123.ts", "notes\npackage.json", "Dockerfile"]
+    ] + ["main.py", "mod123.ts", "webpack.config.js", "eslint.config.mjs", "app.versions.toml"]
 
     matched = {name for name in names if index.match(name, [])}
+    assert {"webpack.config.js", "eslint.config.mjs", "requirementsabc.txt"} <= matched
 
-    assert {"package.json", "Dockerfile", ".eslintrc.abc", "requirementsabc.txt"} <= matched
-    assert index.candidates(names) == matched
-    assert index.candidates(["main.py", "mod123.ts"]) == set()
+    for name in names:
+        extension = name[name.rfind(".") :] if name.rfind(".") > 0 else ""
+        screen = index.screen_for_extension(extension)
+        passes = screen is not None and screen(name) is not None
+        assert passes or name not in matched, name
+    assert not index.screen_for_extension(".py")("main.py")
+    assert not index.screen_for_extension(".ts")("mod123.ts")
 
 
 def test_not_a_directory(tmp_path):

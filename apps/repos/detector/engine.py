@@ -267,21 +267,23 @@ class _Analysis:
         for _ in range(IMPLICATION_ROUNDS):
             changed = False
             for slug, confidence in list(confidences.items()):
-                if confidence < REPORT_THRESHOLD:
+                targets = self.catalogue.technologies[slug].implies
+                if not targets or confidence < REPORT_THRESHOLD:
                     continue
                 strongest = max(
                     evidence_by_slug.get(slug, []) + list(implied[slug].values()),
                     key=lambda e: e.weight,
                 )
-                for target in self.catalogue.technologies[slug].implies:
-                    evidence = Evidence(
-                        file=strongest.file,
-                        kind=Kind.IMPLIED.value,
-                        match=f"implied by {slug}",
-                        weight=round(confidence, 3),
-                    )
-                    if implied[target].get(slug) != evidence:
-                        implied[target][slug] = evidence
+                weight = round(confidence, 3)
+                for target in targets:
+                    known = implied[target].get(slug)
+                    if known is None or known.file != strongest.file or known.weight != weight:
+                        implied[target][slug] = Evidence(
+                            file=strongest.file,
+                            kind=Kind.IMPLIED.value,
+                            match=f"implied by {slug}",
+                            weight=weight,
+                        )
                         changed = True
             if not changed:
                 break

@@ -11,7 +11,8 @@ from .parsers.common import load_data_file
 from .report import LanguageShare
 
 DATA_FILE = Path(__file__).parent / "data" / "languages.yaml"
-COUNTED_TYPES = frozenset({"programming", "markup"})
+PROGRAMMING = "programming"
+COUNTED_TYPES = frozenset({PROGRAMMING, "markup"})
 SHEBANG = re.compile(rb"^#!\s*(\S+)(?:\s+(?:-\S+\s+)*(\S+))?")
 
 

@@ -3,9 +3,9 @@
 Patterns are exact names (``next.config.js``), extensions (``*.tf``), other name globs
 (``.eslintrc*``) or path globs containing a slash (``.github/workflows/*.yml``, matched against
 the path tail). Exact names and extensions are dictionary look-ups; the other name globs share
-one compiled regular expression. ``candidates`` screens all the names of a directory at once (a
-set intersection and one regex scan, both in C), so a file that matches nothing costs no
-Python-level matching at all. Path globs are split into a directory part, checked once per
+one compiled regular expression. ``screen_for_extension`` gives, per extension, one regex of just
+the names and globs a file with that extension could match, so most source files are cleared by
+a single failed ``re.match``. Path globs are split into a directory part, checked once per
 directory through its last folder name, and a name part.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
 Value = TypeVar("Value")
@@ -33,11 +33,11 @@ class PatternIndex(Generic[Value]):
         self.by_extension: dict[str, list[Value]] = defaultdict(list)
         self._exact: dict[str, list[Value]] = defaultdict(list)
         self._name_globs: list[tuple[re.Pattern[str], Value]] = []
+        self._name_glob_sources: list[str] = []
         self._path_globs: list[tuple[re.Pattern[str], re.Pattern[str], Value]] = []
         # Last folder names of the path globs; None once one of them is itself a glob.
         self._directory_tails: set[str] | None = set()
         self._names_any: re.Pattern[str] | None = None
-        self._names_in_listing: re.Pattern[str] | None = None
         self._directory_any: re.Pattern[str] | None = None
         self._compiled = False
 
@@ -59,6 +59,7 @@ class PatternIndex(Generic[Value]):
             self.by_extension[pattern[1:]].append(value)
         else:
             self._name_globs.append((re.compile(f"{glob_regex(pattern)}$"), value))
+            self._name_glob_sources.append(pattern)
 
     def add_all(self, patterns: Iterable[str], value: Value) -> None:
         for pattern in patterns:
@@ -68,7 +69,6 @@ class PatternIndex(Generic[Value]):
         if self._name_globs:
             union = "|".join(regex.pattern[:-1] for regex, _ in self._name_globs)
             self._names_any = re.compile(f"(?:{union})$")
-            self._names_in_listing = re.compile(f"^(?:{union})$", re.MULTILINE)
         if self._path_globs:
             union = "|".join(f"(?:{regex.pattern})" for regex, _, _ in self._path_globs)
             self._directory_any = re.compile(union)
@@ -89,14 +89,19 @@ class PatternIndex(Generic[Value]):
             (name, value) for folder, name, value in self._path_globs if folder.match(directory)
         ]
 
-    def candidates(self, names: list[str]) -> set[str]:
-        """The names that match an exact-name or name-glob pattern (``match`` finds which)."""
-        if not self._compiled:
-            self._compile()
-        found = self._exact.keys() & names
-        if self._names_in_listing is not None:
-            found.update(self._names_in_listing.findall("\n".join(names)))
-        return found
+    def screen_for_extension(self, extension: str) -> Callable[[str], object] | None:
+        """A test that is true for every name ending in ``extension`` that an exact name or a
+        name glob matches (``match`` then says which); None when no pattern could match one."""
+        possible = [re.escape(name) for name in self._exact if name.endswith(extension)]
+        for glob in self._name_glob_sources:
+            # The name ends with both the extension and the glob's literal tail (the text after
+            # its last wildcard), so one of the two ends with the other.
+            tail = re.split(r"[*?]", glob)[-1]
+            if tail.endswith(extension) or extension.endswith(tail):
+                possible.append(glob_regex(glob))
+        if not possible:
+            return None
+        return re.compile(f"(?:{'|'.join(possible)})$").match
 
     def match(self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]]) -> list[Value]:
         """Values of the exact-name, name-glob and path-glob patterns ``name`` matches.

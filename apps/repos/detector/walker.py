@@ -11,15 +11,21 @@ from __future__ import annotations
 import os
 import pickle
 from collections import deque
-from collections.abc import MutableSequence
+from collections.abc import Callable, MutableSequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from .catalogue import Catalogue
-from .languages import Language, LanguageTable, LanguageTally
+from .languages import PROGRAMMING, Language, LanguageTable, LanguageTally
 from .parsers import RULES, YAML_SUFFIXES, ParserRule
-from .paths import DOCUMENTATION_STEMS, WEAK_DIRS, is_excluded_dir, is_generated
+from .paths import (
+    DOCUMENTATION_STEMS,
+    GENERATED_SUFFIXES,
+    WEAK_DIRS,
+    is_excluded_dir,
+    is_generated,
+)
 from .patterns import PatternIndex
 from .reading import MAX_MANIFEST_BYTES, parse, read_text
 from .signals import Kind, Manifest
@@ -121,6 +127,26 @@ def _file_index(catalogue: Catalogue) -> PatternIndex[FileTarget]:
     return index
 
 
+@cache
+def _plain_extensions(
+    index: PatternIndex[FileTarget], languages: LanguageTable
+) -> dict[str, tuple[str, tuple[str, ...], Callable[[str], object] | None]]:
+    """Extensions whose files usually need no more than counting: a programming language's,
+    with no extension pattern. Each maps to (language, generated-file suffixes ending with it
+    such as ``.pb.go``, the screen for the name patterns such a file could still match)."""
+    plain = {}
+    for extension, language in languages.by_extension.items():
+        if (
+            language.type == PROGRAMMING
+            and extension not in index.by_extension
+            and extension not in YAML_SUFFIXES
+            and extension != HEADER_EXTENSION
+        ):
+            suffixes = tuple(suffix for suffix in GENERATED_SUFFIXES if suffix.endswith(extension))
+            plain[extension] = (language.name, suffixes, index.screen_for_extension(extension))
+    return plain
+
+
 def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, *, split: bool = True) -> Scan:
     """Walk breadth-first; on a large tree, hand half of the pending sub-trees to a child."""
     result = Scan(component_roots=["."])
@@ -207,6 +233,7 @@ class _DirectoryWalker:
         self.index = index
         self.languages = languages
         self.result = result
+        self.plain_extensions = _plain_extensions(index, languages)
 
     def visit(
         self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
@@ -234,7 +261,6 @@ class _DirectoryWalker:
         result.files_scanned += len(files)
         match = self.index.match
         directory_rules = self.index.directory_rules(rel)
-        candidates = self.index.candidates([entry.name for entry in files])
         by_extension = self.index.by_extension
         languages_by_extension = self.languages.by_extension
         languages_by_filename = self.languages.by_filename
@@ -243,11 +269,27 @@ class _DirectoryWalker:
         sizes: dict[str, int] = {}
         counts: dict[str, int] = {}
         header_bytes = header_files = 0
+        plain_extensions = self.plain_extensions
         for entry in files:
             name = entry.name
             dot = name.rfind(".")
             extension = name[dot:] if dot > 0 else ""
-            targets = match(name, directory_rules) if name in candidates or directory_rules else []
+            # Fast path, most files: source code that matches no pattern is only counted.
+            plain = plain_extensions.get(extension)
+            if (
+                plain is not None
+                and not directory_rules
+                and (plain[2] is None or not plain[2](name))
+                and name not in languages_by_filename
+            ):
+                key, generated_suffixes, _ = plain
+                if weak or (generated_suffixes and name.endswith(generated_suffixes)):
+                    continue
+                if ".generated." not in name:
+                    sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
+                    counts[key] = counts.get(key, 0) + 1
+                continue
+            targets = match(name, directory_rules)
             if extension in by_extension:
                 targets += by_extension[extension]
             if targets or extension in YAML_SUFFIXES:
@@ -256,13 +298,15 @@ class _DirectoryWalker:
                     type(target) is tuple and target[1] is Kind.CONFIG_FILE for target in targets
                 ):
                     continue  # tool configuration (next.config.js …) is not the project's code
-            if (name[:dot] if dot > 0 else name).lower() in DOCUMENTATION_STEMS:
+            language = languages_by_filename.get(name) or languages_by_extension.get(extension)
+            if (name[:dot] if dot > 0 else name).lower() in DOCUMENTATION_STEMS and (
+                language is None or language.type != PROGRAMMING
+            ):  # README.md and LICENSE are prose; security.py and history.ts are code
                 if name[:6].lower() == "readme":
                     readmes.append(name)
                 continue
             if weak or is_generated(name):
                 continue
-            language = languages_by_filename.get(name) or languages_by_extension.get(extension)
             if language is None:
                 if extension == HEADER_EXTENSION:
                     header_bytes += entry.stat(follow_symlinks=False).st_size
