@@ -238,13 +238,30 @@ class _DirectoryWalker:
     def visit(
         self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
     ) -> None:
-        result = self.result
+        # Listing through a descriptor makes each entry's stat() one fstatat() relative to it,
+        # instead of a lookup of the whole path from the root.
         try:
-            with os.scandir(directory) as iterator:
-                entries = list(iterator)
+            descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as error:
-            result.warnings.append(f"{rel or '.'}: cannot list directory ({error.strerror})")
+            self.result.warnings.append(f"{rel or '.'}: cannot list directory ({error.strerror})")
             return
+        try:
+            with os.scandir(descriptor) as iterator:
+                entries = list(iterator)
+            self._visit_listing(entries, directory, rel, component, weak, stack)
+        finally:
+            os.close(descriptor)
+
+    def _visit_listing(
+        self,
+        entries: list[os.DirEntry],
+        directory: str,
+        rel: str,
+        component: str,
+        weak: bool,
+        stack: MutableSequence[Task],
+    ) -> None:
+        result = self.result
         files = []
         for entry in entries:
             # With follow_symlinks=False a symlink is neither file nor directory: links out of
@@ -254,7 +271,12 @@ class _DirectoryWalker:
             elif entry.is_dir(follow_symlinks=False) and not is_excluded_dir(entry.name):
                 child_rel = f"{rel}/{entry.name}" if rel else entry.name
                 stack.append(
-                    (entry.path, child_rel, component, weak or entry.name.lower() in WEAK_DIRS)
+                    (
+                        f"{directory}/{entry.name}",
+                        child_rel,
+                        component,
+                        weak or entry.name.lower() in WEAK_DIRS,
+                    )
                 )
         if not files:
             return
@@ -312,7 +334,7 @@ class _DirectoryWalker:
                     header_bytes += entry.stat(follow_symlinks=False).st_size
                     header_files += 1
                     continue
-                language = self._special_language(entry)
+                language = self._special_language(name, directory)
             if language is not None and language.counted:
                 key = language.name
                 sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
@@ -333,7 +355,7 @@ class _DirectoryWalker:
             if header_files:
                 tally.add_header(header_bytes, header_files)
         for entry, targets in targeted:
-            self._record_targets(entry, targets, rel, component, weak)
+            self._record_targets(entry, targets, directory, rel, component, weak)
         if readmes and (rel or ".") == component:
             for name in readmes:
                 relpath = f"{rel}/{name}" if rel else name
@@ -352,17 +374,16 @@ class _DirectoryWalker:
             and os.path.basename(rel) not in REQUIREMENTS_DIRS
         )
 
-    def _special_language(self, entry: os.DirEntry) -> Language | None:
+    def _special_language(self, name: str, directory: str) -> Language | None:
         """Language by an odd-case extension, or by shebang when there is no extension."""
-        name = entry.name
         dot = name.rfind(".")
         if dot > 0:
             return self.languages.by_extension.get(name[dot:].lower())
-        return self._shebang_language(entry)
+        return self._shebang_language(f"{directory}/{name}")
 
-    def _shebang_language(self, entry: os.DirEntry) -> Language | None:
+    def _shebang_language(self, path: str) -> Language | None:
         try:
-            with open(entry.path, "rb") as handle:
+            with open(path, "rb") as handle:
                 head = handle.read(SHEBANG_BYTES)
         except OSError:
             return None
@@ -371,11 +392,18 @@ class _DirectoryWalker:
         return self.languages.for_shebang(head)
 
     def _record_targets(
-        self, entry: os.DirEntry, targets: list[FileTarget], rel: str, component: str, weak: bool
+        self,
+        entry: os.DirEntry,
+        targets: list[FileTarget],
+        directory: str,
+        rel: str,
+        component: str,
+        weak: bool,
     ) -> None:
         """Read the manifests and record the file-name evidence of one file."""
         result = self.result
-        located = Located(f"{rel}/{entry.name}" if rel else entry.name, entry.path, component, weak)
+        name = entry.name
+        located = Located(f"{rel}/{name}" if rel else name, f"{directory}/{name}", component, weak)
         has_parser = False
         for target in targets:
             if isinstance(target, ParserRule):
@@ -388,7 +416,7 @@ class _DirectoryWalker:
             and not weak
             and entry.name.endswith(YAML_SUFFIXES)
             and entry.stat(follow_symlinks=False).st_size <= MAX_KUBERNETES_CANDIDATE_BYTES
-            and _starts_like_kubernetes(entry.path)
+            and _starts_like_kubernetes(located.abspath)
         ):
             result.kubernetes_candidates.append(located)
 
