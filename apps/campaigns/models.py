@@ -1,7 +1,7 @@
 """Leads, lists, segments, templates, campaigns, messages, events and suppression.
 
-All of it lives in the tenant's schema. The one public-schema table (ESP message id → schema) is
-in `apps.campaigns.routing`.
+All of it lives in the tenant's schema; ESP webhooks find their tenant through the tags each
+campaign email carries (`resend.message_tags`), not through a public lookup table.
 """
 
 from __future__ import annotations
@@ -162,7 +162,12 @@ class Message(models.Model):
         SKIPPED = "skipped", "Skipped (suppressed at send time)"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="messages")
+    # Every index is written three times per recipient (queued, sending, sent), so only the
+    # ones queries use: campaign lookups go through the two composite indexes below, and ESP
+    # webhooks find a message by the id in its tags, not by `esp_message_id`.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     lead = models.ForeignKey(Lead, on_delete=models.SET_NULL, null=True, related_name="messages")
     email = models.CharField(max_length=320)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -170,7 +175,7 @@ class Message(models.Model):
         max_length=80, blank=True, help_text="Idempotency key of the ESP batch this went out in."
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
-    esp_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    esp_message_id = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,7 @@ template and are reported when a template is saved.
 from __future__ import annotations
 
 import html as html_lib
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -324,8 +325,35 @@ def lead_github_owner(lead) -> str:
     """The GitHub account behind a lead: its username, else the owner in its GitHub URL."""
     if lead.github_username:
         return lead.github_username
-    path = urlparse(lead.github_url or "").path.strip("/")
+    if not lead.github_url:
+        return ""
+    path = urlparse(lead.github_url).path.strip("/")
     return path.split("/", 1)[0] if path else ""
+
+
+@dataclass(slots=True)
+class LeadFields:
+    """What rendering reads of a lead, for a caller that fetched just that (a send batch)."""
+
+    email: str
+    first_name: str
+    last_name: str
+    company: str
+    github_username: str
+    github_url: str
+    tags: list[str]
+    attributes: dict
+
+    @classmethod
+    def from_row(cls, values) -> LeadFields:
+        lead = cls(*values)
+        if isinstance(lead.attributes, str):  # jsonb from a raw cursor arrives as text
+            lead.attributes = json.loads(lead.attributes)
+        return lead
+
+
+# The lead columns a raw query selects to build LeadFields, in field order.
+LEAD_COLUMNS = tuple(LeadFields.__dataclass_fields__)
 
 
 def lead_context(lead, stack: dict | None = None) -> dict:

@@ -12,6 +12,7 @@ the account's rate limit holds across processes.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
@@ -39,6 +40,36 @@ class ResendRejected(ResendError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+# Tags travel with each email and come back in every webhook event about it (Resend allows
+# ASCII letters, digits, "_" and "-"), so an event finds its tenant and message without a lookup
+# table. The webhook payload is svix-signed, so the values are the ones we sent.
+TENANT_TAG = "strato_tenant"
+MESSAGE_TAG = "strato_message"
+_TAG_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def message_tags(*, schema: str, message_id: int) -> dict[str, str]:
+    return {TENANT_TAG: schema, MESSAGE_TAG: str(message_id)}
+
+
+def read_message_tags(data: dict) -> tuple[str, int] | None:
+    """(schema, message id) from a webhook event's `data.tags`, or None when they are absent.
+
+    Resend sends tags as an object; a list of {name, value} pairs (the send format) is accepted.
+    """
+    tags = data.get("tags") or {}
+    if isinstance(tags, list):
+        tags = {t.get("name"): t.get("value") for t in tags if isinstance(t, dict)}
+    if not isinstance(tags, dict):
+        return None
+    schema, message_id = tags.get(TENANT_TAG), tags.get(MESSAGE_TAG)
+    if not (isinstance(schema, str) and _TAG_VALUE.match(schema)):
+        return None
+    if not (isinstance(message_id, str) and message_id.isdigit()):
+        return None
+    return schema, int(message_id)
 
 
 @dataclass

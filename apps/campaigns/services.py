@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import uuid
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -561,7 +563,7 @@ def render_message(
     subject: str,
     html: str,
     text: str,
-    lead: Lead,
+    lead: Lead | rendering.LeadFields,
     campaign_name: str,
     message_id: int | None,
     base: str,
@@ -1121,7 +1123,7 @@ def transport() -> str:
     return "resend" if settings.ANYMAIL.get("RESEND_API_KEY") else "backend"
 
 
-def _headers(unsubscribe_url: str, message: Message) -> dict[str, str]:
+def _headers(unsubscribe_url: str, message: _Claimed) -> dict[str, str]:
     return {
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -1129,8 +1131,8 @@ def _headers(unsubscribe_url: str, message: Message) -> dict[str, str]:
     }
 
 
-def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: str) -> list:
-    from .resend import BatchEmail
+def _compose(campaign: Campaign, tenant: Tenant, messages: list[_Claimed], base: str) -> list:
+    from . import resend
 
     sender = campaign.from_email or settings.DEFAULT_FROM_EMAIL
     stacks = lead_stacks(leads=[message.lead for message in messages])
@@ -1148,7 +1150,7 @@ def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: 
             stack=stacks.get(rendering.lead_github_owner(message.lead).lower(), {}),
         )
         out.append(
-            BatchEmail(
+            resend.BatchEmail(
                 from_email=sender,
                 to=message.email,
                 subject=rendered.subject,
@@ -1156,12 +1158,13 @@ def _compose(campaign: Campaign, tenant: Tenant, messages: list[Message], base: 
                 text=rendered.text,
                 headers=_headers(rendered.unsubscribe_url, message),
                 reply_to=campaign.reply_to,
+                tags=resend.message_tags(schema=tenant.schema_name, message_id=message.pk),
             )
         )
     return out
 
 
-def _mark_sent(pairs: list[tuple[int, str]], schema: str, key: str) -> None:
+def _mark_sent(pairs: list[tuple[int, str]], key: str) -> None:
     if not pairs:
         return
     now = timezone.now()
@@ -1173,14 +1176,6 @@ def _mark_sent(pairs: list[tuple[int, str]], schema: str, key: str) -> None:
             f"sent_at = %s, error = '' FROM (VALUES {values}) AS v(id, esp) "
             "WHERE m.id = v.id AND m.status = %s AND m.batch_key = %s",
             [Message.Status.SENT, now, *params, Message.Status.SENDING, key],
-        )
-    esp_ids = [(esp, schema) for _, esp in pairs if esp]
-    if esp_ids:
-        from .routing.models import EspMessageRoute
-
-        EspMessageRoute.objects.bulk_create(
-            [EspMessageRoute(esp_message_id=esp, schema_name=s) for esp, s in esp_ids],
-            ignore_conflicts=True,
         )
 
 
@@ -1204,6 +1199,55 @@ class _Waiting(Exception):
     pass
 
 
+@dataclass(slots=True)
+class _Claimed:
+    """A message of the batch being sent, with what rendering needs of its lead."""
+
+    pk: int
+    public_id: uuid.UUID
+    email: str
+    lead: rendering.LeadFields | None
+
+
+def _claim(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> list[tuple]:
+    """Lock this batch's messages and mark them ours, in one statement.
+
+    Takes the ones still queued and the ones a previous delivery of this same batch claimed;
+    rows another worker holds are skipped, not waited for. Returns (message, was_queued) in id
+    order, each message carrying its lead's fields (None once the lead is erased) read from the
+    same row.
+    """
+    message_table, lead_table = Message._meta.db_table, Lead._meta.db_table
+    lead_columns = ", ".join(f"lead.{field}" for field in rendering.LEAD_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH candidate AS (
+                SELECT id, status, lead_id FROM {message_table}
+                WHERE id = ANY(%s) AND campaign_id = %s
+                  AND (status = %s OR (status = %s AND batch_key = %s))
+                ORDER BY id FOR UPDATE SKIP LOCKED
+            )
+            UPDATE {message_table} AS m SET status = %s, batch_key = %s, claimed_at = %s
+            FROM candidate LEFT JOIN {lead_table} AS lead ON lead.id = candidate.lead_id
+            WHERE m.id = candidate.id
+            RETURNING m.id, m.public_id, m.email, candidate.status, lead.id, {lead_columns}
+            """,  # noqa: S608 - table and column names are ours
+            [
+                list(message_ids), campaign_pk, Message.Status.QUEUED, Message.Status.SENDING,
+                batch_key, Message.Status.SENDING, batch_key, timezone.now(),
+            ],
+        )  # fmt: skip
+        rows = sorted(cursor.fetchall())
+    return [
+        (
+            _Claimed(pk, public_id, email, rendering.LeadFields.from_row(values) if lead else None),
+            previous == Message.Status.QUEUED,
+        )
+        for pk, public_id, email, previous, lead, *values in rows
+    ]
+
+
 def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> str:
     from apps.billing.services import PlanLimitExceeded, entitlement_consume
 
@@ -1215,17 +1259,9 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
         campaign = Campaign.objects.get(pk=campaign_pk)
         if campaign.status != S.SENDING:
             return "paused"
-        messages = list(
-            Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("lead")
-            .filter(id__in=message_ids, campaign_id=campaign_pk)
-            .filter(status__in=[Message.Status.QUEUED, Message.Status.SENDING])
-            .order_by("id")
-        )
-        messages = [
-            m for m in messages if m.status == Message.Status.QUEUED or m.batch_key == batch_key
-        ]
-        fresh = [m for m in messages if m.status == Message.Status.QUEUED]
+        claimed = _claim(campaign_pk=campaign_pk, message_ids=message_ids, batch_key=batch_key)
+        messages = [message for message, _ in claimed]
+        fresh = [message for message, was_queued in claimed if was_queued]
         if fresh:
             suppressed = set(
                 Suppression.objects.annotate(l_email=Lower("email"))
@@ -1249,13 +1285,10 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
             raise _Waiting(waiting)
         if not messages:
             return "skipped"
-        Message.objects.filter(pk__in=[m.pk for m in fresh]).update(
-            status=Message.Status.SENDING, batch_key=batch_key, claimed_at=timezone.now()
-        )
         if mode == "backend" and _backend_is_transactional():
             # Local backends (outbox, locmem): the send and the status change commit together.
             _send_with_backend(campaign, tenant, messages, base)
-            _mark_sent([(m.pk, "") for m in messages], tenant.schema_name, batch_key)
+            _mark_sent([(m.pk, "") for m in messages], batch_key)
             return "sent"
 
     if mode == "resend":
@@ -1277,7 +1310,7 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
         _send_with_backend(campaign, tenant, messages, base)
         pairs = [(m.pk, "") for m in messages]
     with transaction.atomic():
-        _mark_sent(pairs, tenant.schema_name, batch_key)
+        _mark_sent(pairs, batch_key)
     return "sent"
 
 
@@ -1298,7 +1331,7 @@ def _idempotency_key(batch_key: str) -> str:
 
 
 def _send_with_backend(
-    campaign: Campaign, tenant: Tenant, messages: list[Message], base: str
+    campaign: Campaign, tenant: Tenant, messages: list[_Claimed], base: str
 ) -> None:
     """Any Django/anymail backend: one EmailMessage per recipient, one connection per batch."""
     emails = _compose(campaign, tenant, messages, base)
@@ -1427,13 +1460,17 @@ ESP_KINDS = {
 
 def esp_event_apply(*, payload: dict, event_id: str) -> str:
     """Apply one Resend webhook event in this tenant's schema. Returns processed/ignored."""
+    from . import resend
+
     kind = ESP_KINDS.get(payload.get("type", ""))
     data = payload.get("data") or {}
+    route = resend.read_message_tags(data)
+    email_id = data.get("email_id", "")
     message = (
-        Message.objects.select_for_update().filter(esp_message_id=data.get("email_id", "")).first()
+        Message.objects.select_for_update().filter(pk=route[1]).first() if route and kind else None
     )
-    if kind is None or message is None:
-        return "ignored"
+    if message is None or (message.esp_message_id and message.esp_message_id != email_id):
+        return "ignored"  # not ours, or the tags and Resend's id disagree
     occurred = _parse_time(payload.get("created_at")) or timezone.now()
     machine_reason = ""
     if (

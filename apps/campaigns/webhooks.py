@@ -2,24 +2,24 @@
 
 Resend signs with svix (`svix-id`, `svix-timestamp`, `svix-signature`); the `svix` library checks
 the HMAC and the timestamp window. Events are stored in the core inbox by `svix-id` and applied in
-the schema that sent the message (found through `EspMessageRoute`).
+the schema that sent the message, named by the tags every campaign email carries
+(`resend.message_tags`).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 from svix.webhooks import Webhook, WebhookVerificationError
 
 from apps.core.errors import AuthenticationFailed, ServiceUnavailable, ValidationFailed
 from apps.core.models import WebhookEvent
 from apps.core.webhooks import event_json, kept_headers, webhook_handler, webhook_receive
+from apps.tenants.models import Tenant
 
-from .routing.models import EspMessageRoute
+from . import resend
 
 PROVIDER = "resend"
 
@@ -41,13 +41,8 @@ def resend_webhook_receive(*, body: bytes, headers) -> tuple[WebhookEvent, bool]
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("The body is not JSON.", code="webhook_malformed") from exc
     event_id = headers.get("svix-id", "")
-    email_id = (payload.get("data") or {}).get("email_id", "")
-    schema = (
-        EspMessageRoute.objects.filter(esp_message_id=email_id)
-        .values_list("schema_name", flat=True)
-        .first()
-        or ""
-    )
+    route = resend.read_message_tags(payload.get("data") or {})
+    schema = route[0] if route and _is_tenant_schema(route[0]) else ""
     return webhook_receive(
         provider=PROVIDER,
         event_id=event_id,
@@ -58,28 +53,22 @@ def resend_webhook_receive(*, body: bytes, headers) -> tuple[WebhookEvent, bool]
     )
 
 
-class RouteNotYetKnown(LookupError):
-    """The webhook beat our own commit of the send; the inbox retries with backoff."""
+def _is_tenant_schema(schema: str) -> bool:
+    return (
+        Tenant.objects.filter(schema_name=schema)
+        .exclude(schema_name=get_public_schema_name())
+        .exists()
+    )
 
 
 @webhook_handler(PROVIDER)
 def apply_resend_event(event: WebhookEvent) -> str:
+    """Apply one stored event in its tenant's schema; events about other mail are ignored."""
     from . import services
 
-    payload = event_json(event)
-    schema = event.schema_name
-    if not schema:
-        email_id = (payload.get("data") or {}).get("email_id", "")
-        schema = (
-            EspMessageRoute.objects.filter(esp_message_id=email_id)
-            .values_list("schema_name", flat=True)
-            .first()
-            or ""
+    if not event.schema_name:
+        return "ignored"  # not a campaign email of ours (no tags), or its tenant is gone
+    with schema_context(event.schema_name):
+        return services.esp_event_apply(
+            payload=event_json(event), event_id=f"resend:{event.event_id}"
         )
-        if not schema:
-            if event.received_at > timezone.now() - timedelta(hours=1):
-                raise RouteNotYetKnown(f"No tenant knows Resend email {email_id!r} yet")
-            return "ignored"
-        WebhookEvent.objects.filter(pk=event.pk).update(schema_name=schema)
-    with schema_context(schema):
-        return services.esp_event_apply(payload=payload, event_id=f"resend:{event.event_id}")

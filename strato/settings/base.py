@@ -33,8 +33,6 @@ SHARED_APPS = [
     "apps.monitoring",
     # Public lookup tables that route GitHub webhooks to the tenants that track a repository.
     "apps.repos.routing",
-    # Public lookup: ESP message id → tenant schema, for Resend's webhooks.
-    "apps.campaigns.routing",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -294,6 +292,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection around every task unless told to reuse
+# it: a new PostgreSQL backend per task costs more than a whole 100-email send batch.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {

@@ -40,7 +40,6 @@ def wipe(tenant: Tenant) -> None:
             + ", ".join(f'"{tenant.schema_name}".{t}' for t in CAMPAIGN_TABLES)
             + " CASCADE"
         )
-        cursor.execute("TRUNCATE campaign_routing_espmessageroute")
         cursor.execute("DELETE FROM billing_usagecounter")
 
 

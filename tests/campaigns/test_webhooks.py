@@ -14,7 +14,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.campaigns.models import Event, Message, Suppression
-from apps.campaigns.routing.models import EspMessageRoute
 from apps.core import webhooks
 from apps.core.models import WebhookEvent
 from tests.helpers import assert_problem
@@ -53,11 +52,11 @@ def message(shop, campaign, settings) -> Message:
         sent_at=timezone.now(),
         esp_message_id="4ef9a417-02e9-4d39",
     )
-    EspMessageRoute.objects.create(esp_message_id="4ef9a417-02e9-4d39", schema_name="t_acme")
     return msg
 
 
-def payload(kind: str, **data) -> bytes:
+def payload(kind: str, message: Message, **data) -> bytes:
+    """Resend's event shape; `tags` are the ones the send attached (resend.message_tags)."""
     return json.dumps(
         {
             "type": kind,
@@ -67,6 +66,7 @@ def payload(kind: str, **data) -> bytes:
                 "from": "news@acme.example",
                 "to": ["lead0@example.com"],
                 "subject": "Hello",
+                "tags": {"strato_tenant": "t_acme", "strato_message": str(message.pk)},
                 **data,
             },
         }
@@ -91,6 +91,7 @@ def process(event_id: str, shop) -> str:
 def test_hard_bounce_is_stored_once_applied_and_suppresses(shop, message):
     body = payload(
         "email.bounced",
+        message,
         bounce={"type": "Permanent", "subType": "General", "message": "Mailbox does not exist"},
     )
     first = post(body, signed(body, "msg_bounce_1"))
@@ -110,7 +111,7 @@ def test_hard_bounce_is_stored_once_applied_and_suppresses(shop, message):
 
 def test_complaint_suppresses_and_delivery_updates(shop, message):
     for event_id, kind in (("m1", "email.delivered"), ("m2", "email.complained")):
-        body = payload(kind)
+        body = payload(kind, message)
         assert post(body, signed(body, event_id)).status_code == 202
         assert process(event_id, shop) == "processed"
     message.refresh_from_db()
@@ -120,14 +121,16 @@ def test_complaint_suppresses_and_delivery_updates(shop, message):
 
 
 def test_soft_bounce_does_not_suppress(shop, message):
-    body = payload("email.bounced", bounce={"type": "Transient", "message": "Mailbox full"})
+    body = payload(
+        "email.bounced", message, bounce={"type": "Transient", "message": "Mailbox full"}
+    )
     post(body, signed(body, "soft"))
     process("soft", shop)
     assert not Suppression.objects.exists()
 
 
 def test_bad_or_stale_signatures_are_refused(shop, message):
-    body = payload("email.delivered")
+    body = payload("email.delivered", message)
     assert_problem(
         post(body, signed(body, "x", secret=b"another-secret")), 401, "webhook_signature_invalid"
     )
@@ -140,19 +143,36 @@ def test_bad_or_stale_signatures_are_refused(shop, message):
     assert not WebhookEvent.objects.filter(provider="resend").exists()
 
 
-def test_unknown_email_is_retried_then_ignored(shop, message):
-    body = json.dumps(
+def test_events_not_about_our_campaign_emails_are_stored_and_ignored(shop, message):
+    untagged = json.dumps(
         {
             "type": "email.delivered",
             "created_at": "2026-05-01T10:00:00Z",
             "data": {"email_id": "not-ours"},
         }
     ).encode()
-    post(body, signed(body, "unknown"))
-    with pytest.raises(webhooks.WebhookProcessingFailed, match="No tenant knows"):
-        process("unknown", shop)
-    connection.set_schema_to_public()
-    WebhookEvent.objects.filter(event_id="unknown").update(
-        received_at=timezone.now() - timezone.timedelta(hours=2)
+    unknown_tenant = payload(
+        "email.delivered", message, tags={"strato_tenant": "t_gone", "strato_message": "1"}
     )
-    assert process("unknown", shop) == "ignored"
+    public = payload(
+        "email.delivered", message, tags={"strato_tenant": "public", "strato_message": "1"}
+    )
+    other_email = payload("email.delivered", message, email_id="another-resend-id")
+    for event_id, body in (
+        ("untagged", untagged),
+        ("gone", unknown_tenant),
+        ("public", public),
+        ("other", other_email),
+    ):
+        assert post(body, signed(body, event_id)).status_code == 202
+    connection.set_schema_to_public()
+    assert dict(
+        WebhookEvent.objects.filter(provider="resend").values_list("event_id", "schema_name")
+    ) == {"untagged": "", "gone": "", "public": "", "other": "t_acme"}
+    connection.set_tenant(shop)
+
+    for event_id in ("untagged", "gone", "public", "other"):
+        assert process(event_id, shop) == "ignored"
+    message.refresh_from_db()
+    assert message.delivered_at is None
+    assert not Event.objects.exists()
