@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.core.tasks import RELIABLE
 
-@shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=6, ignore_result=True
-)
+
+@shared_task(bind=True, max_retries=6, **RELIABLE)
 def send_billing_email(
     self, *, tenant_id: int, kind: str, context: dict, to: list[str] | None = None
 ) -> int:

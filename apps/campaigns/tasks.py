@@ -15,11 +15,11 @@ from celery import shared_task
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from apps.core.tasks import RELIABLE
+
 from . import services
 
 logger = logging.getLogger(__name__)
-
-RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 @shared_task(bind=True, max_retries=None, **RELIABLE)

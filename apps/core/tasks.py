@@ -8,6 +8,10 @@ from celery import current_app, shared_task
 
 logger = logging.getLogger(__name__)
 
+# Options of every task that must survive a worker dying mid-run: acknowledged only once done,
+# redelivered if the worker is lost. Such a task must be safe to run twice.
+RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
 
 @shared_task(ignore_result=True)
 def for_each_ready_tenant(task_name: str, kwargs: dict | None = None) -> int:
@@ -26,9 +30,7 @@ def for_each_ready_tenant(task_name: str, kwargs: dict | None = None) -> int:
     return len(schemas)
 
 
-@shared_task(
-    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=8, ignore_result=True
-)
+@shared_task(bind=True, max_retries=8, **RELIABLE)
 def process_webhook_event(self, event_pk: int) -> str:
     from . import webhooks
 

@@ -8,6 +8,8 @@ import random
 from celery import shared_task
 from django.db import connection
 
+from apps.core.tasks import RELIABLE
+
 from . import github, services
 
 logger = logging.getLogger(__name__)
@@ -21,13 +23,7 @@ def _retry_countdown(exc: github.GitHubTransientError, retries: int) -> int:
     return int(countdown) + random.randint(0, 5)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    ignore_result=True,
-)
+@shared_task(bind=True, max_retries=MAX_RETRIES, **RELIABLE)
 def analysis_run(self, analysis_id: str) -> str | None:
     """Runs in the tenant schema it was queued from; safe to run twice (finished is final)."""
     final = self.request.retries >= self.max_retries
@@ -38,13 +34,7 @@ def analysis_run(self, analysis_id: str) -> str | None:
     return analysis.status if analysis else None
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    ignore_result=True,
-)
+@shared_task(bind=True, max_retries=MAX_RETRIES, **RELIABLE)
 def github_account_analyse(self, login: str = "", url: str = "") -> int:
     """Analyse a lead's GitHub account in the tenant schema it was queued from.
 
