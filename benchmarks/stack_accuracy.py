@@ -34,7 +34,7 @@ from apps.repos.detector import analyse  # noqa: E402
 CORPUS = ROOT / "tests" / "repos" / "corpus"
 NODE_DIR = Path(__file__).resolve().parent / "node"
 GENERATED_FILES = 20_500
-TIMING_ROUNDS = 5
+TIMING_ROUNDS = 9
 NODE_TIMEOUT_SECONDS = 900
 
 # stack-analyser keys whose canonical slug differs from `key.lower().replace(".", "-")`.

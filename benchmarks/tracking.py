@@ -7,8 +7,9 @@ turn with the same connections and duration. The tracking views verify a signed 
 one event to Redis; nothing touches PostgreSQL on the request path.
 
 Throughput is measured saturated (16 connections), p99 unsaturated (2 connections: the time one
-request takes, not the queue in front of it) and saturated. Last line JSON: p99 (ms) and
-requests/s per endpoint, and the throughput ratios to the bare view.
+request takes, not the queue in front of it) and saturated; each is the median of 3 rounds.
+Last line JSON: p99 (ms) and requests/s per endpoint, and the throughput ratios to the bare
+view.
 Run with `make bench`, or:
     python scripts/services.py exec --profile bench --settings strato.settings.bench -- \
         python benchmarks/tracking.py
@@ -36,6 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strato.settings.bench")
 DURATION = os.environ.get("BENCH_TRACKING_DURATION", "10s")
 CONNECTIONS = os.environ.get("BENCH_TRACKING_CONNECTIONS", "16")  # throughput: saturated
 LATENCY_CONNECTIONS = os.environ.get("BENCH_TRACKING_LATENCY_CONNECTIONS", "2")  # p99: not
+ROUNDS = int(os.environ.get("BENCH_TRACKING_ROUNDS", "3"))
 RUN_ID = uuid.uuid4().hex[:6]
 
 import django  # noqa: E402
@@ -158,6 +160,22 @@ def wrk(url: str, connections: str = CONNECTIONS) -> dict:
     }
 
 
+def _rounds(base: str, paths: dict[str, str], connections: str) -> dict[str, list[dict]]:
+    runs: dict[str, list[dict]] = {name: [] for name in paths}
+    for _ in range(ROUNDS):
+        for name, path in paths.items():
+            runs[name].append(wrk(base + path, connections))
+    return runs
+
+
+def _median(runs: list[dict], key: str) -> dict:
+    return sorted(runs, key=lambda row: row[key])[len(runs) // 2]
+
+
+def _column(table: dict[str, list[dict]], key: str) -> dict[str, list[float]]:
+    return {name: [row[key] for row in runs] for name, runs in table.items()}
+
+
 def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is required (apt-get install wrk)")
@@ -169,18 +187,19 @@ def main() -> None:
     port = free_port()
     server = start_gunicorn(port)
     base = f"http://127.0.0.1:{port}"
+    paths = {"bare": "/bare/", "open": open_url, "click": click_url}
     redis = get_redis_connection("default")
     try:
         wrk(base + "/bare/")  # warm every worker and thread
-        results = {
-            "bare": wrk(base + "/bare/"),
-            "open": wrk(base + open_url),
-            "click": wrk(base + click_url),
-        }
-        latency = {
-            name: wrk(base + path, LATENCY_CONNECTIONS)
-            for name, path in (("bare", "/bare/"), ("open", open_url), ("click", click_url))
-        }
+        # A noisy machine disturbs one wrk run now and then: several rounds, the three URLs in
+        # turn in each, and per URL the round with the median requests/s (saturated) or p99
+        # (unsaturated).
+        saturated, unsaturated = (
+            _rounds(base, paths, CONNECTIONS),
+            _rounds(base, paths, LATENCY_CONNECTIONS),
+        )
+        results = {name: _median(runs, "rps") for name, runs in saturated.items()}
+        latency = {name: _median(runs, "p99_ms") for name, runs in unsaturated.items()}
         buffered = redis.llen(tracking.BUFFER_KEY)
     finally:
         server.send_signal(signal.SIGTERM)
@@ -196,6 +215,8 @@ def main() -> None:
                 f"{label} ({conns} connections) {name:>5}: {row['rps']} req/s, p50 "
                 f"{row['p50_ms']} ms, p99 {row['p99_ms']} ms, non-2xx/3xx {row['errors']}"
             )
+    print(f"requests/s per round: {_column(saturated, 'rps')}")
+    print(f"unsaturated p99 per round (ms): {_column(unsaturated, 'p99_ms')}")
     print(f"events buffered in Redis during the run: {buffered}")
     bare = results["bare"]["rps"]
     print(
@@ -205,6 +226,7 @@ def main() -> None:
                 "click_p99_ms": latency["click"]["p99_ms"],
                 "bare_p99_ms": latency["bare"]["p99_ms"],
                 "latency_connections": int(LATENCY_CONNECTIONS),
+                "rounds": ROUNDS,
                 "saturated_open_p99_ms": results["open"]["p99_ms"],
                 "saturated_click_p99_ms": results["click"]["p99_ms"],
                 "saturated_bare_p99_ms": results["bare"]["p99_ms"],
