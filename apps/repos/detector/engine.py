@@ -43,7 +43,7 @@ VERSION_PRIORITY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per piece of evidence, and frozen init is slow
 class Observation:
     """Evidence for one technology inside one component, with the version it carried."""
 
@@ -119,7 +119,7 @@ class _Analysis:
     # Reading ---------------------------------------------------------------------------------
 
     def _read_text(self, file: Located, limit: int) -> str | None:
-        text, warning = read_text(file.abspath, file.relpath, limit)
+        text, warning = read_text(os.path.join(self.root, file.relpath), file.relpath, limit)
         if warning:
             self.warnings.append(warning)
         return text
@@ -152,7 +152,8 @@ class _Analysis:
         for file in result.kubernetes_candidates:
             text = self._read_text(file, MAX_KUBERNETES_CANDIDATE_BYTES)
             if text and looks_like_kubernetes(text):
-                manifest, warning = parse(KUBERNETES, text, file.abspath, file.relpath, self.root)
+                path = os.path.join(self.root, file.relpath)
+                manifest, warning = parse(KUBERNETES, text, path, file.relpath, self.root)
                 if warning:
                     self.warnings.append(warning)
                     self.unreadable.add(file.relpath)

@@ -55,8 +55,7 @@ Task = tuple[str, str, str, bool]
 class Located:
     """A file of interest with the component it belongs to."""
 
-    relpath: str
-    abspath: str
+    relpath: str  # the path on disk is the root's joined with it (not carried: less to pickle)
     component: str
     weak: bool
 
@@ -359,9 +358,7 @@ class _DirectoryWalker:
         if readmes and (rel or ".") == component:
             for name in readmes:
                 relpath = f"{rel}/{name}" if rel else name
-                result.readmes.append(
-                    Located(relpath, os.path.join(directory, name), component, weak)
-                )
+                result.readmes.append(Located(relpath, component, weak))
 
     @staticmethod
     def _is_component_root(rel: str, targeted: list[tuple[os.DirEntry, list[FileTarget]]]) -> bool:
@@ -403,11 +400,12 @@ class _DirectoryWalker:
         """Read the manifests and record the file-name evidence of one file."""
         result = self.result
         name = entry.name
-        located = Located(f"{rel}/{name}" if rel else name, f"{directory}/{name}", component, weak)
+        located = Located(f"{rel}/{name}" if rel else name, component, weak)
+        path = f"{directory}/{name}"
         has_parser = False
         for target in targets:
             if isinstance(target, ParserRule):
-                result.manifests.append(self._read_manifest(located, target))
+                result.manifests.append(self._read_manifest(located, path, target))
                 has_parser = True
             else:
                 result.file_hits.append(FileHit(located, *target))
@@ -416,15 +414,15 @@ class _DirectoryWalker:
             and not weak
             and entry.name.endswith(YAML_SUFFIXES)
             and entry.stat(follow_symlinks=False).st_size <= MAX_KUBERNETES_CANDIDATE_BYTES
-            and _starts_like_kubernetes(located.abspath)
+            and _starts_like_kubernetes(path)
         ):
             result.kubernetes_candidates.append(located)
 
-    def _read_manifest(self, file: Located, rule: ParserRule) -> ManifestFile:
-        text, warning = read_text(file.abspath, file.relpath, MAX_MANIFEST_BYTES)
+    def _read_manifest(self, file: Located, path: str, rule: ParserRule) -> ManifestFile:
+        text, warning = read_text(path, file.relpath, MAX_MANIFEST_BYTES)
         if text is None:
             return ManifestFile(file, rule, read=False, manifest=None, warning=warning)
-        manifest, warning = parse(rule, text, file.abspath, file.relpath, self.root)
+        manifest, warning = parse(rule, text, path, file.relpath, self.root)
         return ManifestFile(file, rule, read=True, manifest=manifest, warning=warning)
 
 
