@@ -1270,7 +1270,10 @@ class ResendWebhookView(APIView):
         "`svix-signature`) is verified on the raw body; the event is "
         "stored once by `svix-id` and applied by a Celery task: "
         "delivery, deferral, bounce, complaint, open, click. Hard "
-        "bounces and complaints suppress the address.",
+        "bounces and complaints suppress the address. The tenant and the "
+        "message are read from the event's `tags` (`strato_tenant`, "
+        "`strato_message`), which every campaign email is sent with; "
+        "events without them are stored and ignored.",
         request={"application/json": {"type": "object"}},
         responses={
             202: {
