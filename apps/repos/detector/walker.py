@@ -1,9 +1,12 @@
-"""One pass over the repository: prune excluded folders, sort files into what needs reading.
+"""One pass over the repository: prune excluded folders, count code, read what is evidence.
 
-Only directory listings and the sizes of code files are touched here; manifests are read later,
-and a code file is opened only when it has no extension (to read a shebang line). Every file
-name is matched once against a single index holding both the parsers' and the catalogue's
-patterns, so the cost per uninteresting file is a few dictionary look-ups and one regex match.
+Directory listings and the sizes of code files are the bulk of the work. Most files take a fast
+path: a programming language's extension and a name no pattern can match (one regex per
+extension screens the names) means the file is only counted. The others are matched against a
+single index holding both the parsers' and the catalogue's patterns; manifests are read and
+parsed here, and YAML files sniffed for Kubernetes objects, so a walk split between two
+processes shares that work too. A code file is opened only when it has no extension (to read a
+shebang line).
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ def _plain_extensions(
 
 
 def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, *, split: bool = True) -> Scan:
-    """Walk breadth-first; on a large tree, hand half of the pending sub-trees to a child."""
+    """Walk breadth-first; on a large tree, share the pending sub-trees with a forked child."""
     result = Scan(component_roots=["."])
     result.tallies["."] = LanguageTally()
     pending: deque[Task] = deque([(str(root), "", ".", False)])
@@ -177,15 +180,20 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
     every sub-tree it did not claim itself.
     """
     shares = [tasks[start::MAX_CLAIMS] for start in range(min(len(tasks), MAX_CLAIMS))]
+    descriptors: list[int] = []
     try:
         queue_read, queue_write = os.pipe()
+        descriptors += (queue_read, queue_write)
         os.write(
             queue_write, b"".join(n.to_bytes(CLAIM_BYTES, "little") for n in range(len(shares)))
         )
-        os.close(queue_write)
+        os.close(descriptors.pop())
         result_read, result_write = os.pipe()
+        descriptors += (result_read, result_write)
         pid = os.fork()
-    except OSError:
+    except OSError:  # no more processes or descriptors: walk alone
+        for descriptor in descriptors:
+            os.close(descriptor)
         _walk_all(tasks, walker)
         return
     if pid == 0:  # child: never returns into the caller's code
