@@ -1068,24 +1068,18 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
             campaign.expansion_done = True
             campaign.save(update_fields=["expansion_done", "updated_at"])
             return "done", []
-        rows = list(
-            selectors.campaign_audience(campaign=campaign)
-            .filter(id__gt=campaign.expanded_through, id__lte=window[-1])
-            .order_by("id")
-            .values_list("id", "email")
-        )
-        if not rows:
-            campaign.expanded_through = window[-1]
-            campaign.save(update_fields=["expanded_through", "updated_at"])
-            return "more", []
-        Message.objects.bulk_create(
-            [Message(campaign=campaign, lead_id=lead_id, email=email) for lead_id, email in rows],
-            ignore_conflicts=True,
-            batch_size=1000,
+        _insert_messages(
+            campaign=campaign,
+            audience=selectors.campaign_audience(campaign=campaign).filter(
+                id__gt=campaign.expanded_through, id__lte=window[-1]
+            ),
         )
         ids = list(
             Message.objects.filter(
-                campaign=campaign, status=Message.Status.QUEUED, lead_id__in=[r[0] for r in rows]
+                campaign=campaign,
+                status=Message.Status.QUEUED,
+                lead_id__gt=campaign.expanded_through,
+                lead_id__lte=window[-1],
             )
             .order_by("id")
             .values_list("id", flat=True)
@@ -1097,6 +1091,30 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
         campaign.save(update_fields=["expanded_through", "recipients", "updated_at"])
     size = settings.CAMPAIGN_BATCH_SIZE
     return "more", [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _insert_messages(*, campaign: Campaign, audience: models.QuerySet) -> None:
+    """One queued message per lead of `audience` (a Lead queryset), in one INSERT … SELECT.
+
+    PostgreSQL builds the rows from the audience query itself (no lead crosses the wire and no
+    model is instantiated), in lead order; the unique (campaign, lead) pair skips the ones that
+    exist.
+    """
+    audience_sql, params = audience.values("id", "email").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Message._meta.db_table} (
+                public_id, campaign_id, lead_id, email, status, batch_key, esp_message_id,
+                error, created_at
+            )
+            SELECT gen_random_uuid(), %s, audience.id, audience.email, %s, '', '', '', %s
+            FROM ({audience_sql}) AS audience
+            ORDER BY audience.id
+            ON CONFLICT DO NOTHING
+            """,  # noqa: S608 - the table name is ours, the audience SQL is Django's
+            [campaign.pk, Message.Status.QUEUED, timezone.now(), *params],
+        )
 
 
 def queued_batches(*, campaign_pk: int) -> list[list[int]]:
