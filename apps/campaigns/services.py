@@ -1068,21 +1068,11 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
             campaign.expansion_done = True
             campaign.save(update_fields=["expansion_done", "updated_at"])
             return "done", []
-        _insert_messages(
+        ids = _insert_messages(
             campaign=campaign,
             audience=selectors.campaign_audience(campaign=campaign).filter(
                 id__gt=campaign.expanded_through, id__lte=window[-1]
             ),
-        )
-        ids = list(
-            Message.objects.filter(
-                campaign=campaign,
-                status=Message.Status.QUEUED,
-                lead_id__gt=campaign.expanded_through,
-                lead_id__lte=window[-1],
-            )
-            .order_by("id")
-            .values_list("id", flat=True)
         )
         # The cursor and the count move in the same transaction as the insert, so a rerun of
         # this chunk (after a crash before commit) counts nothing twice.
@@ -1093,12 +1083,13 @@ def campaign_expand_step(*, campaign_pk: int, chunk: int) -> tuple[str, list[lis
     return "more", [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def _insert_messages(*, campaign: Campaign, audience: models.QuerySet) -> None:
-    """One queued message per lead of `audience` (a Lead queryset), in one INSERT … SELECT.
+def _insert_messages(*, campaign: Campaign, audience: models.QuerySet) -> list[int]:
+    """One queued message per lead of `audience` (a Lead queryset), in one INSERT … SELECT;
+    returns the new messages' ids in order.
 
     PostgreSQL builds the rows from the audience query itself (no lead crosses the wire and no
-    model is instantiated), in lead order; the unique (campaign, lead) pair skips the ones that
-    exist.
+    model is instantiated), in lead order; the unique (campaign, lead) pair skips leads that
+    already have one (none can: the expansion cursor moves in the same transaction).
     """
     audience_sql, params = audience.values("id", "email").query.sql_with_params()
     with connection.cursor() as cursor:
@@ -1112,9 +1103,11 @@ def _insert_messages(*, campaign: Campaign, audience: models.QuerySet) -> None:
             FROM ({audience_sql}) AS audience
             ORDER BY audience.id
             ON CONFLICT DO NOTHING
+            RETURNING id
             """,  # noqa: S608 - the table name is ours, the audience SQL is Django's
             [campaign.pk, Message.Status.QUEUED, timezone.now(), *params],
         )
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 def queued_batches(*, campaign_pk: int) -> list[list[int]]:
