@@ -1107,7 +1107,17 @@ def _insert_messages(*, campaign: Campaign, audience: models.QuerySet) -> list[i
             """,  # noqa: S608 - the table name is ours, the audience SQL is Django's
             [campaign.pk, Message.Status.QUEUED, timezone.now(), *params],
         )
-        return sorted(row[0] for row in cursor.fetchall())
+        ids = sorted(row[0] for row in cursor.fetchall())
+        # A tenant's first campaign fills a table PostgreSQL has never analysed, and the send
+        # batches' plans would be guessed (a scan per batch); once analysed, its estimates
+        # follow the table as it grows.
+        cursor.execute(
+            "SELECT reltuples < 0 FROM pg_class WHERE oid = to_regclass(%s)",
+            [Message._meta.db_table],
+        )
+        if ids and cursor.fetchone()[0]:
+            cursor.execute(f"ANALYZE {Message._meta.db_table}")
+        return ids
 
 
 def queued_batches(*, campaign_pk: int) -> list[list[int]]:
@@ -1224,9 +1234,11 @@ def _claim(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> list[
     """Lock this batch's messages and mark them ours, in one statement.
 
     Takes the ones still queued and the ones a previous delivery of this same batch claimed;
-    rows another worker holds are skipped, not waited for. Returns (message, was_queued) in id
-    order, each message carrying its lead's fields (None once the lead is erased) read from the
-    same row.
+    rows another worker holds are skipped, not waited for. The rows are locked by primary key
+    alone: with a campaign or status condition there, a new table's missing statistics can lead
+    the planner to scan every queued message of the campaign for each batch. Returns
+    (message, was_queued) in id order, each message carrying its lead's fields (None once the
+    lead is erased) read from the same row.
     """
     message_table, lead_table = Message._meta.db_table, Lead._meta.db_table
     lead_columns = ", ".join(f"lead.{field}" for field in rendering.LEAD_COLUMNS)
@@ -1234,19 +1246,19 @@ def _claim(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> list[
         cursor.execute(
             f"""
             WITH candidate AS (
-                SELECT id, status, lead_id FROM {message_table}
-                WHERE id = ANY(%s) AND campaign_id = %s
-                  AND (status = %s OR (status = %s AND batch_key = %s))
+                SELECT id, campaign_id, status, batch_key, lead_id FROM {message_table}
+                WHERE id = ANY(%s::bigint[])
                 ORDER BY id FOR UPDATE SKIP LOCKED
             )
             UPDATE {message_table} AS m SET status = %s, batch_key = %s, claimed_at = %s
             FROM candidate LEFT JOIN {lead_table} AS lead ON lead.id = candidate.lead_id
-            WHERE m.id = candidate.id
+            WHERE m.id = candidate.id AND candidate.campaign_id = %s
+              AND (candidate.status = %s OR (candidate.status = %s AND candidate.batch_key = %s))
             RETURNING m.id, m.public_id, m.email, candidate.status, lead.id, {lead_columns}
             """,  # noqa: S608 - table and column names are ours
             [
-                list(message_ids), campaign_pk, Message.Status.QUEUED, Message.Status.SENDING,
-                batch_key, Message.Status.SENDING, batch_key, timezone.now(),
+                list(message_ids), Message.Status.SENDING, batch_key, timezone.now(),
+                campaign_pk, Message.Status.QUEUED, Message.Status.SENDING, batch_key,
             ],
         )  # fmt: skip
         rows = sorted(cursor.fetchall())
