@@ -25,8 +25,18 @@ logger = logging.getLogger(__name__)
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def _agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")
+def _buffer(request, *, kind: str, schema: str, message_id: int, url: str = "") -> None:
+    try:
+        tracking.buffer_event(
+            kind=kind,
+            schema=schema,
+            message_id=message_id,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            method=request.method,
+            url=url,
+        )
+    except Exception:  # never break an image or a redirect because the buffer is down
+        logger.exception("tracking buffer unavailable")
 
 
 @never_cache
@@ -36,16 +46,7 @@ def open_pixel(request, token: str):
     if parsed is None:
         raise Http404("Unknown tracking token")
     schema, message_id = parsed
-    try:
-        tracking.buffer_event(
-            kind="opened",
-            schema=schema,
-            message_id=message_id,
-            user_agent=_agent(request),
-            method=request.method,
-        )
-    except Exception:  # never break an image because the buffer is down
-        logger.exception("tracking buffer unavailable")
+    _buffer(request, kind="opened", schema=schema, message_id=message_id)
     return HttpResponse(PIXEL, content_type="image/gif")
 
 
@@ -56,17 +57,7 @@ def click_redirect(request, token: str):
     if parsed is None:
         raise Http404("Unknown tracking token")
     schema, message_id, url = parsed
-    try:
-        tracking.buffer_event(
-            kind="clicked",
-            schema=schema,
-            message_id=message_id,
-            user_agent=_agent(request),
-            method=request.method,
-            url=url,
-        )
-    except Exception:
-        logger.exception("tracking buffer unavailable")
+    _buffer(request, kind="clicked", schema=schema, message_id=message_id, url=url)
     return HttpResponseRedirect(url)
 
 

@@ -207,16 +207,20 @@ def _variables_of(nodelist) -> set[str]:
                 visit_expression(expression)
         for value in getattr(node, "extra_context", {}).values():
             visit_expression(value)
-        for attribute in getattr(node, "child_nodelists", ()):
-            for child in getattr(node, attribute, None) or []:
-                visit(child)
-        for _, nodelist in getattr(node, "conditions_nodelists", []):
-            for child in nodelist:
-                visit(child)
+        for child in _children(node):
+            visit(child)
 
     for node in nodelist:
         visit(node)
     return found
+
+
+def _children(node: Node):
+    """The nodes directly inside a block tag: its child node lists and its {% if %} branches."""
+    for attribute in getattr(node, "child_nodelists", ()):
+        yield from getattr(node, attribute, None) or []
+    for _, nodelist in getattr(node, "conditions_nodelists", []):
+        yield from nodelist
 
 
 def _condition_expressions(condition):
@@ -239,12 +243,8 @@ def _loop_names(nodelist) -> set[str]:
     def visit(node: Node) -> None:
         names.update(getattr(node, "loopvars", []) or [])
         names.update((getattr(node, "extra_context", None) or {}).keys())
-        for attribute in getattr(node, "child_nodelists", ()):
-            for child in getattr(node, attribute, None) or []:
-                visit(child)
-        for _, child_list in getattr(node, "conditions_nodelists", []):
-            for child in child_list:
-                visit(child)
+        for child in _children(node):
+            visit(child)
 
     for node in nodelist:
         visit(node)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.tenants.models import Tenant
 
-from . import rendering, selectors, spam, tracking
+from . import rendering, resend, selectors, spam, tracking
 from .models import (
     LEAD_FIELDS,
     Campaign,
@@ -1153,8 +1153,6 @@ def _headers(unsubscribe_url: str, message: _Claimed) -> dict[str, str]:
 
 
 def _compose(campaign: Campaign, tenant: Tenant, messages: list[_Claimed], base: str) -> list:
-    from . import resend
-
     sender = campaign.from_email or settings.DEFAULT_FROM_EMAIL
     stacks = lead_stacks(leads=[message.lead for message in messages])
     out = []
@@ -1315,8 +1313,6 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
             return "sent"
 
     if mode == "resend":
-        from . import resend
-
         emails = _compose(campaign, tenant, messages, base)
         try:
             ids = resend.send_batch(emails, idempotency_key=_idempotency_key(batch_key))
@@ -1483,8 +1479,6 @@ ESP_KINDS = {
 
 def esp_event_apply(*, payload: dict, event_id: str) -> str:
     """Apply one Resend webhook event in this tenant's schema. Returns processed/ignored."""
-    from . import resend
-
     kind = ESP_KINDS.get(payload.get("type", ""))
     data = payload.get("data") or {}
     route = resend.read_message_tags(data)

@@ -705,6 +705,15 @@ def _name_taken_409(what: str) -> dict:
     )
 
 
+def _rename_responses(output, resource: str) -> dict:
+    """PUT and PATCH of a named list or segment: what they answer."""
+    return {
+        200: output,
+        **problem_responses(400, 401, 403, 404),
+        **_name_taken_409(resource),
+    }
+
+
 def _list(list_id) -> LeadList:
     lead_list = selectors.lists_with_counts().filter(public_id=list_id).first()
     if lead_list is None:
@@ -803,11 +812,7 @@ class LeadListDetailView(TenantAPIView):
         summary="Rename a list",
         description="Names are unique, ignoring case (409 `list_exists`).",
         request=s.NameInput,
-        responses={
-            200: s.ListOutput,
-            **problem_responses(400, 401, 403, 404),
-            **_name_taken_409("list"),
-        },
+        responses=_rename_responses(s.ListOutput, "list"),
         examples=[
             OpenApiExample("Rename", request_only=True, value={"name": "Django agencies"}),
         ],
@@ -821,11 +826,7 @@ class LeadListDetailView(TenantAPIView):
         summary="Rename a list (partial)",
         description="Like PUT; an empty body changes nothing.",
         request=s.NameInput,
-        responses={
-            200: s.ListOutput,
-            **problem_responses(400, 401, 403, 404),
-            **_name_taken_409("list"),
-        },
+        responses=_rename_responses(s.ListOutput, "list"),
         examples=[
             OpenApiExample("Rename", request_only=True, value={"name": "Django agencies"}),
         ],
@@ -995,11 +996,7 @@ class SegmentDetailView(TenantAPIView):
         "campaign is still choosing its recipients from the segment (sending or paused before "
         "all recipients were queued); a scheduled campaign uses the new filters when it starts.",
         request=s.SegmentInput,
-        responses={
-            200: s.SegmentDetailOutput,
-            **problem_responses(400, 401, 403, 404),
-            **_name_taken_409("segment"),
-        },
+        responses=_rename_responses(s.SegmentDetailOutput, "segment"),
         examples=[
             OpenApiExample(
                 "Replace",
@@ -1018,11 +1015,7 @@ class SegmentDetailView(TenantAPIView):
         summary="Change a segment's name or filters",
         description="Like PUT, with only the fields given. `filters` replaces the whole object.",
         request=s.SegmentInput,
-        responses={
-            200: s.SegmentDetailOutput,
-            **problem_responses(400, 401, 403, 404),
-            **_name_taken_409("segment"),
-        },
+        responses=_rename_responses(s.SegmentDetailOutput, "segment"),
         examples=[
             OpenApiExample("Rename", request_only=True, value={"name": "Python, engaged"}),
             OpenApiExample("Updated", response_only=True, value=SEGMENT_DETAIL_EXAMPLE),
