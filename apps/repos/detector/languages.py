@@ -13,6 +13,8 @@ from .report import LanguageShare
 DATA_FILE = Path(__file__).parent / "data" / "languages.yaml"
 PROGRAMMING = "programming"
 COUNTED_TYPES = frozenset({PROGRAMMING, "markup"})
+# Tallied like a language: C/C++ headers (.h), attributed once the rest of the code is known.
+HEADERS = "C/C++/Objective-C header"
 SHEBANG = re.compile(rb"^#!\s*(\S+)(?:\s+(?:-\S+\s+)*(\S+))?")
 
 
@@ -76,35 +78,26 @@ class LanguageTally:
     def __init__(self) -> None:
         self.bytes: dict[str, int] = {}
         self.files: dict[str, int] = {}
-        # Bytes of C/C++ headers, attributed once the rest of the repository is known.
-        self.header_bytes = 0
-        self.header_files = 0
 
     def add(self, language_name: str, size: int, files: int = 1) -> None:
         self.bytes[language_name] = self.bytes.get(language_name, 0) + size
         self.files[language_name] = self.files.get(language_name, 0) + files
 
-    def add_header(self, size: int, files: int = 1) -> None:
-        self.header_bytes += size
-        self.header_files += files
-
     def merge(self, other: LanguageTally) -> None:
         for name, size in other.bytes.items():
-            self.bytes[name] = self.bytes.get(name, 0) + size
-            self.files[name] = self.files.get(name, 0) + other.files[name]
-        self.header_bytes += other.header_bytes
-        self.header_files += other.header_files
+            self.add(name, size, other.files[name])
 
     def shares(self) -> list[LanguageShare]:
         totals = dict(self.bytes)
         files = dict(self.files)
-        if self.header_files:
+        if HEADERS in totals:
             # Linguist needs heuristics for .h; the language the rest of the code is in decides.
+            header_bytes, header_files = totals.pop(HEADERS), files.pop(HEADERS)
             owner = max(
                 ("C++", "Objective-C", "C"), key=lambda name: (totals.get(name, 0), name == "C")
             )
-            totals[owner] = totals.get(owner, 0) + self.header_bytes
-            files[owner] = files.get(owner, 0) + self.header_files
+            totals[owner] = totals.get(owner, 0) + header_bytes
+            files[owner] = files.get(owner, 0) + header_files
         grand_total = sum(totals.values())
         if not grand_total:
             return []

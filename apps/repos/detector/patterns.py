@@ -5,8 +5,8 @@ Patterns are exact names (``next.config.js``), extensions (``*.tf``), other name
 the path tail). Exact names and extensions are dictionary look-ups; the other name globs share
 one compiled regular expression. ``screen_for_extension`` gives, per extension, one regex of just
 the names and globs a file with that extension could match, so most source files are cleared by
-a single failed ``re.match``. Path globs are split into a directory part, checked once per
-directory through its last folder name, and a name part.
+a single failed ``re.match``, usually on their first character. Path globs are split into a
+directory part, checked once per directory through its last folder name, and a name part.
 """
 
 from __future__ import annotations
@@ -89,19 +89,28 @@ class PatternIndex(Generic[Value]):
             (name, value) for folder, name, value in self._path_globs if folder.match(directory)
         ]
 
-    def screen_for_extension(self, extension: str) -> Callable[[str], object] | None:
-        """A test that is true for every name ending in ``extension`` that an exact name or a
-        name glob matches (``match`` then says which); None when no pattern could match one."""
-        possible = [re.escape(name) for name in self._exact if name.endswith(extension)]
+    def screen_for_extension(
+        self, extension: str, extra_names: Iterable[str] = ()
+    ) -> Callable[[str], object] | None:
+        """A test that is true for every name ending in ``extension`` that an exact name, one of
+        ``extra_names`` or a name glob matches (``match`` then says which); None when no pattern
+        could match one."""
+        literals = [name for name in (*self._exact, *extra_names) if name.endswith(extension)]
+        globs = []
         for glob in self._name_glob_sources:
             # The name ends with both the extension and the glob's literal tail (the text after
             # its last wildcard), so one of the two ends with the other.
             tail = re.split(r"[*?]", glob)[-1]
             if tail.endswith(extension) or extension.endswith(tail):
-                possible.append(glob_regex(glob))
-        if not possible:
+                globs.append(glob)
+        if not literals and not globs:
             return None
-        return re.compile(f"(?:{'|'.join(possible)})$").match
+        union = "|".join([re.escape(name) for name in literals] + [glob_regex(g) for g in globs])
+        # Most names start with none of the patterns' first characters: a one-character look
+        # ahead rejects them before the alternatives are tried one by one.
+        firsts = {pattern[0] for pattern in literals + globs}
+        look_ahead = "" if _GLOB_CHARS & firsts else f"(?=[{re.escape(''.join(sorted(firsts)))}])"
+        return re.compile(f"{look_ahead}(?:{union})$").match
 
     def match(self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]]) -> list[Value]:
         """Values of the exact-name, name-glob and path-glob patterns ``name`` matches.

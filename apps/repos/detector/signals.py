@@ -8,8 +8,12 @@ outweighs a file name, which outweighs a README mention.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
+from typing import TypeVar
+
+DataClass = TypeVar("DataClass", bound=type)
 
 
 class Kind(StrEnum):
@@ -78,6 +82,21 @@ class Ecosystem(StrEnum):
     SLUG = "slug"
 
 
+def pickled_as_call(cls: DataClass) -> DataClass:
+    """Pickle a slots dataclass as a call of its constructor with its fields: the state methods
+    dataclasses give slots classes are Python code, and the split walk pickles thousands."""
+    getter = attrgetter(*(f.name for f in fields(cls)))
+    single = len(fields(cls)) == 1
+
+    def __reduce__(self):
+        values = getter(self)
+        return cls, (values,) if single else values
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Signal:
     """One fact read from a file, still to be mapped to a technology by the catalogue."""
@@ -89,6 +108,7 @@ class Signal:
     weight_factor: float = 1.0
 
 
+@pickled_as_call
 @dataclass(slots=True)
 class Manifest:
     """What a parser extracted from one file."""

@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import pickle
 from collections import deque
-from collections.abc import Callable, MutableSequence
+from collections.abc import Callable, Iterable, MutableSequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from .catalogue import Catalogue
-from .languages import PROGRAMMING, Language, LanguageTable, LanguageTally
+from .languages import HEADERS, PROGRAMMING, Language, LanguageTable, LanguageTally
 from .parsers import RULES, YAML_SUFFIXES, ParserRule
 from .paths import (
     DOCUMENTATION_STEMS,
@@ -30,9 +30,10 @@ from .paths import (
     is_generated,
 )
 from .patterns import PatternIndex
-from .reading import MAX_MANIFEST_BYTES, parse, read_text
-from .signals import Kind, Manifest
+from .reading import MAX_MANIFEST_BYTES, parse, read_head, read_text
+from .signals import Kind, Manifest, pickled_as_call
 
+DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 HEADER_EXTENSION = ".h"
 SHEBANG_BYTES = 256
 MAX_KUBERNETES_CANDIDATE_BYTES = 512 * 1024
@@ -54,6 +55,7 @@ FileTarget = ParserRule | tuple[str, Kind]
 Task = tuple[str, str, str, bool]
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Located:
     """A file of interest with the component it belongs to."""
@@ -63,6 +65,7 @@ class Located:
     weak: bool
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class ManifestFile:
     """A manifest read and parsed during the walk (so the split walk shares that work too)."""
@@ -74,6 +77,7 @@ class ManifestFile:
     warning: str | None
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class FileHit:
     file: Located
@@ -132,10 +136,11 @@ def _file_index(catalogue: Catalogue) -> PatternIndex[FileTarget]:
 @cache
 def _plain_extensions(
     index: PatternIndex[FileTarget], languages: LanguageTable
-) -> dict[str, tuple[str, tuple[str, ...], Callable[[str], object] | None]]:
+) -> dict[str, tuple[str, Callable[[str], object] | None, tuple[str, ...]]]:
     """Extensions whose files usually need no more than counting: a programming language's,
-    with no extension pattern. Each maps to (language, generated-file suffixes ending with it
-    such as ``.pb.go``, the screen for the name patterns such a file could still match)."""
+    with no extension pattern. Each maps to (language, the screen for the names that need more:
+    patterns and languages known by file name, generated-file suffixes ending with it such as
+    ``.pb.go``)."""
     plain = {}
     for extension, language in languages.by_extension.items():
         if (
@@ -144,8 +149,9 @@ def _plain_extensions(
             and extension not in YAML_SUFFIXES
             and extension != HEADER_EXTENSION
         ):
+            screen = index.screen_for_extension(extension, languages.by_filename)
             suffixes = tuple(suffix for suffix in GENERATED_SUFFIXES if suffix.endswith(extension))
-            plain[extension] = (language.name, suffixes, index.screen_for_extension(extension))
+            plain[extension] = (language.name, screen, suffixes)
     return plain
 
 
@@ -245,128 +251,145 @@ class _DirectoryWalker:
     def visit(
         self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
     ) -> None:
-        # Listing through a descriptor makes each entry's stat() one fstatat() relative to it,
+        # Through a descriptor, each stat() and open() in the directory is relative to it,
         # instead of a lookup of the whole path from the root.
         try:
-            descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+            descriptor = os.open(directory, DIRECTORY_FLAGS)
         except OSError as error:
             self.result.warnings.append(f"{rel or '.'}: cannot list directory ({error.strerror})")
             return
         try:
-            with os.scandir(descriptor) as iterator:
-                entries = list(iterator)
-            self._visit_listing(entries, directory, rel, component, weak, stack)
+            first_child = len(stack)
+            directory_rules = self.index.directory_rules(rel)
+            sizes: dict[str, int] = {}
+            counts: dict[str, int] = {}
+            with os.scandir(descriptor) as entries:
+                others = self._count_code(
+                    entries, directory, rel, component, weak, stack, directory_rules, sizes, counts
+                )
+            if others:
+                readmes: list[str] = []
+                targeted = self._classify(
+                    others, descriptor, weak, directory_rules, sizes, counts, readmes
+                )
+                if targeted and rel and not weak and self._is_component_root(rel, targeted):
+                    component = rel
+                    self.result.component_roots.append(rel)
+                    for position in range(first_child, len(stack)):  # its sub-directories
+                        path, child_rel, _, child_weak = stack[position]
+                        stack[position] = (path, child_rel, rel, child_weak)
+                for entry, targets in targeted:
+                    self._record_targets(
+                        entry, targets, descriptor, directory, rel, component, weak
+                    )
+                if readmes and (rel or ".") == component:
+                    for name in readmes:
+                        relpath = f"{rel}/{name}" if rel else name
+                        self.result.readmes.append(Located(relpath, component, weak))
         finally:
             os.close(descriptor)
+        if sizes:
+            tally = self.result.tally(component)
+            for language_name, size in sizes.items():
+                tally.add(language_name, size, counts[language_name])
 
-    def _visit_listing(
+    def _count_code(
         self,
-        entries: list[os.DirEntry],
+        entries: Iterable[os.DirEntry],
         directory: str,
         rel: str,
         component: str,
         weak: bool,
         stack: MutableSequence[Task],
-    ) -> None:
-        result = self.result
-        files = []
+        directory_rules: list,
+        sizes: dict[str, int],
+        counts: dict[str, int],
+    ) -> list[os.DirEntry]:
+        """Queue the sub-directories and count the plain code files (most files); return the
+        other files, which need a closer look."""
+        # Path patterns (.github/workflows/*.yml …) may match any file of this directory.
+        plain_extensions = {} if directory_rules else self.plain_extensions
+        others = []
+        files = 0
         for entry in entries:
+            name = entry.name
             # With follow_symlinks=False a symlink is neither file nor directory: links out of
             # the checkout are never followed (Linguist ignores them too).
-            if entry.is_file(follow_symlinks=False):
-                files.append(entry)
-            elif entry.is_dir(follow_symlinks=False) and not is_excluded_dir(entry.name):
-                child_rel = f"{rel}/{entry.name}" if rel else entry.name
-                stack.append(
-                    (
-                        f"{directory}/{entry.name}",
-                        child_rel,
-                        component,
-                        weak or entry.name.lower() in WEAK_DIRS,
+            if not entry.is_file(follow_symlinks=False):
+                if entry.is_dir(follow_symlinks=False) and not is_excluded_dir(name):
+                    stack.append(
+                        (
+                            f"{directory}/{name}",
+                            f"{rel}/{name}" if rel else name,
+                            component,
+                            weak or name.lower() in WEAK_DIRS,
+                        )
                     )
-                )
-        if not files:
-            return
-        result.files_scanned += len(files)
-        match = self.index.match
-        directory_rules = self.index.directory_rules(rel)
-        by_extension = self.index.by_extension
-        languages_by_extension = self.languages.by_extension
-        languages_by_filename = self.languages.by_filename
+                continue
+            files += 1
+            dot = name.rfind(".")
+            plain = plain_extensions.get(name[dot:]) if dot > 0 else None
+            if plain is not None:
+                language, screen, generated_suffixes = plain
+                if (
+                    (screen is None or not screen(name))
+                    and not (generated_suffixes and name.endswith(generated_suffixes))
+                    and ".generated." not in name
+                ):
+                    if not weak:
+                        size = entry.stat(follow_symlinks=False).st_size
+                        sizes[language] = sizes.get(language, 0) + size
+                        counts[language] = counts.get(language, 0) + 1
+                    continue
+            others.append(entry)
+        self.result.files_scanned += files
+        return others
+
+    def _classify(
+        self,
+        files: list[os.DirEntry],
+        descriptor: int,
+        weak: bool,
+        directory_rules: list,
+        sizes: dict[str, int],
+        counts: dict[str, int],
+        readmes: list[str],
+    ) -> list[tuple[os.DirEntry, list[FileTarget]]]:
+        """Count what is code among the other files and note the READMEs; return the files that
+        are evidence."""
+        index = self.index
+        languages = self.languages
         targeted: list[tuple[os.DirEntry, list[FileTarget]]] = []
-        readmes: list[str] = []
-        sizes: dict[str, int] = {}
-        counts: dict[str, int] = {}
-        header_bytes = header_files = 0
-        plain_extensions = self.plain_extensions
         for entry in files:
             name = entry.name
             dot = name.rfind(".")
             extension = name[dot:] if dot > 0 else ""
-            # Fast path, most files: source code that matches no pattern is only counted.
-            plain = plain_extensions.get(extension)
-            if (
-                plain is not None
-                and not directory_rules
-                and (plain[2] is None or not plain[2](name))
-                and name not in languages_by_filename
-            ):
-                key, generated_suffixes, _ = plain
-                if weak or (generated_suffixes and name.endswith(generated_suffixes)):
-                    continue
-                if ".generated." not in name:
-                    sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
-                    counts[key] = counts.get(key, 0) + 1
-                continue
-            targets = match(name, directory_rules)
-            if extension in by_extension:
-                targets += by_extension[extension]
+            targets = index.match(name, directory_rules)
+            if extension in index.by_extension:
+                targets += index.by_extension[extension]
             if targets or extension in YAML_SUFFIXES:
                 targeted.append((entry, targets))
                 if any(
                     type(target) is tuple and target[1] is Kind.CONFIG_FILE for target in targets
                 ):
                     continue  # tool configuration (next.config.js …) is not the project's code
-            language = languages_by_filename.get(name) or languages_by_extension.get(extension)
-            if (name[:dot] if dot > 0 else name).lower() in DOCUMENTATION_STEMS and (
-                language is None or language.type != PROGRAMMING
-            ):  # README.md and LICENSE are prose; security.py and history.ts are code
+            language = languages.by_filename.get(name) or languages.by_extension.get(extension)
+            if _is_documentation(name, dot, language):
                 if name[:6].lower() == "readme":
                     readmes.append(name)
                 continue
             if weak or is_generated(name):
                 continue
+            if language is None and extension != HEADER_EXTENSION:
+                language = self._special_language(name, descriptor)
             if language is None:
-                if extension == HEADER_EXTENSION:
-                    header_bytes += entry.stat(follow_symlinks=False).st_size
-                    header_files += 1
-                    continue
-                language = self._special_language(name, directory)
-            if language is not None and language.counted:
-                key = language.name
+                key = HEADERS if extension == HEADER_EXTENSION else None
+            else:
+                key = language.name if language.counted else None
+            if key is not None:
                 sizes[key] = sizes.get(key, 0) + entry.stat(follow_symlinks=False).st_size
                 counts[key] = counts.get(key, 0) + 1
-
-        if targeted and rel and not weak and self._is_component_root(rel, targeted):
-            component = rel
-            result.component_roots.append(rel)
-            for position in range(len(stack) - 1, -1, -1):  # sub-directories queued above
-                path, child_rel, _, child_weak = stack[position]
-                if not child_rel.startswith(rel + "/"):
-                    break
-                stack[position] = (path, child_rel, rel, child_weak)
-        if sizes or header_files:
-            tally = result.tally(component)
-            for language_name, size in sizes.items():
-                tally.add(language_name, size, counts[language_name])
-            if header_files:
-                tally.add_header(header_bytes, header_files)
-        for entry, targets in targeted:
-            self._record_targets(entry, targets, directory, rel, component, weak)
-        if readmes and (rel or ".") == component:
-            for name in readmes:
-                relpath = f"{rel}/{name}" if rel else name
-                result.readmes.append(Located(relpath, component, weak))
+        return targeted
 
     @staticmethod
     def _is_component_root(rel: str, targeted: list[tuple[os.DirEntry, list[FileTarget]]]) -> bool:
@@ -379,19 +402,12 @@ class _DirectoryWalker:
             and os.path.basename(rel) not in REQUIREMENTS_DIRS
         )
 
-    def _special_language(self, name: str, directory: str) -> Language | None:
+    def _special_language(self, name: str, descriptor: int) -> Language | None:
         """Language by an odd-case extension, or by shebang when there is no extension."""
         dot = name.rfind(".")
         if dot > 0:
             return self.languages.by_extension.get(name[dot:].lower())
-        return self._shebang_language(f"{directory}/{name}")
-
-    def _shebang_language(self, path: str) -> Language | None:
-        try:
-            with open(path, "rb") as handle:
-                head = handle.read(SHEBANG_BYTES)
-        except OSError:
-            return None
+        head = read_head(name, SHEBANG_BYTES, dir_fd=descriptor)
         if not head.startswith(b"#!") or b"\0" in head:
             return None
         return self.languages.for_shebang(head)
@@ -400,6 +416,7 @@ class _DirectoryWalker:
         self,
         entry: os.DirEntry,
         targets: list[FileTarget],
+        descriptor: int,
         directory: str,
         rel: str,
         component: str,
@@ -409,36 +426,42 @@ class _DirectoryWalker:
         result = self.result
         name = entry.name
         located = Located(f"{rel}/{name}" if rel else name, component, weak)
-        path = f"{directory}/{name}"
         has_parser = False
         for target in targets:
             if isinstance(target, ParserRule):
-                result.manifests.append(self._read_manifest(located, path, target))
+                result.manifests.append(
+                    self._read_manifest(located, target, descriptor, f"{directory}/{name}")
+                )
                 has_parser = True
             else:
                 result.file_hits.append(FileHit(located, *target))
         if (
             not has_parser
             and not weak
-            and entry.name.endswith(YAML_SUFFIXES)
+            and name.endswith(YAML_SUFFIXES)
+            and _starts_like_kubernetes(read_head(name, KUBERNETES_SNIFF_BYTES, descriptor))
             and entry.stat(follow_symlinks=False).st_size <= MAX_KUBERNETES_CANDIDATE_BYTES
-            and _starts_like_kubernetes(path)
         ):
             result.kubernetes_candidates.append(located)
 
-    def _read_manifest(self, file: Located, path: str, rule: ParserRule) -> ManifestFile:
-        text, warning = read_text(path, file.relpath, MAX_MANIFEST_BYTES)
+    def _read_manifest(
+        self, file: Located, rule: ParserRule, descriptor: int, path: str
+    ) -> ManifestFile:
+        name = file.relpath.rsplit("/", 1)[-1]
+        text, warning = read_text(name, file.relpath, MAX_MANIFEST_BYTES, dir_fd=descriptor)
         if text is None:
             return ManifestFile(file, rule, read=False, manifest=None, warning=warning)
         manifest, warning = parse(rule, text, path, file.relpath, self.root)
         return ManifestFile(file, rule, read=True, manifest=manifest, warning=warning)
 
 
-def _starts_like_kubernetes(path: str) -> bool:
+def _is_documentation(name: str, dot: int, language: Language | None) -> bool:
+    """README.md and LICENSE are prose; security.py and history.ts are code."""
+    return (name[:dot] if dot > 0 else name).lower() in DOCUMENTATION_STEMS and (
+        language is None or language.type != PROGRAMMING
+    )
+
+
+def _starts_like_kubernetes(head: bytes) -> bool:
     """Cheap first look: apiVersion and kind sit near the top of a Kubernetes object."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(KUBERNETES_SNIFF_BYTES)
-    except OSError:
-        return False
     return b"apiVersion:" in head and b"kind:" in head
