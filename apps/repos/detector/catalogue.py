@@ -120,6 +120,12 @@ class Catalogue:
         for ecosystem in Ecosystem:
             self._prefixes[ecosystem].sort(key=lambda item: -len(item[0]))
         self._readme_terms = readme_terms
+        # Slug -> what it implies, for the technologies that imply anything (about one in five).
+        self.implications = {
+            slug: technology.implies
+            for slug, technology in self.technologies.items()
+            if technology.implies
+        }
         alternatives = "|".join(re.escape(t) for t in sorted(readme_terms, key=len, reverse=True))
         self.readme_regex = re.compile(rf"(?<![\w.@/-])({alternatives})(?![\w-])", re.IGNORECASE)
         self._validate()

@@ -222,39 +222,44 @@ class _Analysis:
     # Scoring ---------------------------------------------------------------------------------
 
     def _detect(self, observations: list[Observation]) -> list[Detection]:
-        by_slug: dict[str, dict[tuple[str, str, str], Evidence]] = defaultdict(dict)
+        by_slug: dict[str, dict[tuple[str, str, str], Evidence]] = {}
         versions: dict[str, tuple[int, str]] = {}
         for observation in observations:
+            slug = observation.slug
             evidence = observation.evidence
             key = (evidence.file, evidence.kind, evidence.match)
-            known = by_slug[observation.slug].get(key)
+            found = by_slug.get(slug)
+            if found is None:
+                found = by_slug[slug] = {}
+            known = found.get(key)
             if known is None or known.weight < evidence.weight:
-                by_slug[observation.slug][key] = evidence
+                found[key] = evidence
             if observation.version and (
-                observation.slug not in versions
-                or observation.version_rank < versions[observation.slug][0]
+                slug not in versions or observation.version_rank < versions[slug][0]
             ):
-                versions[observation.slug] = (observation.version_rank, observation.version)
+                versions[slug] = (observation.version_rank, observation.version)
         evidence_by_slug = {slug: list(found.values()) for slug, found in by_slug.items()}
         confidences = {slug: _confidence(evidence) for slug, evidence in evidence_by_slug.items()}
         implied = self._imply(evidence_by_slug, confidences)
+        technologies = self.catalogue.technologies
         detections = []
         for slug, confidence in confidences.items():
             if confidence < REPORT_THRESHOLD:
                 continue
-            technology = self.catalogue.technologies[slug]
-            evidence = sorted(
-                evidence_by_slug.get(slug, []) + list(implied.get(slug, {}).values()),
-                key=lambda e: (-e.weight, e.file, e.match),
-            )
+            technology = technologies[slug]
+            evidence = evidence_by_slug.get(slug, [])
+            if slug in implied:
+                evidence = evidence + list(implied[slug].values())
+            if len(evidence) > 1:
+                evidence = sorted(evidence, key=_evidence_order)[:MAX_EVIDENCE_LISTED]
             detections.append(
                 Detection(
                     slug=slug,
                     name=technology.name,
                     category=technology.category,
                     confidence=round(confidence, 3),
-                    version=versions.get(slug, (0, None))[1],
-                    evidence=evidence[:MAX_EVIDENCE_LISTED],
+                    version=versions[slug][1] if slug in versions else None,
+                    evidence=evidence,
                 )
             )
         detections.sort(key=lambda d: (-d.confidence, d.slug))
@@ -263,35 +268,42 @@ class _Analysis:
     def _imply(
         self, evidence_by_slug: dict[str, list[Evidence]], confidences: dict[str, float]
     ) -> dict[str, dict[str, Evidence]]:
-        """Add implied technologies (Next.js ⇒ React) until nothing changes; updates confidences."""
-        implied: dict[str, dict[str, Evidence]] = defaultdict(dict)
+        """Add implied technologies (Next.js ⇒ React) until nothing changes; updates confidences.
+
+        Each round looks again only at the technologies whose implied evidence changed in the
+        round before: nothing else can change what they imply."""
+        implications = self.catalogue.implications
+        implied: dict[str, dict[str, Evidence]] = {}
+        candidates = [slug for slug in confidences if slug in implications]
         for _ in range(IMPLICATION_ROUNDS):
-            changed = False
-            for slug, confidence in list(confidences.items()):
-                targets = self.catalogue.technologies[slug].implies
-                if not targets or confidence < REPORT_THRESHOLD:
+            changed: dict[str, None] = {}  # an ordered set: confidences gain keys in this order
+            for slug in candidates:
+                confidence = confidences[slug]
+                if confidence < REPORT_THRESHOLD:
                     continue
-                strongest = max(
-                    evidence_by_slug.get(slug, []) + list(implied[slug].values()),
-                    key=lambda e: e.weight,
-                )
+                evidence = evidence_by_slug.get(slug, [])
+                if slug in implied:
+                    evidence = evidence + list(implied[slug].values())
+                strongest = max(evidence, key=_weight)
                 weight = round(confidence, 3)
-                for target in targets:
-                    known = implied[target].get(slug)
+                for target in implications[slug]:
+                    by_implier = implied.setdefault(target, {})
+                    known = by_implier.get(slug)
                     if known is None or known.file != strongest.file or known.weight != weight:
-                        implied[target][slug] = Evidence(
+                        by_implier[slug] = Evidence(
                             file=strongest.file,
                             kind=Kind.IMPLIED.value,
                             match=f"implied by {slug}",
                             weight=weight,
                         )
-                        changed = True
+                        changed[target] = None
             if not changed:
                 break
-            for target, by_implier in implied.items():
+            for target in changed:
                 confidences[target] = _confidence(
-                    evidence_by_slug.get(target, []) + list(by_implier.values())
+                    evidence_by_slug.get(target, []) + list(implied[target].values())
                 )
+            candidates = [slug for slug in confidences if slug in changed and slug in implications]
         return implied
 
     def _component(self, path: str, result: Scan, observations: list[Observation]) -> Component:
@@ -303,6 +315,14 @@ class _Analysis:
             languages=result.tally(path).shares(),
             technologies=self._detect(observations),
         )
+
+
+def _weight(evidence: Evidence) -> float:
+    return evidence.weight
+
+
+def _evidence_order(evidence: Evidence) -> tuple[float, str, str]:
+    return -evidence.weight, evidence.file, evidence.match
 
 
 def _confidence(evidence: list[Evidence]) -> float:
