@@ -341,6 +341,51 @@ def test_language_shares_by_bytes_with_shebangs_and_headers(tmp_path):
     assert languages["C++"].share == pytest.approx(315 / 347, abs=1e-4)
 
 
+def test_documentation_build_wrappers_and_binaries_are_not_counted(tmp_path):
+    write(
+        tmp_path,
+        {
+            "web/page.html": "<p>x</p>\n" * 10,  # 90 bytes of markup: counted
+            "web/README.html": "<p>Docs</p>\n" * 50,  # documentation, whatever its extension
+            "web/LICENSE.txt": "MIT\n",
+            "gradlew.bat": "@echo off\n" * 50,  # a build wrapper, not the project's code
+            "tools/build.bat": "@echo off\n",  # 10 bytes of Batchfile: counted
+            "tools/build.generated.bat": "@echo off\n" * 9,
+            "docs/guide.bat": "@echo off\n" * 9,  # example code is weak evidence, not code
+        },
+    )
+    (tmp_path / "web" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2000))
+    languages = {share.name: (share.bytes, share.files) for share in analyse(tmp_path).languages}
+    assert languages == {"HTML": (90, 1), "Batchfile": (10, 1)}
+
+
+def test_readmes_are_read_whatever_the_case_of_their_name(tmp_path):
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "flask==3.0.3\n",
+            "Readme.md": "Built with Flask.\n",
+            "api/requirements.txt": "fastapi==0.111.0\n",
+            "api/README.rst": "A FastAPI service.\n",
+        },
+    )
+    report = analyse(tmp_path)
+    assert [(e.file, e.kind) for e in report.get("flask").evidence] == [
+        ("requirements.txt", "dependency"),
+        ("Readme.md", "readme"),
+    ]
+    assert ("api/README.rst", "readme") in {
+        (e.file, e.kind) for e in report.get("fastapi").evidence
+    }
+
+
+def test_manifests_are_read_with_universal_newlines(tmp_path):
+    (tmp_path / "requirements.txt").write_bytes(b"flask==3.0.3\r\nredis==5.0.4\rcelery==5.4.0\r\n")
+    report = analyse(tmp_path)
+    assert {"flask", "redis", "celery"} <= report.slugs()
+    assert report.get("celery").version == "5.4.0"
+
+
 def test_symlinks_are_not_followed(tmp_path):
     outside = write(
         tmp_path / "outside", {"package.json": json.dumps({"dependencies": {"koa": "2"}})}

@@ -90,11 +90,11 @@ class PatternIndex(Generic[Value]):
         ]
 
     def screen_for_extension(
-        self, extension: str, extra_names: Iterable[str] = ()
+        self, extension: str, extra_names: Iterable[str] = (), any_case_stems: Iterable[str] = ()
     ) -> Callable[[str], object] | None:
         """A test that is true for every name ending in ``extension`` that an exact name, one of
-        ``extra_names`` or a name glob matches (``match`` then says which); None when no pattern
-        could match one."""
+        ``extra_names``, a name glob (``match`` then says which) or one of ``any_case_stems``
+        followed by the extension matches; None when nothing could match such a name."""
         literals = [name for name in (*self._exact, *extra_names) if name.endswith(extension)]
         globs = []
         for glob in self._name_glob_sources:
@@ -103,14 +103,18 @@ class PatternIndex(Generic[Value]):
             tail = re.split(r"[*?]", glob)[-1]
             if tail.endswith(extension) or extension.endswith(tail):
                 globs.append(glob)
-        if not literals and not globs:
+        stems = sorted(any_case_stems)
+        if not literals and not globs and not stems:
             return None
-        union = "|".join([re.escape(name) for name in literals] + [glob_regex(g) for g in globs])
+        branches = [re.escape(name) for name in literals] + [glob_regex(g) for g in globs]
+        if stems:
+            branches.append(f"(?i:{'|'.join(map(re.escape, stems))}){re.escape(extension)}")
         # Most names start with none of the patterns' first characters: a one-character look
         # ahead rejects them before the alternatives are tried one by one.
         firsts = {pattern[0] for pattern in literals + globs}
+        firsts |= {case(stem[0]) for stem in stems for case in (str.lower, str.upper)}
         look_ahead = "" if _GLOB_CHARS & firsts else f"(?=[{re.escape(''.join(sorted(firsts)))}])"
-        return re.compile(f"{look_ahead}(?:{union})$").match
+        return re.compile(f"{look_ahead}(?:{'|'.join(branches)})$").match
 
     def match(self, name: str, directory_rules: list[tuple[re.Pattern[str], Value]]) -> list[Value]:
         """Values of the exact-name, name-glob and path-glob patterns ``name`` matches.

@@ -24,6 +24,7 @@ from .languages import HEADERS, PROGRAMMING, Language, LanguageTable, LanguageTa
 from .parsers import RULES, YAML_SUFFIXES, ParserRule
 from .paths import (
     DOCUMENTATION_STEMS,
+    GENERATED_NAMES,
     GENERATED_SUFFIXES,
     WEAK_DIRS,
     is_excluded_dir,
@@ -134,25 +135,32 @@ def _file_index(catalogue: Catalogue) -> PatternIndex[FileTarget]:
 
 
 @cache
-def _plain_extensions(
+def _known_extensions(
     index: PatternIndex[FileTarget], languages: LanguageTable
-) -> dict[str, tuple[str, Callable[[str], object] | None, tuple[str, ...]]]:
-    """Extensions whose files usually need no more than counting: a programming language's,
-    with no extension pattern. Each maps to (language, the screen for the names that need more:
-    patterns and languages known by file name, generated-file suffixes ending with it such as
-    ``.pb.go``)."""
-    plain = {}
+) -> dict[str, tuple[str | None, Callable[[str], object] | None, tuple[str, ...]]]:
+    """Extensions whose files usually need no more than counting (code) or nothing at all (data,
+    prose, binaries): a known language's, with no extension pattern. Each maps to (the language
+    to count, None when it is not counted; the screen for the names that need a closer look:
+    patterns, languages and generated files known by name and, outside programming languages,
+    documentation such as README.md; generated-file suffixes ending with it such as ``.pb.go``).
+    """
+    known = {}
+    special_names = (*languages.by_filename, *GENERATED_NAMES)
     for extension, language in languages.by_extension.items():
         if (
-            language.type == PROGRAMMING
-            and extension not in index.by_extension
-            and extension not in YAML_SUFFIXES
-            and extension != HEADER_EXTENSION
+            extension in index.by_extension
+            or extension in YAML_SUFFIXES  # sniffed for Kubernetes objects
+            or extension == HEADER_EXTENSION
         ):
-            screen = index.screen_for_extension(extension, languages.by_filename)
+            continue
+        stems = () if language.type == PROGRAMMING else DOCUMENTATION_STEMS
+        screen = index.screen_for_extension(extension, special_names, stems)
+        if language.counted:
             suffixes = tuple(suffix for suffix in GENERATED_SUFFIXES if suffix.endswith(extension))
-            plain[extension] = (language.name, screen, suffixes)
-    return plain
+            known[extension] = (language.name, screen, suffixes)
+        else:
+            known[extension] = (None, screen, ())
+    return known
 
 
 def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, *, split: bool = True) -> Scan:
@@ -246,7 +254,7 @@ class _DirectoryWalker:
         self.index = index
         self.languages = languages
         self.result = result
-        self.plain_extensions = _plain_extensions(index, languages)
+        self.known_extensions = _known_extensions(index, languages)
 
     def visit(
         self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
@@ -305,10 +313,10 @@ class _DirectoryWalker:
         sizes: dict[str, int],
         counts: dict[str, int],
     ) -> list[os.DirEntry]:
-        """Queue the sub-directories and count the plain code files (most files); return the
-        other files, which need a closer look."""
+        """Queue the sub-directories, count the plain code files and pass over the plain data,
+        prose and binary files (most files); return the other files, which need a closer look."""
         # Path patterns (.github/workflows/*.yml …) may match any file of this directory.
-        plain_extensions = {} if directory_rules else self.plain_extensions
+        known_extensions = {} if directory_rules else self.known_extensions
         others = []
         files = 0
         for entry in entries:
@@ -328,15 +336,15 @@ class _DirectoryWalker:
                 continue
             files += 1
             dot = name.rfind(".")
-            plain = plain_extensions.get(name[dot:]) if dot > 0 else None
-            if plain is not None:
-                language, screen, generated_suffixes = plain
+            known = known_extensions.get(name[dot:]) if dot > 0 else None
+            if known is not None:
+                language, screen, generated_suffixes = known
                 if (
                     (screen is None or not screen(name))
                     and not (generated_suffixes and name.endswith(generated_suffixes))
                     and ".generated." not in name
                 ):
-                    if not weak:
+                    if language is not None and not weak:
                         size = entry.stat(follow_symlinks=False).st_size
                         sizes[language] = sizes.get(language, 0) + size
                         counts[language] = counts.get(language, 0) + 1
