@@ -84,20 +84,20 @@ class _Analysis:
                 continue  # a broken package.json proves nothing, not even Node.js
             self._observe(hit.slug, hit.file, hit.kind, hit.file.relpath.rsplit("/", 1)[-1])
         repository_tally = LanguageTally()
-        components = []
+        shares_by_component: dict[str, list[LanguageShare]] = {}
         for component_path in sorted(result.component_roots, key=lambda p: (p != ".", p)):
             tally = result.tally(component_path)
             repository_tally.merge(tally)
-            shares = tally.shares()
+            shares = shares_by_component[component_path] = tally.shares()
             self._observe_languages(component_path, shares)
-            components.append(component_path)
         languages = repository_tally.shares()
         technologies = self._detect(self.observations)
         by_component: dict[str, list[Observation]] = defaultdict(list)
         for observation in self.observations:
             by_component[observation.component].append(observation)
         report_components = [
-            self._component(path, result, by_component[path]) for path in components
+            self._component(path, shares, by_component[path])
+            for path, shares in shares_by_component.items()
         ]
         components_by_slug: dict[str, list[str]] = defaultdict(list)
         for component in report_components:
@@ -306,13 +306,15 @@ class _Analysis:
             candidates = [slug for slug in confidences if slug in changed and slug in implications]
         return implied
 
-    def _component(self, path: str, result: Scan, observations: list[Observation]) -> Component:
+    def _component(
+        self, path: str, languages: list[LanguageShare], observations: list[Observation]
+    ) -> Component:
         default_name = self.root.name if path == "." else path.rsplit("/", 1)[-1]
         return Component(
             path=path,
             name=self.project_names.get(path, default_name),
             manifests=sorted(self.manifests_by_component.get(path, [])),
-            languages=result.tally(path).shares(),
+            languages=languages,
             technologies=self._detect(observations),
         )
 
@@ -326,7 +328,9 @@ def _evidence_order(evidence: Evidence) -> tuple[float, str, str]:
 
 
 def _confidence(evidence: list[Evidence]) -> float:
-    confidence = combine([e.weight for e in evidence])
-    if all(e.weak for e in evidence):
-        confidence = min(confidence, WEAK_ONLY_CAP)
-    return confidence
+    if len(evidence) == 1:  # the usual case, without the temporary lists
+        confidence, weak = evidence[0].weight, evidence[0].weak
+    else:
+        confidence = combine([e.weight for e in evidence])
+        weak = all(e.weak for e in evidence)
+    return min(confidence, WEAK_ONLY_CAP) if weak else confidence

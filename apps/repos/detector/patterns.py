@@ -35,8 +35,9 @@ class PatternIndex(Generic[Value]):
         self._name_globs: list[tuple[re.Pattern[str], Value]] = []
         self._name_glob_sources: list[str] = []
         self._path_globs: list[tuple[re.Pattern[str], re.Pattern[str], Value]] = []
-        # Last folder names of the path globs; None once one of them is itself a glob.
-        self._directory_tails: set[str] | None = set()
+        # Last folder names of the path globs; None once one of them is itself a glob. Only a
+        # directory with one of these names can have directory rules.
+        self.rule_folders: set[str] | None = set()
         self._names_any: re.Pattern[str] | None = None
         self._directory_any: re.Pattern[str] | None = None
         self._compiled = False
@@ -46,10 +47,8 @@ class PatternIndex(Generic[Value]):
         if "/" in pattern:
             directory, name = pattern.rsplit("/", 1)
             tail = directory.rsplit("/", 1)[-1]
-            if self._directory_tails is not None:
-                self._directory_tails = (
-                    None if _GLOB_CHARS & set(tail) else self._directory_tails | {tail}
-                )
+            if self.rule_folders is not None:
+                self.rule_folders = None if _GLOB_CHARS & set(tail) else self.rule_folders | {tail}
             directory_regex = re.compile(f"(?:.*/)?{glob_regex(directory)}$")
             name_regex = re.compile(f"{glob_regex(name)}$")
             self._path_globs.append((directory_regex, name_regex, value))
@@ -80,8 +79,8 @@ class PatternIndex(Generic[Value]):
             self._compile()
         if not directory or self._directory_any is None:
             return []
-        tails = self._directory_tails
-        if tails is not None and directory[directory.rfind("/") + 1 :] not in tails:
+        folders = self.rule_folders
+        if folders is not None and directory[directory.rfind("/") + 1 :] not in folders:
             return []
         if not self._directory_any.match(directory):
             return []

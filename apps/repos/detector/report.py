@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand, and frozen init is slow
 class Evidence:
     """One observation supporting a detection: where it was seen and what matched."""
 

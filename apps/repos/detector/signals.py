@@ -97,7 +97,7 @@ def pickled_as_call(cls: DataClass) -> DataClass:
 
 
 @pickled_as_call
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand, and frozen init is slow
 class Signal:
     """One fact read from a file, still to be mapped to a technology by the catalogue."""
 

@@ -57,7 +57,7 @@ Task = tuple[str, str, str, bool]
 
 
 @pickled_as_call
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand, and frozen init is slow
 class Located:
     """A file of interest with the component it belongs to."""
 
@@ -67,7 +67,7 @@ class Located:
 
 
 @pickled_as_call
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand, and frozen init is slow
 class ManifestFile:
     """A manifest read and parsed during the walk (so the split walk shares that work too)."""
 
@@ -79,7 +79,7 @@ class ManifestFile:
 
 
 @pickled_as_call
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made by the thousand, and frozen init is slow
 class FileHit:
     file: Located
     slug: str
@@ -268,7 +268,11 @@ class _DirectoryWalker:
             return
         try:
             first_child = len(stack)
-            directory_rules = self.index.directory_rules(rel)
+            folders = self.index.rule_folders
+            if folders is None or rel[rel.rfind("/") + 1 :] in folders:
+                directory_rules = self.index.directory_rules(rel)
+            else:
+                directory_rules = []  # the common case, without the call
             sizes: dict[str, int] = {}
             counts: dict[str, int] = {}
             with os.scandir(descriptor) as entries:
