@@ -442,15 +442,37 @@ def test_a_failed_child_leaves_its_share_to_the_parent(tmp_path, monkeypatch):
             for number in range(packages)
         },
     )
+    dumps = walker.pickle.dumps
+    sent = []
 
-    def broken_dump(*args, **kwargs):
-        raise OSError("pipe closed")  # only the child pickles its result
+    def dumps_once(*args, **kwargs):  # only the child pickles: it dies on its second sub-tree
+        if sent:
+            raise OSError("pipe closed")
+        sent.append(1)
+        return dumps(*args, **kwargs)
 
-    monkeypatch.setattr(walker.pickle, "dump", broken_dump)
+    monkeypatch.setattr(walker.pickle, "dumps", dumps_once)
     report = analyse(tmp_path)
 
     assert report.files_scanned == packages
     assert len(report.get("express").components) == packages
+
+
+def test_a_truncated_message_from_the_child_is_not_merged():
+    read, write_end = os.pipe()
+    first = walker.Scan(component_roots=["a"], files_scanned=3)
+    second = walker.Scan(component_roots=["b"], files_scanned=4)
+    walker._send(write_end, 7, first)
+    payload = walker.pickle.dumps(second)
+    os.write(write_end, walker.MESSAGE_HEADER.pack(8, len(payload)) + payload[:-5])
+    os.close(write_end)
+    merged = walker.Scan()
+
+    numbers = walker._Inbox(read).receive(merged)
+    os.close(read)
+
+    assert numbers == [7]
+    assert (merged.component_roots, merged.files_scanned) == (["a"], 3)
 
 
 def test_the_screen_for_an_extension_keeps_every_name_a_pattern_matches():

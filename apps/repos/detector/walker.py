@@ -11,10 +11,14 @@ shebang line).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import pickle
+import struct
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable, MutableSequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -50,6 +54,9 @@ SPLIT_MIN_PENDING_DIRECTORIES = 128
 # fit in a pipe's buffer (64 KiB on Linux, 4 KiB guaranteed by POSIX as PIPE_BUF).
 CLAIM_BYTES = 4
 MAX_CLAIMS = 1024
+# The child's results: (sub-tree number, payload length) then the pickled Scan of the sub-tree.
+MESSAGE_HEADER = struct.Struct("<II")
+RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default limit for an unprivileged process
 
 FileTarget = ParserRule | tuple[str, Kind]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
@@ -190,8 +197,9 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
     Both processes claim sub-trees from one pipe holding their numbers: a read of a few bytes
     from a pipe is atomic, so each number goes to exactly one of them, and whoever is free takes
     the next (one huge sub-tree does not leave the other process idle). The child inherits the
-    indexes and returns one pickled Scan. If it cannot be started or fails, this process walks
-    every sub-tree it did not claim itself.
+    indexes and sends a pickled Scan as soon as it has walked a sub-tree; this process merges
+    them between its own sub-trees, so little is left to do once the last one is walked. Any
+    sub-tree nobody reported (the child could not start, or failed) is walked here at the end.
     """
     shares = [tasks[start::MAX_CLAIMS] for start in range(min(len(tasks), MAX_CLAIMS))]
     descriptors: list[int] = []
@@ -204,6 +212,7 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
         os.close(descriptors.pop())
         result_read, result_write = os.pipe()
         descriptors += (result_read, result_write)
+        _enlarge_pipe(result_write)
         pid = os.fork()
     except OSError:  # no more processes or descriptors: walk alone
         for descriptor in descriptors:
@@ -215,33 +224,82 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
         try:
             os.close(result_read)
             child = _DirectoryWalker(walker.root, walker.index, walker.languages, Scan())
-            _walk_claimed(queue_read, shares, child)
-            with os.fdopen(result_write, "wb") as pipe:
-                pickle.dump(child.result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            for number in _claims(queue_read):
+                child.result = Scan()
+                _walk_all(shares[number], child)
+                _send(result_write, number, child.result)
             status = 0
         finally:
             os._exit(status)
     os.close(result_write)
-    mine = _walk_claimed(queue_read, shares, walker)
-    os.close(queue_read)
-    with os.fdopen(result_read, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status == 0 and payload:
-        walker.result.merge(pickle.loads(payload))  # noqa: S301 - our own child's output
-    else:
-        for number, share in enumerate(shares):
-            if number not in mine:
-                _walk_all(share, walker)
-
-
-def _walk_claimed(queue: int, shares: list[list[Task]], walker: _DirectoryWalker) -> set[int]:
-    claimed = set()
-    while claim := os.read(queue, CLAIM_BYTES):
-        number = int.from_bytes(claim, "little")
-        claimed.add(number)
+    os.set_blocking(result_read, False)
+    inbox = _Inbox(result_read)
+    walked = set()
+    for number in _claims(queue_read):
         _walk_all(shares[number], walker)
-    return claimed
+        walked.add(number)
+        walked.update(inbox.receive(walker.result))
+    os.close(queue_read)
+    os.set_blocking(result_read, True)
+    walked.update(inbox.receive(walker.result))  # the rest, up to the end of the stream
+    os.close(result_read)
+    _reap_in_background(pid)
+    for number, share in enumerate(shares):
+        if number not in walked:
+            _walk_all(share, walker)
+
+
+def _claims(queue: int) -> Iterator[int]:
+    while claim := os.read(queue, CLAIM_BYTES):
+        yield int.from_bytes(claim, "little")
+
+
+def _enlarge_pipe(descriptor: int) -> None:
+    """Room for the child's results while this process is busy with a sub-tree (Linux)."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or over the system limit
+        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, RESULT_PIPE_BYTES)
+
+
+def _send(descriptor: int, number: int, result: Scan) -> None:
+    payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    message = memoryview(MESSAGE_HEADER.pack(number, len(payload)) + payload)
+    while message:
+        message = message[os.write(descriptor, message) :]
+
+
+class _Inbox:
+    """The child's messages: a header (sub-tree number, length), then that sub-tree's Scan."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.buffer = bytearray()
+
+    def receive(self, result: Scan) -> list[int]:
+        """Merge every complete message into ``result``; return their sub-tree numbers. Reads
+        what is there on a non-blocking descriptor, everything up to the end on a blocking one.
+        """
+        try:
+            while chunk := os.read(self.descriptor, RESULT_PIPE_BYTES):
+                self.buffer += chunk
+        except BlockingIOError:
+            pass
+        numbers = []
+        offset = 0
+        while len(self.buffer) - offset >= MESSAGE_HEADER.size:
+            number, length = MESSAGE_HEADER.unpack_from(self.buffer, offset)
+            start = offset + MESSAGE_HEADER.size
+            if len(self.buffer) - start < length:
+                break  # the rest of it is still on its way (or the child died while sending)
+            result.merge(pickle.loads(self.buffer[start : start + length]))  # noqa: S301 - our child's
+            numbers.append(number)
+            offset = start + length
+        del self.buffer[:offset]
+        return numbers
+
+
+def _reap_in_background(pid: int) -> None:
+    """Collect the child's exit status without waiting here for it to tear its memory down."""
+    threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
 
 
 class _DirectoryWalker:
