@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .parsers.common import load_data_file
 from .signals import Ecosystem, Kind
 
 DATA_DIR = Path(__file__).parent / "data" / "technologies"
+RESOLVED_NAMES_CACHED = 8192
 
 CATEGORIES = frozenset(
     {
@@ -82,10 +83,13 @@ PACKAGE_ECOSYSTEMS = frozenset(
 )
 
 
+_PYPI_SEPARATORS = re.compile(r"[-_.]+")  # PEP 503 normalisation
+
+
 def normalise(ecosystem: Ecosystem, name: str) -> str:
     """The comparable form of a dependency name in its ecosystem."""
     if ecosystem is Ecosystem.PYPI:
-        return re.sub(r"[-_.]+", "-", name).lower()
+        return _PYPI_SEPARATORS.sub("-", name).lower()
     if ecosystem is Ecosystem.ENV:
         return name.upper()
     return name.lower()
@@ -129,6 +133,8 @@ class Catalogue:
         alternatives = "|".join(re.escape(t) for t in sorted(readme_terms, key=len, reverse=True))
         self.readme_regex = re.compile(rf"(?<![\w.@/-])({alternatives})(?![\w-])", re.IGNORECASE)
         self._validate()
+        # Monorepos repeat the same dependencies in every package.
+        self.resolve = lru_cache(maxsize=RESOLVED_NAMES_CACHED)(self._resolve)
 
     def _add(self, entry: dict) -> Technology:
         unknown = entry.keys() - KNOWN_KEYS
@@ -192,6 +198,14 @@ class Catalogue:
             # bitnami/redis, cimg/python: the last segment names the software.
             return self._exact[ecosystem].get(key.rsplit("/", 1)[1], [])
         return []
+
+    def _resolve(self, ecosystem: Ecosystem, name: str) -> tuple[tuple[str, bool], ...]:
+        """The technologies a signal stands for, each with whether the signal's version is
+        theirs; a slug that names nothing is looked up as a Docker image."""
+        slugs = self.lookup(ecosystem, name)
+        if not slugs and ecosystem is Ecosystem.SLUG:
+            slugs = self.lookup(Ecosystem.DOCKER, name)
+        return tuple((slug, self.gives_version(slug, ecosystem, name)) for slug in slugs)
 
     def gives_version(self, slug: str, ecosystem: Ecosystem, name: str) -> bool:
         """Whether a signal's version is the technology's own (next@14 is Next.js 14)."""

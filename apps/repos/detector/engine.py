@@ -19,7 +19,6 @@ from .signals import (
     WEAK_LOCATION_FACTOR,
     WEAK_ONLY_CAP,
     WEIGHTS,
-    Ecosystem,
     Kind,
     Signal,
     combine,
@@ -170,14 +169,9 @@ class _Analysis:
     # Observing -------------------------------------------------------------------------------
 
     def _observe_signal(self, signal: Signal, file: Located) -> None:
-        slugs = self.catalogue.lookup(signal.ecosystem, signal.name)
-        if not slugs and signal.ecosystem is Ecosystem.SLUG:
-            slugs = self.catalogue.lookup(Ecosystem.DOCKER, signal.name)
         match = f"{signal.name}@{signal.version}" if signal.version else signal.name
-        for slug in slugs:
-            version = signal.version
-            if version and not self.catalogue.gives_version(slug, signal.ecosystem, signal.name):
-                version = None
+        for slug, gives_version in self.catalogue.resolve(signal.ecosystem, signal.name):
+            version = signal.version if gives_version else None
             self._observe(slug, file, signal.kind, match, version, signal.weight_factor)
 
     def _observe(
