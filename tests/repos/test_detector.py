@@ -442,16 +442,16 @@ def test_a_failed_child_leaves_its_share_to_the_parent(tmp_path, monkeypatch):
             for number in range(packages)
         },
     )
-    dumps = walker.pickle.dumps
     sent = []
 
-    def dumps_once(*args, **kwargs):  # only the child pickles: it dies on its second sub-tree
-        if sent:
-            raise OSError("pipe closed")
-        sent.append(1)
-        return dumps(*args, **kwargs)
+    class PicklerDyingOnTheSecondSubtree(walker.pickle.Pickler):  # only the child pickles
+        def dump(self, obj):
+            if sent:
+                raise OSError("pipe closed")
+            sent.append(1)
+            super().dump(obj)
 
-    monkeypatch.setattr(walker.pickle, "dumps", dumps_once)
+    monkeypatch.setattr(walker.pickle, "Pickler", PicklerDyingOnTheSecondSubtree)
     report = analyse(tmp_path)
 
     assert report.files_scanned == packages
@@ -459,12 +459,17 @@ def test_a_failed_child_leaves_its_share_to_the_parent(tmp_path, monkeypatch):
 
 
 def test_a_truncated_message_from_the_child_is_not_merged():
-    read, write_end = os.pipe()
     first = walker.Scan(component_roots=["a"], files_scanned=3)
     second = walker.Scan(component_roots=["b"], files_scanned=4)
-    walker._send(write_end, 7, first)
-    payload = walker.pickle.dumps(second)
-    os.write(write_end, walker.MESSAGE_HEADER.pack(8, len(payload)) + payload[:-5])
+    read, write_end = os.pipe()
+    outbox = walker._Outbox(write_end)
+    outbox.send(7, first)
+    outbox.send(8, second)
+    os.close(write_end)
+    sent = os.read(read, 1 << 16)
+    os.close(read)
+    read, write_end = os.pipe()
+    os.write(write_end, sent[:-5])  # the child died before the end of its second message
     os.close(write_end)
     merged = walker.Scan()
 

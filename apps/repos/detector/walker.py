@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import pickle
 import struct
@@ -57,6 +58,7 @@ MAX_CLAIMS = 1024
 # The child's results: (sub-tree number, payload length) then the pickled Scan of the sub-tree.
 MESSAGE_HEADER = struct.Struct("<II")
 RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default limit for an unprivileged process
+READ_BYTES = 64 * 1024
 
 FileTarget = ParserRule | tuple[str, Kind]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
@@ -224,10 +226,11 @@ def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
         try:
             os.close(result_read)
             child = _DirectoryWalker(walker.root, walker.index, walker.languages, Scan())
+            outbox = _Outbox(result_write)
             for number in _claims(queue_read):
                 child.result = Scan()
                 _walk_all(shares[number], child)
-                _send(result_write, number, child.result)
+                outbox.send(number, child.result)
             status = 0
         finally:
             os._exit(status)
@@ -260,26 +263,40 @@ def _enlarge_pipe(descriptor: int) -> None:
         fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, RESULT_PIPE_BYTES)
 
 
-def _send(descriptor: int, number: int, result: Scan) -> None:
-    payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    message = memoryview(MESSAGE_HEADER.pack(number, len(payload)) + payload)
-    while message:
-        message = message[os.write(descriptor, message) :]
+class _Outbox:
+    """The child's results as messages: a header (sub-tree number, length), then the sub-tree's
+    Scan. All of them are one pickle stream, so classes and rules are written only once."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self.stream = io.BytesIO()
+        self.pickler = pickle.Pickler(self.stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def send(self, number: int, result: Scan) -> None:
+        self.pickler.dump(result)
+        payload = self.stream.getvalue()
+        self.stream.seek(0)
+        self.stream.truncate()
+        message = memoryview(MESSAGE_HEADER.pack(number, len(payload)) + payload)
+        while message:
+            message = message[os.write(self.descriptor, message) :]
 
 
 class _Inbox:
-    """The child's messages: a header (sub-tree number, length), then that sub-tree's Scan."""
+    """This process's side of the child's messages, read in the order they were sent."""
 
     def __init__(self, descriptor: int) -> None:
         self.descriptor = descriptor
         self.buffer = bytearray()
+        self.message = io.BytesIO()
+        self.unpickler = pickle.Unpickler(self.message)  # noqa: S301 - our own child's output
 
     def receive(self, result: Scan) -> list[int]:
         """Merge every complete message into ``result``; return their sub-tree numbers. Reads
         what is there on a non-blocking descriptor, everything up to the end on a blocking one.
         """
         try:
-            while chunk := os.read(self.descriptor, RESULT_PIPE_BYTES):
+            while chunk := os.read(self.descriptor, READ_BYTES):
                 self.buffer += chunk
         except BlockingIOError:
             pass
@@ -290,7 +307,11 @@ class _Inbox:
             start = offset + MESSAGE_HEADER.size
             if len(self.buffer) - start < length:
                 break  # the rest of it is still on its way (or the child died while sending)
-            result.merge(pickle.loads(self.buffer[start : start + length]))  # noqa: S301 - our child's
+            self.message.seek(0)
+            self.message.truncate()
+            self.message.write(self.buffer[start : start + length])
+            self.message.seek(0)
+            result.merge(self.unpickler.load())
             numbers.append(number)
             offset = start + length
         del self.buffer[:offset]
