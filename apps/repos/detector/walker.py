@@ -19,7 +19,7 @@ import pickle
 import struct
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, MutableSequence
+from collections.abc import Callable, Iterator, MutableSequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -338,6 +338,8 @@ class _DirectoryWalker:
     def visit(
         self, directory: str, rel: str, component: str, weak: bool, stack: MutableSequence[Task]
     ) -> None:
+        """Queue the sub-directories, count the plain code files and pass over the plain data,
+        prose and binary files (most files, in one loop); look closer at the others."""
         # Through a descriptor, each stat() and open() in the directory is relative to it,
         # instead of a lookup of the whole path from the root.
         try:
@@ -352,31 +354,50 @@ class _DirectoryWalker:
                 directory_rules = self.index.directory_rules(rel)
             else:
                 directory_rules = []  # the common case, without the call
+            # Path patterns (.github/workflows/*.yml …) may match any file of this directory.
+            known_extensions = {} if directory_rules else self.known_extensions
             sizes: dict[str, int] = {}
             counts: dict[str, int] = {}
+            others = []
+            files = 0
             with os.scandir(descriptor) as entries:
-                others = self._count_code(
-                    entries, directory, rel, component, weak, stack, directory_rules, sizes, counts
-                )
+                for entry in entries:
+                    name = entry.name
+                    # With follow_symlinks=False a symlink is neither file nor directory: links
+                    # out of the checkout are never followed (Linguist ignores them too).
+                    if not entry.is_file(follow_symlinks=False):
+                        if entry.is_dir(follow_symlinks=False) and not is_excluded_dir(name):
+                            stack.append(
+                                (
+                                    f"{directory}/{name}",
+                                    f"{rel}/{name}" if rel else name,
+                                    component,
+                                    weak or name.lower() in WEAK_DIRS,
+                                )
+                            )
+                        continue
+                    files += 1
+                    dot = name.rfind(".")
+                    known = known_extensions.get(name[dot:]) if dot > 0 else None
+                    if known is not None:
+                        language, screen, generated_suffixes = known
+                        if (
+                            (screen is None or not screen(name))
+                            and not (generated_suffixes and name.endswith(generated_suffixes))
+                            and ".generated." not in name
+                        ):
+                            if language is not None and not weak:
+                                size = entry.stat(follow_symlinks=False).st_size
+                                sizes[language] = sizes.get(language, 0) + size
+                                counts[language] = counts.get(language, 0) + 1
+                            continue
+                    others.append(entry)
+            self.result.files_scanned += files
             if others:
-                readmes: list[str] = []
-                targeted = self._classify(
-                    others, descriptor, weak, directory_rules, sizes, counts, readmes
-                )
-                if targeted and rel and not weak and self._is_component_root(rel, targeted):
-                    component = rel
-                    self.result.component_roots.append(rel)
-                    for position in range(first_child, len(stack)):  # its sub-directories
-                        path, child_rel, _, child_weak = stack[position]
-                        stack[position] = (path, child_rel, rel, child_weak)
-                for entry, targets in targeted:
-                    self._record_targets(
-                        entry, targets, descriptor, directory, rel, component, weak
-                    )
-                if readmes and (rel or ".") == component:
-                    for name in readmes:
-                        relpath = f"{rel}/{name}" if rel else name
-                        self.result.readmes.append(Located(relpath, component, weak))
+                component = self._visit_others(
+                    others, descriptor, directory, rel, component, weak, directory_rules,
+                    stack, first_child, sizes, counts,
+                )  # fmt: skip
         finally:
             os.close(descriptor)
         if sizes:
@@ -384,57 +405,37 @@ class _DirectoryWalker:
             for language_name, size in sizes.items():
                 tally.add(language_name, size, counts[language_name])
 
-    def _count_code(
+    def _visit_others(
         self,
-        entries: Iterable[os.DirEntry],
+        others: list[os.DirEntry],
+        descriptor: int,
         directory: str,
         rel: str,
         component: str,
         weak: bool,
-        stack: MutableSequence[Task],
         directory_rules: list,
+        stack: MutableSequence[Task],
+        first_child: int,
         sizes: dict[str, int],
         counts: dict[str, int],
-    ) -> list[os.DirEntry]:
-        """Queue the sub-directories, count the plain code files and pass over the plain data,
-        prose and binary files (most files); return the other files, which need a closer look."""
-        # Path patterns (.github/workflows/*.yml …) may match any file of this directory.
-        known_extensions = {} if directory_rules else self.known_extensions
-        others = []
-        files = 0
-        for entry in entries:
-            name = entry.name
-            # With follow_symlinks=False a symlink is neither file nor directory: links out of
-            # the checkout are never followed (Linguist ignores them too).
-            if not entry.is_file(follow_symlinks=False):
-                if entry.is_dir(follow_symlinks=False) and not is_excluded_dir(name):
-                    stack.append(
-                        (
-                            f"{directory}/{name}",
-                            f"{rel}/{name}" if rel else name,
-                            component,
-                            weak or name.lower() in WEAK_DIRS,
-                        )
-                    )
-                continue
-            files += 1
-            dot = name.rfind(".")
-            known = known_extensions.get(name[dot:]) if dot > 0 else None
-            if known is not None:
-                language, screen, generated_suffixes = known
-                if (
-                    (screen is None or not screen(name))
-                    and not (generated_suffixes and name.endswith(generated_suffixes))
-                    and ".generated." not in name
-                ):
-                    if language is not None and not weak:
-                        size = entry.stat(follow_symlinks=False).st_size
-                        sizes[language] = sizes.get(language, 0) + size
-                        counts[language] = counts.get(language, 0) + 1
-                    continue
-            others.append(entry)
-        self.result.files_scanned += files
-        return others
+    ) -> str:
+        """Count and record the files that need a closer look; return the component the
+        directory belongs to (itself when one of them is a package manifest)."""
+        readmes: list[str] = []
+        targeted = self._classify(others, descriptor, weak, directory_rules, sizes, counts, readmes)
+        if targeted and rel and not weak and self._is_component_root(rel, targeted):
+            component = rel
+            self.result.component_roots.append(rel)
+            for position in range(first_child, len(stack)):  # its sub-directories
+                path, child_rel, _, child_weak = stack[position]
+                stack[position] = (path, child_rel, rel, child_weak)
+        for entry, targets in targeted:
+            self._record_targets(entry, targets, descriptor, directory, rel, component, weak)
+        if readmes and (rel or ".") == component:
+            for name in readmes:
+                relpath = f"{rel}/{name}" if rel else name
+                self.result.readmes.append(Located(relpath, component, weak))
+        return component
 
     def _classify(
         self,
