@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import signal
 from pathlib import Path
 
 import pytest
 
-from apps.repos.detector import analyse, load_catalogue, walker
+from apps.repos.detector import analyse, load_catalogue, sharing, walker
 from apps.repos.detector.catalogue import CATEGORIES
 from apps.repos.detector.parsers.containers import split_image
 from apps.repos.detector.parsers.environment import is_placeholder
@@ -403,7 +405,7 @@ def test_report_serialises_to_json(reports):
     assert {"file", "kind", "match", "weight", "weak"} == next_js["evidence"][0].keys()
 
 
-def test_a_large_tree_walked_in_two_processes_reports_the_same(tmp_path, monkeypatch):
+def large_tree(root: Path) -> dict[str, str]:
     files = {"package.json": json.dumps({"workspaces": ["packages/*"]}), "README.md": "# Big\n"}
     packages = walker.SPLIT_MIN_PENDING_DIRECTORIES + 12
     for number in range(packages):
@@ -415,17 +417,33 @@ def test_a_large_tree_walked_in_two_processes_reports_the_same(tmp_path, monkeyp
         files[f"{package}/src/{number}/deep.py"] = "print('x')\n" * number
     files["svc-7/requirements.txt"] = "django==5.0\n"
     files["svc-9/Dockerfile"] = "FROM postgres:16\n"
-    write(tmp_path, files)
-    forks: list[int] = []
-    os.register_at_fork(after_in_parent=lambda: forks.append(1))
+    write(root, files)
+    return files
+
+
+FORKS: list[int] = []
+os.register_at_fork(after_in_parent=lambda: FORKS.append(1))
+
+
+@pytest.fixture
+def forks() -> list[int]:
+    """The processes forked from now on, with no helper process yet (one is forked, then kept)."""
+    sharing._discard_helper()
+    FORKS.clear()
+    return FORKS
+
+
+def test_a_large_tree_walked_with_the_helper_process_reports_the_same(tmp_path, monkeypatch, forks):
+    files = large_tree(tmp_path)
+    packages = walker.SPLIT_MIN_PENDING_DIRECTORIES + 12
 
     split = analyse(tmp_path).to_dict()
-    assert forks, "the walk was not split"
+    assert len(forks) == 1, "the walk was not shared with a helper process"
+    assert analyse(tmp_path).to_dict() == split
+    assert len(forks) == 1, "the helper process was not kept for the next analysis"
     monkeypatch.setattr(walker, "SPLIT_MIN_PENDING_DIRECTORIES", 10**9)
-    forks.clear()
     single = analyse(tmp_path).to_dict()
 
-    assert not forks
     assert split == single
     assert split["files_scanned"] == len(files)
     slugs = {technology["slug"] for technology in split["technologies"]}
@@ -433,47 +451,62 @@ def test_a_large_tree_walked_in_two_processes_reports_the_same(tmp_path, monkeyp
     assert len(split["components"]) == 1 + packages + 1  # the root, each package and svc-7
 
 
-def test_a_failed_child_leaves_its_share_to_the_parent(tmp_path, monkeypatch):
-    packages = walker.SPLIT_MIN_PENDING_DIRECTORIES + 5
-    write(
-        tmp_path,
-        {
-            f"pkg-{number}/package.json": json.dumps({"dependencies": {"express": "4"}})
-            for number in range(packages)
-        },
-    )
+def test_a_helper_that_dies_leaves_its_shares_here_and_is_replaced(tmp_path, monkeypatch, forks):
+    files = large_tree(tmp_path)
+    expected = analyse(tmp_path).to_dict()
     sent = []
 
-    class PicklerDyingOnTheSecondSubtree(walker.pickle.Pickler):  # only the child pickles
+    class PicklerDyingOnTheSecondShare(pickle.Pickler):  # only the helper pickles
         def dump(self, obj):
             if sent:
                 raise OSError("pipe closed")
             sent.append(1)
             super().dump(obj)
 
-    monkeypatch.setattr(walker.pickle, "Pickler", PicklerDyingOnTheSecondSubtree)
-    report = analyse(tmp_path)
+    sharing._discard_helper()  # the next helper is forked with the broken pickler
+    monkeypatch.setattr(pickle, "Pickler", PicklerDyingOnTheSecondShare)
+    assert analyse(tmp_path).to_dict() == expected
+    assert sharing._helper is None, "a failed helper is not used again"
+    monkeypatch.undo()
 
-    assert report.files_scanned == packages
-    assert len(report.get("express").components) == packages
+    assert analyse(tmp_path).to_dict() == expected
+    helper = sharing._helper
+    os.kill(helper.pid, signal.SIGKILL)  # dies between two analyses
+    os.waitpid(helper.pid, 0)
+    report = analyse(tmp_path).to_dict()
+
+    assert report == expected
+    assert report["files_scanned"] == len(files)
+    assert sharing._helper is None or sharing._helper.pid != helper.pid
 
 
-def test_a_truncated_message_from_the_child_is_not_merged():
+def test_a_forked_process_does_not_share_the_helper(tmp_path):
+    large_tree(tmp_path)
+    analyse(tmp_path)
+    assert sharing._helper is not None
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if sharing._helper is None else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_truncated_message_from_the_helper_is_not_merged():
     first = walker.Scan(component_roots=["a"], files_scanned=3)
     second = walker.Scan(component_roots=["b"], files_scanned=4)
     read, write_end = os.pipe()
-    outbox = walker._Outbox(write_end)
+    outbox = sharing._Outbox(write_end)
     outbox.send(7, first)
     outbox.send(8, second)
     os.close(write_end)
     sent = os.read(read, 1 << 16)
     os.close(read)
     read, write_end = os.pipe()
-    os.write(write_end, sent[:-5])  # the child died before the end of its second message
+    os.write(write_end, sent[:-5])  # the helper died before the end of its second message
     os.close(write_end)
     merged = walker.Scan()
 
-    numbers = walker._Inbox(read).receive(merged)
+    numbers = sharing._Inbox(read, merged.merge).receive()
     os.close(read)
 
     assert numbers == [7]

@@ -4,26 +4,21 @@ Directory listings and the sizes of code files are the bulk of the work. Most fi
 path: a programming language's extension and a name no pattern can match (one regex per
 extension screens the names) means the file is only counted. The others are matched against a
 single index holding both the parsers' and the catalogue's patterns; manifests are read and
-parsed here, and YAML files sniffed for Kubernetes objects, so a walk split between two
-processes shares that work too. A code file is opened only when it has no extension (to read a
-shebang line).
+parsed here, and YAML files sniffed for Kubernetes objects, so a walk shared with the helper
+process (sharing.py) shares that work too. A code file is opened only when it has no extension
+(to read a shebang line).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import io
 import os
-import pickle
-import struct
-import threading
 from collections import deque
-from collections.abc import Callable, Iterator, MutableSequence
+from collections.abc import Callable, MutableSequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
+from . import sharing
 from .catalogue import Catalogue
 from .languages import HEADERS, PROGRAMMING, Language, LanguageTable, LanguageTally
 from .parsers import RULES, YAML_SUFFIXES, ParserRule
@@ -47,19 +42,10 @@ KUBERNETES_SNIFF_BYTES = 4096
 # Directories holding several requirement files belong to the project above them.
 REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d"})
 
-# A large tree is shared between this process and one forked child once this many directories
-# wait to be walked: listing and stat() calls dominate, and the kernel serves two processes at
-# once. Forking costs about a millisecond; a generated repository of 500 files takes no longer
-# split at this threshold than walked alone, one of 2,000 files a sixth less.
+# A large tree is shared with a helper process (see sharing.py) once this many directories wait
+# to be walked. A generated repository of 500 files takes no longer split at this threshold than
+# walked alone, one of 2,000 files a sixth less.
 SPLIT_MIN_PENDING_DIRECTORIES = 32
-# Work queue entries: 4-byte sub-tree numbers, all written before the fork, so the queue must
-# fit in a pipe's buffer (64 KiB on Linux, 4 KiB guaranteed by POSIX as PIPE_BUF).
-CLAIM_BYTES = 4
-MAX_CLAIMS = 1024
-# The child's results: (sub-tree number, payload length) then the pickled Scan of the sub-tree.
-MESSAGE_HEADER = struct.Struct("<II")
-RESULT_PIPE_BYTES = 1024 * 1024  # Linux's default limit for an unprivileged process
-READ_BYTES = 64 * 1024
 
 FileTarget = ParserRule | tuple[str, Kind]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
@@ -174,154 +160,51 @@ def _known_extensions(
 
 
 def scan(root: Path, catalogue: Catalogue, languages: LanguageTable, *, split: bool = True) -> Scan:
-    """Walk breadth-first; on a large tree, share the pending sub-trees with a forked child."""
+    """Walk breadth-first; on a large tree, share the pending sub-trees with a helper process."""
     result = Scan(component_roots=["."])
     result.tallies["."] = LanguageTally()
     pending: deque[Task] = deque([(str(root), "", ".", False)])
     walker = _DirectoryWalker(root, _file_index(catalogue), languages, result)
     while pending:
         if split and len(pending) >= SPLIT_MIN_PENDING_DIRECTORIES:
-            _walk_split(list(pending), walker)
+            _walk_shared(list(pending), walker)
             break
         walker.visit(*pending.popleft(), pending)
     result.sort()
     return result
 
 
+def _walk_shared(tasks: list[Task], walker: _DirectoryWalker) -> None:
+    """Walk the pending sub-trees with the helper process, in shares claimed one at a time."""
+    limit = sharing.MAX_CLAIMS
+    shares = [tasks[start::limit] for start in range(min(len(tasks), limit))]
+    sharing.share(
+        job=(str(walker.root), shares),
+        pieces=len(shares),
+        key=(walker.index, walker.languages),
+        work=partial(_walk_share, walker.index, walker.languages),
+        work_here=lambda number: _walk_all(shares[number], walker),
+        merge=walker.result.merge,
+    )
+
+
+def _walk_share(
+    index: PatternIndex[FileTarget],
+    languages: LanguageTable,
+    job: tuple[str, list[list[Task]]],
+    number: int,
+) -> Scan:
+    """One share of the pending sub-trees, walked in the helper process."""
+    root, shares = job
+    walker = _DirectoryWalker(Path(root), index, languages, Scan())
+    _walk_all(shares[number], walker)
+    return walker.result
+
+
 def _walk_all(tasks: list[Task], walker: _DirectoryWalker) -> None:
     stack = list(reversed(tasks))
     while stack:
         walker.visit(*stack.pop(), stack)
-
-
-def _walk_split(tasks: list[Task], walker: _DirectoryWalker) -> None:
-    """Share the pending sub-trees with a forked child and merge what it found.
-
-    Both processes claim sub-trees from one pipe holding their numbers: a read of a few bytes
-    from a pipe is atomic, so each number goes to exactly one of them, and whoever is free takes
-    the next (one huge sub-tree does not leave the other process idle). The child inherits the
-    indexes and sends a pickled Scan as soon as it has walked a sub-tree; this process merges
-    them between its own sub-trees, so little is left to do once the last one is walked. Any
-    sub-tree nobody reported (the child could not start, or failed) is walked here at the end.
-    """
-    shares = [tasks[start::MAX_CLAIMS] for start in range(min(len(tasks), MAX_CLAIMS))]
-    descriptors: list[int] = []
-    try:
-        queue_read, queue_write = os.pipe()
-        descriptors += (queue_read, queue_write)
-        os.write(
-            queue_write, b"".join(n.to_bytes(CLAIM_BYTES, "little") for n in range(len(shares)))
-        )
-        os.close(descriptors.pop())
-        result_read, result_write = os.pipe()
-        descriptors += (result_read, result_write)
-        _enlarge_pipe(result_write)
-        pid = os.fork()
-    except OSError:  # no more processes or descriptors: walk alone
-        for descriptor in descriptors:
-            os.close(descriptor)
-        _walk_all(tasks, walker)
-        return
-    if pid == 0:  # child: never returns into the caller's code
-        status = 1
-        try:
-            os.close(result_read)
-            child = _DirectoryWalker(walker.root, walker.index, walker.languages, Scan())
-            outbox = _Outbox(result_write)
-            for number in _claims(queue_read):
-                child.result = Scan()
-                _walk_all(shares[number], child)
-                outbox.send(number, child.result)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(result_write)
-    os.set_blocking(result_read, False)
-    inbox = _Inbox(result_read)
-    walked = set()
-    for number in _claims(queue_read):
-        _walk_all(shares[number], walker)
-        walked.add(number)
-        walked.update(inbox.receive(walker.result))
-    os.close(queue_read)
-    os.set_blocking(result_read, True)
-    walked.update(inbox.receive(walker.result))  # the rest, up to the end of the stream
-    os.close(result_read)
-    _reap_in_background(pid)
-    for number, share in enumerate(shares):
-        if number not in walked:
-            _walk_all(share, walker)
-
-
-def _claims(queue: int) -> Iterator[int]:
-    while claim := os.read(queue, CLAIM_BYTES):
-        yield int.from_bytes(claim, "little")
-
-
-def _enlarge_pipe(descriptor: int) -> None:
-    """Room for the child's results while this process is busy with a sub-tree (Linux)."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or over the system limit
-        fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, RESULT_PIPE_BYTES)
-
-
-class _Outbox:
-    """The child's results as messages: a header (sub-tree number, length), then the sub-tree's
-    Scan. All of them are one pickle stream, so classes and rules are written only once."""
-
-    def __init__(self, descriptor: int) -> None:
-        self.descriptor = descriptor
-        self.stream = io.BytesIO()
-        self.pickler = pickle.Pickler(self.stream, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def send(self, number: int, result: Scan) -> None:
-        self.pickler.dump(result)
-        payload = self.stream.getvalue()
-        self.stream.seek(0)
-        self.stream.truncate()
-        message = memoryview(MESSAGE_HEADER.pack(number, len(payload)) + payload)
-        while message:
-            message = message[os.write(self.descriptor, message) :]
-
-
-class _Inbox:
-    """This process's side of the child's messages, read in the order they were sent."""
-
-    def __init__(self, descriptor: int) -> None:
-        self.descriptor = descriptor
-        self.buffer = bytearray()
-        self.message = io.BytesIO()
-        self.unpickler = pickle.Unpickler(self.message)  # noqa: S301 - our own child's output
-
-    def receive(self, result: Scan) -> list[int]:
-        """Merge every complete message into ``result``; return their sub-tree numbers. Reads
-        what is there on a non-blocking descriptor, everything up to the end on a blocking one.
-        """
-        try:
-            while chunk := os.read(self.descriptor, READ_BYTES):
-                self.buffer += chunk
-        except BlockingIOError:
-            pass
-        numbers = []
-        offset = 0
-        while len(self.buffer) - offset >= MESSAGE_HEADER.size:
-            number, length = MESSAGE_HEADER.unpack_from(self.buffer, offset)
-            start = offset + MESSAGE_HEADER.size
-            if len(self.buffer) - start < length:
-                break  # the rest of it is still on its way (or the child died while sending)
-            self.message.seek(0)
-            self.message.truncate()
-            self.message.write(self.buffer[start : start + length])
-            self.message.seek(0)
-            result.merge(self.unpickler.load())
-            numbers.append(number)
-            offset = start + length
-        del self.buffer[:offset]
-        return numbers
-
-
-def _reap_in_background(pid: int) -> None:
-    """Collect the child's exit status without waiting here for it to tear its memory down."""
-    threading.Thread(target=os.waitpid, args=(pid, 0), daemon=True).start()
 
 
 class _DirectoryWalker:
