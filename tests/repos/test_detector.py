@@ -491,6 +491,23 @@ def test_a_forked_process_does_not_share_the_helper(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
 
 
+def test_the_helper_keeps_none_of_the_descriptors_it_inherited(tmp_path, forks):
+    large_tree(tmp_path)
+    inherited_read, inherited_write = os.pipe()  # a connection the analysing process holds
+    os.set_inheritable(inherited_write, True)
+    try:
+        analyse(tmp_path)
+        helper_descriptors = os.listdir(f"/proc/{sharing._helper.pid}/fd")
+    finally:
+        os.close(inherited_write)
+    os.set_blocking(inherited_read, False)
+    closed_everywhere = os.read(inherited_read, 1) == b""  # EOF: no process holds the write end
+    os.close(inherited_read)
+
+    assert closed_everywhere
+    assert len(helper_descriptors) == 4  # the standard streams and its socket
+
+
 def test_a_truncated_message_from_the_helper_is_not_merged():
     first = walker.Scan(component_roots=["a"], files_scanned=3)
     second = walker.Scan(component_roots=["b"], files_scanned=4)

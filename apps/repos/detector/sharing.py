@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import io
 import os
 import pickle
@@ -57,6 +58,7 @@ class Helper:
             status = 1
             try:
                 ours.close()
+                _keep_only(theirs.fileno())
                 _serve(theirs, work)
                 status = 0
             finally:
@@ -185,6 +187,16 @@ def _discard_helper() -> None:
     if _helper is not None:
         _helper.close()
         _helper = None
+
+
+def _keep_only(descriptor: int) -> None:
+    """Close what the helper inherited (database and broker connections, a worker pool's pipes)
+    but the standard streams and its socket, so that it keeps none of them open. Objects from
+    the parent are frozen first: none is ever collected here, so no finalizer can close a
+    descriptor number the helper has since reused."""
+    gc.freeze()
+    os.closerange(3, descriptor)
+    os.closerange(descriptor + 1, os.sysconf("SC_OPEN_MAX"))
 
 
 def _serve(connection: socket.socket, work: Work) -> None:
