@@ -55,6 +55,14 @@ def shop(tenant) -> Tenant:
 
 
 @pytest.fixture
+def api(shop, owner, api_client_for):
+    """An API client of the shop's owner, with the connection on the shop's schema."""
+    client = api_client_for(shop, owner)
+    connection.set_tenant(shop)
+    return client
+
+
+@pytest.fixture
 def template(shop) -> EmailTemplate:
     return services.template_create(
         name="Welcome",

@@ -17,13 +17,6 @@ from .conftest import make_leads
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(shop, owner, api_client_for):
-    client = api_client_for(shop, owner)
-    connection.set_tenant(shop)
-    return client
-
-
 def test_template_with_unknown_variable_is_a_400_problem(api):
     response = api.post(
         "/api/templates",

@@ -16,17 +16,16 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.billing.models import UsageCounter
-from apps.billing.services import billing_plan_set
 from apps.campaigns.imports import lead_import_run
 from apps.campaigns.models import Lead, LeadImport
 from apps.campaigns.services import template_preview
-from apps.repos.models import Analysis, Repository
-from apps.repos.routing.models import RepositoryRoute
+from apps.repos.models import Analysis
 from tests.conftest import PASSWORD, host_of
 from tests.repos.support import (
     DJANGO_APP,
     build_tarball,
     committed,
+    reset_repositories,
     stub_head,
     stub_metadata,
     stub_tarball,
@@ -40,20 +39,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _clean(shop, other_tenant, fast_github, eager_celery, settings):
     settings.LEAD_REPOSITORIES_MAX = 3
-    for item in (shop, other_tenant):
-        billing_plan_set(tenant=item, plan_code="pro")
-        with schema_context(item.schema_name):
-            Repository.objects.all().delete()
-    RepositoryRoute.objects.all().delete()
-    UsageCounter.objects.all().delete()
+    reset_repositories(shop, other_tenant)
     connection.set_tenant(shop)
-
-
-@pytest.fixture
-def api(shop, owner, api_client_for):
-    client = api_client_for(shop, owner)
-    connection.set_tenant(shop)
-    return client
 
 
 def signed_in(tenant, user) -> Client:

@@ -16,13 +16,6 @@ from .conftest import make_leads
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(shop, owner, api_client_for):
-    client = api_client_for(shop, owner)
-    connection.set_tenant(shop)
-    return client
-
-
 def _ids(leads) -> list[str]:
     return [str(lead.public_id) for lead in leads]
 

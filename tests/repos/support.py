@@ -15,6 +15,13 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from django_tenants.utils import schema_context
+
+from apps.billing.models import UsageCounter
+from apps.billing.services import billing_plan_set
+from apps.repos.models import Repository
+from apps.repos.routing.models import RepositoryRoute
+
 API = "https://api.github.com"
 CODELOAD = "https://codeload.github.com"
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github"
@@ -157,6 +164,16 @@ def stub_user_repos(rsps, login: str, repos: list[dict] | None = None, **kwargs)
     if repos is not None:
         kwargs["json"] = repos
     rsps.get(f"{API}/users/{login}/repos", **kwargs)
+
+
+def reset_repositories(*tenants, plan_code: str = "pro") -> None:
+    """No repositories, routes or usage left from another test, and the tenants on a plan."""
+    for tenant in tenants:
+        billing_plan_set(tenant=tenant, plan_code=plan_code)
+        with schema_context(tenant.schema_name):
+            Repository.objects.all().delete()
+    RepositoryRoute.objects.all().delete()
+    UsageCounter.objects.all().delete()
 
 
 def sign(body: bytes, secret: str = WEBHOOK_SECRET) -> str:

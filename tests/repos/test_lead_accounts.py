@@ -17,12 +17,12 @@ from django_tenants.utils import schema_context
 from apps.billing.models import UsageCounter
 from apps.billing.services import billing_plan_set, entitlement_consume
 from apps.repos.models import Analysis, Repository
-from apps.repos.routing.models import RepositoryRoute
 from apps.repos.tasks import github_account_analyse
 from tests.repos.support import (
     API,
     calls_to,
     repo_metadata,
+    reset_repositories,
     stub_metadata,
     stub_user_repos,
     user_repo,
@@ -35,12 +35,7 @@ pytestmark = pytest.mark.django_db
 def _clean(tenant, other_tenant, fast_github, settings):
     settings.LEAD_REPOSITORIES_MAX = 3
     settings.LEAD_REPOSITORIES_FRESH_DAYS = 7
-    for item in (tenant, other_tenant):
-        billing_plan_set(tenant=item, plan_code="pro")
-        with schema_context(item.schema_name):
-            Repository.objects.all().delete()
-    RepositoryRoute.objects.all().delete()
-    UsageCounter.objects.all().delete()
+    reset_repositories(tenant, other_tenant)
 
 
 def analyse(tenant, **kwargs):
