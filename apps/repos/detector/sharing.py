@@ -115,36 +115,38 @@ def share(
     each of the helper's results."""
     if pieces > MAX_CLAIMS:
         raise ValueError(f"at most {MAX_CLAIMS} pieces of work, not {pieces}")
-    if not _lock.acquire(blocking=False):  # another thread has the helper
-        for number in range(pieces):
-            work_here(number)
-        return
-    try:
-        done = _share(job, pieces, key, work, work_here, merge)
-    finally:
-        _lock.release()
+    done: set[int] = set()
+    if _lock.acquire(blocking=False):  # otherwise another thread has the helper
+        try:
+            helper = _helper_for(key, work)
+            if helper is not None:
+                done = _run(helper, job, pieces, work_here, merge)
+        finally:
+            _lock.release()
     for number in range(pieces):
         if number not in done:
             work_here(number)
 
 
-def _share(
-    job: Any,
-    pieces: int,
-    key: tuple,
-    work: Work,
-    work_here: Callable[[int], None],
-    merge: Callable[[Any], None],
-) -> set[int]:
+def _helper_for(key: tuple, work: Work) -> Helper | None:
+    """The helper built for ``key``'s objects, forked now if there is none; None if it cannot be."""
     global _helper
-    helper = _helper
-    if helper is not None and not _same_objects(helper.key, key):
+    if _helper is not None and not _same_objects(_helper.key, key):
         _discard_helper()
-        helper = None
+    if _helper is None:
+        try:
+            _helper = Helper(key, work)
+        except OSError:  # no more processes or descriptors
+            return None
+    return _helper
+
+
+def _run(
+    helper: Helper, job: Any, pieces: int, work_here: Callable[[int], None], merge: Callable
+) -> set[int]:
+    """Share the pieces with ``helper``; return those done (all of them unless it failed)."""
     descriptors: list[int] = []
     try:
-        if helper is None:
-            helper = _helper = Helper(key, work)
         queue_read, queue_write = os.pipe()
         descriptors += (queue_read, queue_write)
         os.write(queue_write, b"".join(n.to_bytes(CLAIM_BYTES, "little") for n in range(pieces)))
@@ -155,7 +157,7 @@ def _share(
             fcntl.fcntl(result_write, fcntl.F_SETPIPE_SZ, RESULT_PIPE_BYTES)
         submitted = helper.submit(job, queue_read, result_write)
         os.close(descriptors.pop())  # the helper has its own copy: the stream ends with it
-    except OSError:  # no more processes or descriptors
+    except OSError:  # no more descriptors
         submitted = False
     if not submitted:  # everything is done here
         for descriptor in descriptors:
