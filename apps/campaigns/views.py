@@ -155,6 +155,14 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
     return _step_url(campaign, _neighbour(step, nav))
 
 
+def _send_test(request, campaign: Campaign, tenant) -> None:
+    """The "send a test" form: addresses separated by commas or semicolons."""
+    raw = request.POST.get("emails", "").replace(";", ",")
+    emails = [email.strip() for email in raw.split(",") if email.strip()]
+    sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
+    messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")
+
+
 def _wizard_review(request, campaign: Campaign, context: dict):
     """Step 4: what will be sent, to how many, the content check; test send, schedule, send."""
     tenant = request.tenant
@@ -162,15 +170,7 @@ def _wizard_review(request, campaign: Campaign, context: dict):
         action = request.POST.get("action", "")
         try:
             if action == "test-send":
-                emails = [
-                    e.strip()
-                    for e in request.POST.get("emails", "").replace(";", ",").split(",")
-                    if e.strip()
-                ]
-                sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
-                messages.success(
-                    request, f"Test sent to {sent} address{'es' if sent != 1 else ''}."
-                )
+                _send_test(request, campaign, tenant)
             elif action == "schedule" and campaign.send_at is not None:
                 services.campaign_schedule(
                     campaign=campaign, send_at=campaign.send_at, tenant=tenant
@@ -284,13 +284,7 @@ def campaign_action(request, campaign_id):
             services.campaign_schedule(campaign=campaign, send_at=send_at, tenant=tenant)
             messages.success(request, f"Scheduled for {raw} ({tenant.timezone}).")
         elif action == "test-send":
-            emails = [
-                e.strip()
-                for e in request.POST.get("emails", "").replace(";", ",").split(",")
-                if e.strip()
-            ]
-            sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
-            messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")
+            _send_test(request, campaign, tenant)
         elif action == "pause":
             services.campaign_pause(campaign=campaign, reason=f"Paused by {request.user.email}")
             messages.success(request, "Paused. Queued messages wait until you resume.")
