@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from django import forms
 
@@ -27,7 +28,7 @@ class AudienceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lists = {str(item.public_id): item for item in lists}
         self.segments = {str(item.public_id): item for item in segments}
-        self.fields["audience"].choices = [
+        cast(forms.ChoiceField, self.fields["audience"]).choices = [
             (ALL_LEADS, "All leads"),
             *((f"list:{key}", _list_label(item)) for key, item in self.lists.items()),
             *((f"segment:{key}", f"Segment: {item.name}") for key, item in self.segments.items()),
@@ -65,7 +66,7 @@ class ContentForm(forms.Form):
     def __init__(self, *args, templates, **kwargs):
         super().__init__(*args, **kwargs)
         self.templates = {str(item.public_id): item for item in templates}
-        self.fields["template"].choices = [
+        cast(forms.ChoiceField, self.fields["template"]).choices = [
             ("", "Choose a template"),
             *((key, item.name) for key, item in self.templates.items()),
         ]
@@ -90,8 +91,9 @@ class ScheduleForm(forms.Form):
     when = forms.ChoiceField(choices=WHEN, initial="now", widget=forms.RadioSelect)
     send_at = forms.CharField(required=False)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         raw = (data.get("send_at") or "").strip()
         data["send_at"] = None
         if data.get("when") == "later":

@@ -25,6 +25,18 @@ LEAD_FIELDS = (
 )
 
 
+class LeadList(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Lead(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(max_length=320)
@@ -35,7 +47,7 @@ class Lead(models.Model):
     github_url = models.URLField(max_length=500, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     tags = ArrayField(models.CharField(max_length=64), default=list, blank=True)
-    lists = models.ManyToManyField("LeadList", related_name="leads", blank=True)
+    lists = models.ManyToManyField(LeadList, related_name="leads", blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,18 +60,6 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.email
-
-
-class LeadList(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Segment(models.Model):

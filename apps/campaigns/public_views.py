@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_tenants.utils import schema_context
 
-from . import services, tracking
+from . import selectors, services, tracking
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +72,10 @@ def unsubscribe(request, token: str):
     one_click = request.POST.get("List-Unsubscribe") == "One-Click"
     with schema_context(schema):
         if request.method == "GET":
-            from .models import Message
-
-            message = Message.objects.filter(pk=message_id).only("email").first()
-            if message is None:
+            email = selectors.message_email(message_id=message_id)
+            if email is None:
                 raise Http404("Unknown unsubscribe link")
-            return render(
-                request, "campaigns/unsubscribe.html", {"email": message.email, "done": False}
-            )
+            return render(request, "campaigns/unsubscribe.html", {"email": email, "done": False})
         message = services.message_unsubscribe(
             message_id=message_id, source="one_click" if one_click else "page"
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from django_redis import get_redis_connection
+from redis.commands.core import Script
 
 _TAKE = """
 local key = KEYS[1]
@@ -37,7 +38,7 @@ class TokenBucket:
         self.key = key
         self.rate = float(rate_per_second)
         self.capacity = float(capacity if capacity is not None else max(1.0, rate_per_second))
-        self._script = None
+        self._script: Script | None = None
 
     def _take(self, wanted: float) -> float:
         if self._script is None:

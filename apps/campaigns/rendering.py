@@ -14,15 +14,17 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 from urllib.parse import urlparse
 
 import nh3
 from django.template import Context, Engine, Library, TemplateSyntaxError
 from django.template import defaultfilters as df
 from django.template import defaulttags as dt
-from django.template.base import FilterExpression, Node, VariableNode
+from django.template.base import FilterExpression, Node, Template, VariableNode
 from django.utils.html import strip_tags
 
 SAFE_FILTERS = (
@@ -63,7 +65,7 @@ for _name in SAFE_TAGS:
 
 
 class SandboxEngine(Engine):
-    default_builtins: list = []
+    default_builtins: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         super().__init__(
@@ -251,7 +253,9 @@ def _loop_names(nodelist) -> set[str]:
     return names
 
 
-def unknown_variables(variables: set[str], local_names: set[str] = frozenset()) -> list[str]:
+def unknown_variables(
+    variables: set[str], local_names: AbstractSet[str] = frozenset()
+) -> list[str]:
     unknown = []
     for name in sorted(variables):
         head, _, rest = name.partition(".")
@@ -272,9 +276,9 @@ def unknown_variables(variables: set[str], local_names: set[str] = frozenset()) 
 
 @dataclass(frozen=True)
 class CompiledTemplate:
-    subject: object
-    html: object
-    text: object
+    subject: Template
+    html: Template
+    text: Template
 
 
 def validate_template(*, subject: str, html: str, text: str) -> list[str]:

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -84,7 +85,7 @@ class BatchEmail:
     tags: dict[str, str] | None = None
 
     def as_json(self) -> dict:
-        body = {
+        body: dict[str, Any] = {
             "from": self.from_email,
             "to": [self.to],
             "subject": self.subject,

@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from apps.core.tasks import RELIABLE
 
-from . import services
+from . import selectors, services, tracking
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def expand_campaign(self, campaign_pk: int, requeue: bool = False) -> int:
     """Create messages in keyset chunks and queue one send task per batch of ≤100."""
     queued = 0
     if requeue:
-        for ids in services.queued_batches(campaign_pk=campaign_pk):
+        for ids in selectors.queued_batches(campaign_pk=campaign_pk):
             send_batch.delay(campaign_pk, ids)
             queued += 1
     while True:
@@ -85,31 +85,18 @@ def sweep_campaigns() -> int:
     process) and claims older than the broker's visibility timeout are queued again; stale
     claims keep their batch key, so the ESP deduplicates them.
     """
-    from .models import Campaign
-    from .selectors import pending_batches, stale_claims
-
     requeued = 0
-    for campaign in Campaign.objects.filter(status=Campaign.Status.SENDING):
+    for campaign in selectors.campaigns_sending():
         if not campaign.expansion_done:
             expand_campaign.delay(campaign.pk)
             continue
-        ids = list(
-            pending_batches(campaign=campaign, older_than=timedelta(minutes=10)).values_list(
-                "id", flat=True
-            )
-        )
-        size = settings.CAMPAIGN_BATCH_SIZE
-        for start in range(0, len(ids), size):
-            send_batch.delay(campaign.pk, ids[start : start + size])
+        for ids in selectors.pending_batches(campaign=campaign, older_than=timedelta(minutes=10)):
+            send_batch.delay(campaign.pk, ids)
             requeued += 1
         stale_after = timedelta(seconds=settings.CAMPAIGN_STALE_CLAIM_SECONDS)
-        for row in stale_claims(campaign=campaign, older_than=stale_after):
-            claimed = list(
-                campaign.messages.filter(batch_key=row["batch_key"], status="sending").values_list(
-                    "id", flat=True
-                )
-            )
-            send_batch.delay(campaign.pk, claimed, batch_key=row["batch_key"])
+        claims = selectors.stale_claims(campaign=campaign, older_than=stale_after)
+        for batch_key, claimed in claims.items():
+            send_batch.delay(campaign.pk, claimed, batch_key=batch_key)
             requeued += 1
         services.campaign_finish_if_done(campaign_pk=campaign.pk)
     services.campaigns_purge_deleted()
@@ -120,8 +107,6 @@ def sweep_campaigns() -> int:
 @shared_task(ignore_result=True)
 def flush_tracking_events(limit: int = 5000) -> int:
     """Beat (public schema): move buffered opens/clicks from Redis into each tenant's table."""
-    from . import tracking
-
     total = 0
     while True:
         events = tracking.take_buffered(limit)
@@ -144,6 +129,4 @@ def flush_tracking_events(limit: int = 5000) -> int:
 
 @shared_task(bind=True, max_retries=3, **RELIABLE)
 def import_leads(self, import_pk: int) -> str:
-    from .imports import lead_import_run
-
-    return lead_import_run(import_pk=import_pk)
+    return services.lead_import_run(import_pk=import_pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -14,9 +15,9 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.permissions import member_required
 
-from . import imports, selectors, services
+from . import selectors, services
 from .forms import AudienceForm, ContentForm, ScheduleForm
-from .models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment
+from .models import Campaign
 
 
 def _error_text(exc: DomainError) -> str:
@@ -28,12 +29,6 @@ def _error_text(exc: DomainError) -> str:
 def index(request):
     campaigns = selectors.campaigns_visible()[:200]
     return render(request, "campaigns/index.html", {"campaigns": campaigns})
-
-
-def _by_public_id(model, value):
-    if not value:
-        return None
-    return model.objects.filter(public_id=value).first()
 
 
 STEP_TITLES = {
@@ -59,6 +54,13 @@ def _local(value: datetime | None, tenant) -> str:
     if value is None:
         return ""
     return value.astimezone(zoneinfo.ZoneInfo(tenant.timezone or "UTC")).strftime("%Y-%m-%dT%H:%M")
+
+
+def _wizard_draft(campaign: Campaign | None) -> Campaign:
+    """Every step after the first edits the draft the first step saved."""
+    if campaign is None:
+        raise Http404("Start with the audience")
+    return campaign
 
 
 @member_required()
@@ -92,10 +94,11 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
         "errors": {},
     }
     if step == "review":
-        return _wizard_review(request, campaign, context)
+        return _wizard_review(request, _wizard_draft(campaign), context)
 
+    form: AudienceForm | ContentForm | ScheduleForm
     if step == "audience":
-        lists, segments = selectors.lists_with_counts(), Segment.objects.all()
+        lists, segments = selectors.lists_with_counts(), selectors.segment_list()
         form = AudienceForm(
             request.POST or None,
             lists=lists,
@@ -106,13 +109,14 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
     elif step == "template":
         form = ContentForm(
             request.POST or None,
-            templates=EmailTemplate.objects.all(),
+            templates=selectors.template_list(),
             initial=ContentForm.initial_for(campaign),
         )
     else:
+        send_at = _wizard_draft(campaign).send_at
         form = ScheduleForm(
             request.POST or None,
-            initial=ScheduleForm.initial_for(campaign, _local(campaign.send_at, tenant)),
+            initial=ScheduleForm.initial_for(campaign, _local(send_at, tenant)),
         )
     context["form"] = form
     if request.method != "POST":
@@ -123,9 +127,9 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
         if not form.is_valid():
             raise ValidationFailed(
                 "Check the highlighted fields.",
-                errors={key: list(value) for key, value in form.errors.items()},
+                errors={key: [str(m) for m in value] for key, value in form.errors.items()},
             )
-        if step == "audience":
+        if isinstance(form, AudienceForm):
             lead_list, segment = form.audience_objects()
             campaign = services.campaign_draft_audience(
                 campaign=campaign,
@@ -134,16 +138,18 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
                 segment=segment,
                 created_by=request.user.email,
             )
-        elif step == "template":
+        elif isinstance(form, ContentForm):
             services.campaign_draft_content(
-                campaign=campaign,
+                campaign=_wizard_draft(campaign),
                 template=form.template_object(),
                 from_email=form.cleaned_data["from_email"],
                 reply_to=form.cleaned_data["reply_to"],
             )
         else:
             services.campaign_draft_send_at(
-                campaign=campaign, tenant=tenant, send_at=form.cleaned_data["send_at"]
+                campaign=_wizard_draft(campaign),
+                tenant=tenant,
+                send_at=form.cleaned_data["send_at"],
             )
     except DomainError as exc:
         if nav == "back" and campaign is not None:
@@ -152,7 +158,7 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
         messages.error(request, exc.detail)
         context["errors"] = exc.errors
         return render(request, "campaigns/wizard.html", context, status=400)
-    return _step_url(campaign, _neighbour(step, nav))
+    return _step_url(_wizard_draft(campaign), _neighbour(step, nav))
 
 
 def _send_test(request, campaign: Campaign, tenant) -> None:
@@ -261,6 +267,16 @@ def campaign_report(request, campaign_id):
     )
 
 
+ACTION_DONE = {
+    "send-now": "Sending started.",
+    "pause": "Paused. Queued messages wait until you resume.",
+    "resume": "Resumed.",
+    "cancel": "Cancelled.",
+    "delete": "Deleted. You can restore it for 30 days.",
+    "restore": "Restored.",
+}
+
+
 @require_POST
 @member_required()
 def campaign_action(request, campaign_id):
@@ -270,44 +286,32 @@ def campaign_action(request, campaign_id):
         raise Http404("No such campaign") from exc
     action = request.POST.get("action", "")
     tenant = request.tenant
+    raw_send_at = request.POST.get("send_at", "")
     try:
-        if action == "send-now":
-            services.campaign_send_now(campaign=campaign, tenant=tenant)
-            messages.success(request, "Sending started.")
-        elif action == "schedule":
-            raw = request.POST.get("send_at", "")
+        if action == "test-send":
+            _send_test(request, campaign, tenant)
+            return redirect("dashboard:campaign-report", campaign_id=campaign_id)
+        send_at = None
+        if action == "schedule":
             try:
-                send_at = datetime.fromisoformat(raw)
+                send_at = datetime.fromisoformat(raw_send_at)
             except ValueError:
                 messages.error(request, "Enter a date and time to schedule.")
                 return redirect("dashboard:campaign-report", campaign_id=campaign_id)
-            services.campaign_schedule(campaign=campaign, send_at=send_at, tenant=tenant)
-            messages.success(request, f"Scheduled for {raw} ({tenant.timezone}).")
-        elif action == "test-send":
-            _send_test(request, campaign, tenant)
-        elif action == "pause":
-            services.campaign_pause(campaign=campaign, reason=f"Paused by {request.user.email}")
-            messages.success(request, "Paused. Queued messages wait until you resume.")
-        elif action == "resume":
-            services.campaign_resume(campaign=campaign, tenant=tenant)
-            messages.success(request, "Resumed.")
-        elif action == "cancel":
-            services.campaign_cancel(campaign=campaign)
-            messages.success(request, "Cancelled.")
-        elif action == "duplicate":
-            copy = services.campaign_duplicate(campaign=campaign, created_by=request.user.email)
-            return redirect("dashboard:campaign-report", campaign_id=copy.public_id)
-        elif action == "delete":
-            services.campaign_delete(campaign=campaign)
-            messages.success(request, "Deleted. You can restore it for 30 days.")
-            return redirect("dashboard:campaigns")
-        elif action == "restore":
-            services.campaign_restore(campaign=campaign)
-            messages.success(request, "Restored.")
-        else:
-            messages.error(request, "Unknown action.")
+        result = services.campaign_action_apply(
+            campaign=campaign, action=action, tenant=tenant, user=request.user, send_at=send_at
+        )
     except DomainError as exc:
         messages.error(request, _error_text(exc))
+        return redirect("dashboard:campaign-report", campaign_id=campaign_id)
+    if action == "duplicate":
+        return redirect("dashboard:campaign-report", campaign_id=result.public_id)
+    if action == "schedule":
+        messages.success(request, f"Scheduled for {raw_send_at} ({tenant.timezone}).")
+    else:
+        messages.success(request, ACTION_DONE[action])
+    if action == "delete":
+        return redirect("dashboard:campaigns")
     return redirect("dashboard:campaign-report", campaign_id=campaign_id)
 
 
@@ -315,8 +319,8 @@ def campaign_action(request, campaign_id):
 def leads(request):
     if request.method == "POST" and request.FILES.get("file"):
         try:
-            lead_list = _by_public_id(LeadList, request.POST.get("list"))
-            job = imports.lead_import_create(upload=request.FILES["file"], lead_list=lead_list)
+            lead_list = selectors.list_by_public_id(public_id=request.POST.get("list"))
+            job = services.lead_import_create(upload=request.FILES["file"], lead_list=lead_list)
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -346,28 +350,30 @@ def leads(request):
         filters["tags_any"] = [request.GET["tag"]]
     if request.GET.get("list"):
         filters["list"] = request.GET["list"]
-    qs = selectors.leads_matching(filters=filters, queryset=Lead.objects.order_by("-id"))
+    qs = selectors.leads_matching(filters=filters, queryset=selectors.leads_newest_first())
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    github = selectors.lead_github_states(leads=page.object_list)
-    for lead in page.object_list:
+    # The page's leads carry their GitHub state for the template, as `lead.github`.
+    leads_on_page: list[Any] = list(page.object_list)
+    page.object_list = leads_on_page
+    github = selectors.lead_github_states(leads=leads_on_page)
+    for lead in leads_on_page:
         lead.github = github.get(lead.pk)
     return render(
         request,
         "campaigns/leads.html",
         {
             "page": page,
-            "lists": LeadList.objects.all(),
+            "lists": selectors.lists_all(),
             "q": request.GET.get("q", ""),
             "tag": request.GET.get("tag", ""),
-            "imports": LeadImport.objects.all()[:5],
+            "imports": selectors.imports_recent(limit=5),
         },
     )
 
 
 @member_required()
 def import_status(request, import_id):
-    job = LeadImport.objects.filter(public_id=import_id).first()
+    job = selectors.import_get(public_id=import_id)
     if job is None:
         raise Http404("No such import")
     if request.headers.get("Accept", "").startswith("application/json"):
@@ -385,14 +391,14 @@ def import_status(request, import_id):
 
 @member_required()
 def templates(request):
-    return render(request, "campaigns/templates.html", {"templates": EmailTemplate.objects.all()})
+    return render(request, "campaigns/templates.html", {"templates": selectors.template_list()})
 
 
 @member_required()
 def template_edit(request, template_id=None):
     template = None
     if template_id:
-        template = EmailTemplate.objects.filter(public_id=template_id).first()
+        template = selectors.template_get(public_id=template_id)
         if template is None:
             raise Http404("No such template")
     errors: dict = {}
@@ -445,7 +451,7 @@ def template_preview(request):
             subject=request.POST.get("subject", ""),
             html=request.POST.get("html", ""),
             text=request.POST.get("text", ""),
-            lead=Lead.objects.order_by("id").first(),
+            lead=selectors.lead_first(),
         )
     except DomainError as exc:
         return JsonResponse({"errors": exc.errors or {"html": [exc.detail]}}, status=400)

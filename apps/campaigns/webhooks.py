@@ -19,7 +19,7 @@ from apps.core.models import WebhookEvent
 from apps.core.webhooks import event_json, kept_headers, webhook_handler, webhook_receive
 from apps.tenants.models import Tenant
 
-from . import resend
+from . import resend, services
 
 PROVIDER = "resend"
 
@@ -64,8 +64,6 @@ def _is_tenant_schema(schema: str) -> bool:
 @webhook_handler(PROVIDER)
 def apply_resend_event(event: WebhookEvent) -> str:
     """Apply one stored event in its tenant's schema; events about other mail are ignored."""
-    from . import services
-
     if not event.schema_name:
         return "ignored"  # not a campaign email of ours (no tags), or its tenant is gone
     with schema_context(event.schema_name):

@@ -7,9 +7,8 @@ import io
 import pytest
 from django.db import connection
 
-from apps.campaigns import imports
-from apps.campaigns.imports import lead_import_run
 from apps.campaigns.models import Campaign, Lead, LeadImport
+from apps.campaigns.services import imports, lead_import_run
 from tests.helpers import assert_problem
 
 from .conftest import make_leads

@@ -16,9 +16,8 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.billing.models import UsageCounter
-from apps.campaigns.imports import lead_import_run
 from apps.campaigns.models import Lead, LeadImport
-from apps.campaigns.services import template_preview
+from apps.campaigns.services import lead_import_run, template_preview
 from apps.repos.models import Analysis
 from tests.conftest import PASSWORD, host_of
 from tests.repos.support import (

@@ -10,6 +10,7 @@ from django.db import connection
 
 from apps.campaigns import resend, services
 from apps.campaigns.models import Campaign, Message
+from apps.campaigns.services.lifecycle import _snapshot
 from apps.campaigns.tasks import send_batch
 
 from .conftest import make_leads, wait_for
@@ -63,7 +64,7 @@ def test_a_redelivered_batch_is_not_sent_twice(shop, campaign, stub_resend):
     make_leads(3)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     ids = batches[0]
@@ -96,7 +97,7 @@ def test_outage_longer_than_the_wait_postpones_without_losing(
     make_leads(2)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     stub_resend.fail_next(*[(500, {})] * 20)
@@ -115,7 +116,7 @@ def test_a_batch_resend_refuses_fails_its_messages_visibly(shop, campaign, stub_
     make_leads(1)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     stub_resend.fail_next((422, {}))
@@ -134,7 +135,7 @@ def test_paused_campaign_keeps_its_messages_queued_and_resume_sends_them(
     make_leads(120)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=1000)
     services.campaign_expand_step(campaign_pk=campaign.pk, chunk=1000)

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from apps.campaigns import services
 from apps.campaigns.models import Campaign, Message
+from apps.campaigns.services.lifecycle import _snapshot
+from apps.campaigns.services.sending import _idempotency_key
 from apps.campaigns.tasks import sweep_campaigns
 from apps.core.models import OutboxMessage
 
@@ -22,7 +24,7 @@ pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 def sending(campaign) -> list[int]:
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     ids: list[int] = []
     while True:
@@ -40,7 +42,7 @@ def test_sweeper_resends_stale_claims_with_their_key(shop, campaign, stub_resend
     Message.objects.filter(pk__in=ids).update(
         status="sending", batch_key="dead-task", claimed_at=timezone.now() - timedelta(hours=3)
     )
-    stub_resend.by_key[services._idempotency_key("dead-task")] = ["e1", "e2", "e3"]
+    stub_resend.by_key[_idempotency_key("dead-task")] = ["e1", "e2", "e3"]
 
     sweep_campaigns.delay()
     wait_for(lambda: Campaign.objects.get(pk=campaign.pk).status == "sent")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.campaigns import services
 from apps.campaigns.models import Campaign, Lead, Message, Suppression
+from apps.campaigns.services.lifecycle import _snapshot
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.tenants.models import Tenant
 
@@ -201,7 +202,7 @@ def test_sending_with_the_local_backend_is_exactly_once(shop, campaign):
     make_leads(3)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     ids = batches[0]
@@ -236,7 +237,7 @@ def test_allowance_exhausted_keeps_messages_queued(shop, campaign):
     make_leads(3)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
-    services._snapshot(campaign)
+    _snapshot(campaign)
     campaign.save()
     _, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=10)
     with pytest.raises(services.AllowanceExhausted):

@@ -12,21 +12,39 @@ import csv
 import io
 import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from apps.billing.services import entitlement_check
+from apps.campaigns import tasks
 from apps.core.errors import DomainError, PayloadTooLarge, ValidationFailed
 
-from .models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
-from .services import lead_repositories_analyse_later
+from ..models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
+from .common import current_schema, current_tenant
+from .leads import lead_repositories_analyse_later
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 BATCH = 1000
+
+
+class _Report(Protocol):
+    """The per-row problems CSV (a `csv.writer`)."""
+
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
 FIELD_ALIASES = {
     "email": {"email", "e-mail", "email address", "e-mail address", "mail"},
     "first_name": {"first_name", "first name", "firstname", "given name"},
@@ -81,7 +99,7 @@ _validate_email = EmailValidator()
 
 
 def files_dir() -> Path:
-    path = Path(settings.CAMPAIGN_FILES_DIR) / connection.schema_name
+    path = Path(settings.CAMPAIGN_FILES_DIR) / current_schema()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -118,8 +136,6 @@ def import_size_check(*, size: int, allowance: int = 0) -> None:
     the body is parsed, so a token client's oversized upload is refused without being spooled to
     disk; the exact check on the received file follows in `lead_import_create`.
     """
-    from django.template.defaultfilters import filesizeformat
-
     limit = settings.CAMPAIGN_IMPORT_MAX_BYTES
     if size > limit + allowance:
         raise PayloadTooLarge(
@@ -131,12 +147,13 @@ def import_size_check(*, size: int, allowance: int = 0) -> None:
 
 @transaction.atomic
 def lead_import_create(
-    *, upload, mapping: dict | None = None, lead_list: LeadList | None = None
+    *,
+    upload: UploadedFile[bytes],
+    mapping: dict[str, str] | None = None,
+    lead_list: LeadList | None = None,
 ) -> LeadImport:
     """Store the uploaded file and queue the import. Checks size and header up front."""
-    from .tasks import import_leads
-
-    import_size_check(size=upload.size)
+    import_size_check(size=upload.size or 0)
     path = files_dir() / f"import-{uuid.uuid4().hex}.csv"
     with open(path, "wb") as out:
         for chunk in upload.chunks():
@@ -163,7 +180,7 @@ def lead_import_create(
     job = LeadImport.objects.create(
         file_path=str(path), file_size=path.stat().st_size, mapping=mapping, lead_list=lead_list
     )
-    transaction.on_commit(lambda: import_leads.delay(job.pk))
+    transaction.on_commit(lambda: tasks.import_leads.delay(job.pk))
     return job
 
 
@@ -189,13 +206,13 @@ def _read_header(path: Path) -> list[str]:
 
 
 class _Counting(io.RawIOBase):
-    def __init__(self, raw) -> None:
+    def __init__(self, raw: io.BufferedIOBase) -> None:
         self.raw, self.count = raw, 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         n = self.raw.readinto(buffer)
         self.count += n or 0
         return n
@@ -231,7 +248,7 @@ def lead_import_run(*, import_pk: int) -> str:
         reader = csv.reader(text, dialect)
         seen: set[str] = set()
         totals = {"rows_total": 0, "created": 0, "updated": 0, "skipped": 0, "errors_count": 0}
-        batch: list[tuple[int, dict]] = []
+        batch: list[tuple[int, dict[str, Any]]] = []
         try:
             next(reader)
             row_number = 1
@@ -272,7 +289,7 @@ def lead_import_run(*, import_pk: int) -> str:
     return LeadImport.Status.DONE
 
 
-def _fail(job: LeadImport, message: str, position: int, totals: dict) -> str:
+def _fail(job: LeadImport, message: str, position: int, totals: dict[str, int]) -> str:
     LeadImport.objects.filter(pk=job.pk).update(
         status=LeadImport.Status.FAILED,
         error=message,
@@ -283,11 +300,19 @@ def _fail(job: LeadImport, message: str, position: int, totals: dict) -> str:
     return LeadImport.Status.FAILED
 
 
-def _progress(job: LeadImport, position: int, totals: dict) -> None:
+def _progress(job: LeadImport, position: int, totals: dict[str, int]) -> None:
     LeadImport.objects.filter(pk=job.pk).update(bytes_read=position, **totals)
 
 
-def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dict | None:
+def _parse_row(
+    values: list[str],
+    header: list[str],
+    mapping: dict[str, str],
+    row_number: int,
+    report: _Report,
+    seen: set[str],
+    totals: dict[str, int],
+) -> dict[str, Any] | None:
     if not any(v.strip() for v in values):
         return None
     if len(values) != len(header):
@@ -296,7 +321,7 @@ def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dic
         )
         totals["errors_count"] += 1
         return None
-    row: dict = {"attributes": {}, "tags": []}
+    row: dict[str, Any] = {"attributes": {}, "tags": []}
     for column, value in zip(header, values, strict=True):
         target = mapping.get(column)
         value = value.strip()
@@ -348,9 +373,12 @@ def _parse_row(values, header, mapping, row_number, report, seen, totals) -> dic
 
 
 @transaction.atomic
-def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict) -> None:
-    from apps.billing.services import entitlement_check
-
+def _flush(
+    job: LeadImport,
+    batch: list[tuple[int, dict[str, Any]]],
+    report: _Report,
+    totals: dict[str, int],
+) -> None:
     if not batch:
         return
     emails = [row["email"].lower() for _, row in batch]
@@ -399,7 +427,7 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
                 github_changed.append(lead)
     if new:
         entitlement_check(
-            tenant=connection.tenant,
+            tenant=current_tenant(),
             resource="leads",
             amount=len(new),
             current=Lead.objects.count(),
@@ -425,32 +453,3 @@ def _flush(job: LeadImport, batch: list[tuple[int, dict]], report, totals: dict)
     lead_repositories_analyse_later(leads=[*new, *github_changed])
     totals["created"] += len(new)
     totals["updated"] += len(changed)
-
-
-def leads_export_rows(queryset):
-    """CSV rows (header first) for a queryset of leads, streamed by the view."""
-    yield [
-        "email",
-        "first_name",
-        "last_name",
-        "company",
-        "github_username",
-        "github_url",
-        "tags",
-        "attributes",
-        "created_at",
-    ]
-    import json
-
-    for lead in queryset.order_by("id").iterator(chunk_size=2000):
-        yield [
-            lead.email,
-            lead.first_name,
-            lead.last_name,
-            lead.company,
-            lead.github_username,
-            lead.github_url,
-            ";".join(lead.tags),
-            json.dumps(lead.attributes),
-            lead.created_at.isoformat(),
-        ]

@@ -1,0 +1,105 @@
+"""Lookups the campaigns API views share: an id from the URL or the request, or a 404."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import TypeVar
+
+from apps.core.errors import NotFound
+
+from ... import selectors
+from ...models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment
+
+PublicId = uuid.UUID | str
+Found = TypeVar("Found")
+
+
+def _referenced(obj: Found | None, public_id: PublicId | None, label: str) -> Found | None:
+    """What a request body or query names by id: None when it names nothing, else 404s."""
+    if public_id is None:
+        return None
+    if obj is None:
+        raise NotFound(f"No {label} with id {public_id}.", code=f"{label}_not_found")
+    return obj
+
+
+def template_referenced(public_id: PublicId | None) -> EmailTemplate | None:
+    return _referenced(selectors.template_get(public_id=public_id), public_id, "template")
+
+
+def list_referenced(public_id: PublicId | None) -> LeadList | None:
+    return _referenced(selectors.list_by_public_id(public_id=public_id), public_id, "list")
+
+
+def segment_referenced(public_id: PublicId | None) -> Segment | None:
+    return _referenced(selectors.segment_get(public_id=public_id), public_id, "segment")
+
+
+def lead_referenced(public_id: PublicId | None) -> Lead | None:
+    return _referenced(selectors.lead_get(public_id=public_id), public_id, "lead")
+
+
+def campaign_or_404(campaign_id: PublicId, include_deleted: bool = False) -> Campaign:
+    try:
+        return selectors.campaign_get(public_id=campaign_id, include_deleted=include_deleted)
+    except Campaign.DoesNotExist as exc:
+        raise NotFound("No campaign with this id.", code="campaign_not_found") from exc
+
+
+def lead_or_404(lead_id: PublicId) -> Lead:
+    lead = selectors.lead_get(public_id=lead_id)
+    if lead is None:
+        raise NotFound("No lead with this id.", code="lead_not_found")
+    return lead
+
+
+def leads_or_404(ids: Iterable[uuid.UUID]) -> list[Lead]:
+    wanted = set(ids)
+    found = selectors.leads_by_public_ids(public_ids=wanted)
+    missing = sorted(str(i) for i in wanted - {lead.public_id for lead in found})
+    if missing:
+        raise NotFound(
+            f"{len(missing)} of the leads do not exist: {', '.join(missing[:10])}.",
+            code="lead_not_found",
+            extra={"missing": missing},
+        )
+    return found
+
+
+def lists_or_404(ids: list[uuid.UUID] | None) -> list[LeadList] | None:
+    if ids is None:
+        return None
+    found = selectors.lists_by_public_ids(public_ids=ids)
+    if len(found) != len(set(ids)):
+        raise NotFound("One of the lists does not exist.", code="list_not_found")
+    return found
+
+
+def list_or_404(list_id: PublicId) -> LeadList:
+    """The list with its `lead_count`."""
+    lead_list = selectors.list_get(public_id=list_id)
+    if lead_list is None:
+        raise NotFound("No list with this id.", code="list_not_found")
+    return lead_list
+
+
+def segment_or_404(segment_id: PublicId) -> Segment:
+    segment = selectors.segment_get(public_id=segment_id)
+    if segment is None:
+        raise NotFound("No segment with this id.", code="segment_not_found")
+    return segment
+
+
+def template_or_404(template_id: PublicId) -> EmailTemplate:
+    template = selectors.template_get(public_id=template_id)
+    if template is None:
+        raise NotFound("No template with this id.", code="template_not_found")
+    return template
+
+
+def import_or_404(import_id: PublicId) -> LeadImport:
+    job = selectors.import_get(public_id=import_id)
+    if job is None:
+        raise NotFound("No import with this id.", code="import_not_found")
+    return job
