@@ -27,6 +27,9 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
+from github import Auth
+
+from .archive import ArchiveRejected
 
 logger = logging.getLogger(__name__)
 
@@ -431,8 +434,6 @@ class GitHubClient:
         self, owner: str, name: str, sha: str, destination: Path, *, max_bytes: int
     ) -> int:
         """Stream the tarball of `sha` to `destination`; returns its size in bytes."""
-        from .archive import ArchiveRejected
-
         response = self.request("GET", f"/repos/{owner}/{name}/tarball/{sha}", stream=True)
         with response:
             if response.status_code >= 400:
@@ -493,8 +494,6 @@ def app_configured() -> bool:
 
 def app_jwt() -> str:
     """A short-lived JWT signed with the App's private key (PyGithub does the signing)."""
-    from github import Auth
-
     if not app_configured():
         raise GitHubError(
             "The GitHub App is not configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY).",
