@@ -1,8 +1,7 @@
 """Applying GitHub webhook deliveries (public host), routed into the tenant schemas concerned.
 
-The three GitHub webhook files: `api/webhooks.py` receives and verifies a delivery and stores it
-in the inbox; `repos/webhooks.py` is the inbox handler that dispatches it in Celery; this module
-applies it.
+Step 3 of 3: `api/webhooks.py` verifies and stores a delivery, `repos/webhooks.py` (the inbox
+handler) dispatches it in Celery by event type, and these services apply it.
 """
 
 from __future__ import annotations
