@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -416,8 +417,6 @@ HANDOFF_MAX_AGE_SECONDS = 120
 
 def login_handoff_token(*, user: User, tenant: Tenant) -> str:
     """A short-lived, single-use link that signs a new owner in on the tenant's own host."""
-    import secrets
-
     payload = {
         "user": str(user.public_id),
         "tenant": str(tenant.public_id),

@@ -6,11 +6,9 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from apps.tenants.models import Tenant
 
@@ -142,39 +140,18 @@ _STOCK_COUNTERS: dict[str, StockCounter] = {}
 
 
 def register_stock_counter(resource: str, counter: StockCounter) -> None:
-    """Apps that own a stock resource (repositories, leads) say how to count it for a tenant."""
+    """The app that owns a stock resource says how to count it for a tenant, from its
+    `AppConfig.ready()` (accounts: seats, campaigns: leads, repos: repositories), so billing
+    imports none of them."""
     if resource not in STOCK_RESOURCES:
         raise ValueError(f"Unknown stock resource {resource!r}")
     _STOCK_COUNTERS[resource] = counter
 
 
-def _count_members(tenant: Tenant) -> int:
-    from apps.accounts.selectors import members_of
-
-    return members_of(tenant=tenant).count()
-
-
-def _tenant_model_counter(app_label: str, model_name: str) -> StockCounter:
-    """Counts rows of a tenant-schema model; 0 while the owning app has no such model yet."""
-
-    def count(tenant: Tenant) -> int:
-        try:
-            model = django_apps.get_model(app_label, model_name)
-        except LookupError:
-            return 0
-        with tenant_context(tenant):
-            return model.objects.count()
-
-    return count
-
-
-register_stock_counter("seats", _count_members)
-register_stock_counter("leads", _tenant_model_counter("campaigns", "Lead"))
-register_stock_counter("repositories", _tenant_model_counter("repos", "Repository"))
-
-
 def stock_in_use(*, tenant: Tenant, resource: str) -> int:
-    return _STOCK_COUNTERS[resource](tenant)
+    """0 while no installed app counts `resource`."""
+    counter = _STOCK_COUNTERS.get(resource)
+    return counter(tenant) if counter is not None else 0
 
 
 @dataclass(frozen=True)

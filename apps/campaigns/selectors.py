@@ -7,6 +7,9 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower, TruncHour
 from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from apps.tenants.models import Tenant
 
 from .models import Campaign, Event, Lead, LeadList, Message, Segment, Suppression
 
@@ -318,3 +321,9 @@ def lead_github_states(*, leads) -> dict[int, dict]:
         for pk, owner in owners.items()
         if owner
     }
+
+
+def leads_held(*, tenant: Tenant) -> int:
+    """Leads the tenant holds: billing's `leads` stock counter (see CampaignsConfig.ready)."""
+    with tenant_context(tenant):
+        return Lead.objects.count()

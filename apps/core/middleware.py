@@ -1,6 +1,7 @@
 import re
 import uuid
 
+import sentry_sdk
 from django.http import HttpRequest, HttpResponse
 
 from .api.errors import problem_json_response
@@ -87,8 +88,6 @@ class ObservabilityContextMiddleware:
 
 
 def _tag_sentry(request: HttpRequest) -> None:
-    import sentry_sdk
-
     scope = sentry_sdk.get_isolation_scope()
     scope.set_tag("request_id", request.request_id)
     scope.set_tag("tenant", tenant_var.get())

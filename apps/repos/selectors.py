@@ -6,8 +6,10 @@ from collections import OrderedDict
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django_tenants.utils import tenant_context
 
 from apps.core.errors import NotFound
+from apps.tenants.models import Tenant
 
 from .models import Analysis, GitHubConnection, Repository
 from .routing.models import InstallationRoute, RepositoryRoute
@@ -275,3 +277,9 @@ def tenant_for_installation(*, installation_id: int):
         .first()
     )
     return route.tenant if route else None
+
+
+def repositories_held(*, tenant: Tenant) -> int:
+    """Repositories the tenant holds: billing's `repositories` stock counter (ReposConfig.ready)."""
+    with tenant_context(tenant):
+        return Repository.objects.count()

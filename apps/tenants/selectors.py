@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import Domain, Tenant
@@ -56,8 +57,6 @@ def tenant_url(*, tenant: Tenant, path: str = "/") -> str:
 
 def tenant_reverse(*, tenant: Tenant, viewname: str, args: tuple = ()) -> str:
     """Absolute URL of a tenant-host view, from any host (the public one included)."""
-    from django.urls import reverse
-
     return tenant_url(
         tenant=tenant, path=reverse(viewname, urlconf=settings.ROOT_URLCONF, args=args)
     )
@@ -66,6 +65,15 @@ def tenant_reverse(*, tenant: Tenant, viewname: str, args: tuple = ()) -> str:
 def public_url(*, path: str = "/") -> str:
     port = f":{settings.STRATO_PUBLIC_PORT}" if settings.STRATO_PUBLIC_PORT else ""
     return f"{settings.STRATO_URL_SCHEME}://{settings.STRATO_BASE_DOMAIN}{port}{path}"
+
+
+def tenant_by_id(*, tenant_id: int) -> Tenant | None:
+    return Tenant.objects.filter(pk=tenant_id).first()
+
+
+def ready_tenant_by_slug(*, slug: str) -> Tenant | None:
+    """A ready organisation by its address (the public "find your organisation" form)."""
+    return Tenant.objects.filter(slug=slug, status=Tenant.Status.READY).first()
 
 
 def ready_tenants():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.management import call_command
@@ -26,6 +27,8 @@ from django_tenants.utils import get_public_schema_name, schema_exists, schema_r
 
 from apps.core.errors import Conflict, ValidationFailed
 
+# A module reference: tasks imports this module too (the cycle resolves lazily).
+from . import tasks
 from .cloning import schema_clone
 from .models import Domain, Tenant
 
@@ -166,9 +169,7 @@ def tenant_provision(*, name: str, slug: str | None = None, billing_email: str =
         ) from exc
 
     if settings.TENANT_SPARE_POOL_SIZE:
-        from .tasks import refill_spare_schemas
-
-        transaction.on_commit(refill_spare_schemas.delay)
+        transaction.on_commit(tasks.refill_spare_schemas.delay)
     logger.info("tenant provisioned", extra={"slug": slug})
     return tenant
 
@@ -191,9 +192,7 @@ def tenant_update(
     if postal_address is not None:
         tenant.postal_address = postal_address.strip()
     if timezone_name is not None:
-        import zoneinfo
-
-        if timezone_name not in zoneinfo.available_timezones():
+        if timezone_name not in available_timezones():
             raise ValidationFailed.for_field("timezone", "Unknown time zone.")
         tenant.timezone = timezone_name
     tenant.save()

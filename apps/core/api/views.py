@@ -20,6 +20,5 @@ class TenantAPIView(GenericAPIView):
 
     @property
     def membership(self):
-        from apps.accounts.selectors import membership_for_request
-
-        return membership_for_request(self.request)
+        """The caller's membership, as accounts' middleware attached it to the request."""
+        return self.request.membership
