@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -129,7 +130,7 @@ def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) ->
             and user.check_password(password)
             and Membership.objects.filter(user=user, tenant=tenant).exists()
         )
-        if not valid:
+        if user is None or not valid:
             try:
                 failures = cache.incr(key)
             except ValueError:
@@ -153,7 +154,7 @@ def tokens_issue(*, user: User, tenant: Tenant) -> dict[str, str]:
 
 def _refresh_token_for_tenant(*, refresh: str, tenant: Tenant) -> TenantRefreshToken:
     try:
-        token = TenantRefreshToken(refresh)
+        token = TenantRefreshToken(refresh)  # type: ignore[arg-type]  # stubs omit str tokens
     except TokenError as exc:
         raise AuthenticationFailed(
             "Refresh token is invalid, expired or already used.", code="token_invalid"
@@ -390,9 +391,10 @@ def api_key_create(
         raise ValidationFailed.for_field("name", "Give the key a name.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed.for_field("expires_at", "Expiry must be in the future.")
-    return ApiKey.objects.create_key(
+    api_key, key = ApiKey.objects.create_key(
         tenant=tenant, created_by=user, name=name[:50], expiry_date=expires_at
     )
+    return cast(ApiKey, api_key), key
 
 
 @transaction.atomic

@@ -1,5 +1,8 @@
 """Dashboard pages for sign-up, sign-in and settings. Rules live in `services`."""
 
+from typing import cast
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -132,7 +135,7 @@ def members(request):
         "members": selectors.members_of(tenant=request.tenant),
         "invitations": selectors.invitations_pending(tenant=request.tenant),
         "invite_form": invite_form,
-        "roles": forms.RoleForm.base_fields["role"].choices,
+        "roles": cast(django_forms.ChoiceField, forms.RoleForm.base_fields["role"]).choices,
     }
     return render(request, "accounts/settings_members.html", context)
 

@@ -92,6 +92,6 @@ def billing_email_send(*, tenant, kind: str, context: dict, to: list[str] | None
         "text/html",
     )
     # Tags and metadata reach Resend through anymail (ignored by other backends).
-    message.tags = [f"billing-{kind}"]
-    message.metadata = {"tenant": tenant.schema_name, "kind": kind}
+    message.tags = [f"billing-{kind}"]  # type: ignore[attr-defined]  # anymail
+    message.metadata = {"tenant": tenant.schema_name, "kind": kind}  # type: ignore[attr-defined]
     return message.send()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
@@ -82,28 +83,29 @@ def billing_status(*, tenant: Tenant) -> BillingStatus:
     if account is None:
         return BillingStatus(state="free", plan=plan, subscribed_plan=FREE)
     subscribed = PLANS.get(account.plan, FREE)
-    common = {
-        "plan": plan,
-        "subscribed_plan": subscribed,
-        "period_end": account.current_period_end,
-        "pending_plan": PLANS.get(account.pending_plan) if account.pending_plan else None,
-    }
+    common = BillingStatus(
+        state="active",
+        plan=plan,
+        subscribed_plan=subscribed,
+        period_end=account.current_period_end,
+        pending_plan=PLANS.get(account.pending_plan) if account.pending_plan else None,
+    )
     status = account.subscription_status
     if account.comped:
-        return BillingStatus(state="comped", **common)
+        return replace(common, state="comped")
     if status == SubscriptionStatus.NONE:
-        return BillingStatus(state="free" if subscribed == FREE else "comped", **common)
+        return replace(common, state="free" if subscribed == FREE else "comped")
     if status == SubscriptionStatus.PAST_DUE:
         ends = grace_ends_at(account=account)
         state = "grace" if plan == subscribed else "lapsed"
-        return BillingStatus(state=state, grace_ends_at=ends, **common)
+        return replace(common, state=state, grace_ends_at=ends)
     if status in LAPSED_STATUSES:
-        return BillingStatus(state="lapsed", **common)
+        return replace(common, state="lapsed")
     if account.cancel_at_period_end:
-        return BillingStatus(state="canceling", trial_end=account.trial_end, **common)
+        return replace(common, state="canceling", trial_end=account.trial_end)
     if status == SubscriptionStatus.TRIALING:
-        return BillingStatus(state="trialing", trial_end=account.trial_end, **common)
-    return BillingStatus(state="active", **common)
+        return replace(common, state="trialing", trial_end=account.trial_end)
+    return common
 
 
 def has_paid_subscription(*, account: BillingAccount | None) -> bool:
@@ -235,12 +237,13 @@ def monthly_recurring_revenue_usd() -> int:
     return total
 
 
-def tenants_by_plan_and_status() -> list[dict]:
-    return list(
+def tenants_by_plan_and_status() -> list[dict[str, Any]]:
+    rows = (
         BillingAccount.objects.values("plan", "subscription_status")
         .annotate(tenants=Count("id"))
         .order_by("plan", "subscription_status")
     )
+    return [dict(row) for row in rows]
 
 
 def billing_account_for_customer(*, customer_id: str) -> BillingAccount | None:

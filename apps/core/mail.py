@@ -20,7 +20,7 @@ class OutboxEmailBackend(BaseEmailBackend):
             )
             rows.append(
                 OutboxMessage(
-                    schema_name=connection.schema_name,
+                    schema_name=connection.schema_name,  # type: ignore[attr-defined]  # django-tenants
                     from_email=message.from_email,
                     to=list(message.to) + list(message.cc) + list(message.bcc),
                     subject=message.subject,

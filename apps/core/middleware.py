@@ -60,7 +60,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by views, logs
         tokens = [request_id_var.set(request_id), tenant_var.set("-"), user_var.set("-")]
         try:
             response = self.get_response(request)
@@ -89,7 +89,7 @@ class ObservabilityContextMiddleware:
 
 def _tag_sentry(request: HttpRequest) -> None:
     scope = sentry_sdk.get_isolation_scope()
-    scope.set_tag("request_id", request.request_id)
+    scope.set_tag("request_id", request.request_id)  # type: ignore[attr-defined]
     scope.set_tag("tenant", tenant_var.get())
     if user_var.get() != "-":
         scope.set_user({"id": user_var.get()})

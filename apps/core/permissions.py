@@ -31,8 +31,8 @@ def request_role(request) -> str | None:
 def required_role_for(view, method: str) -> str:
     required = getattr(view, "required_role", "member")
     if isinstance(required, dict):
-        return required.get(method, required.get("*", "member"))
-    return required
+        required = required.get(method, required.get("*", "member"))
+    return str(required)
 
 
 class IsTenantMember(BasePermission):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import cast
 from zoneinfo import available_timezones
 
 from django.conf import settings
@@ -79,7 +80,7 @@ def public_tenant_ensure() -> Tenant:
     Domain.objects.get_or_create(
         domain=settings.STRATO_BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
     )
-    return tenant
+    return cast(Tenant, tenant)
 
 
 def template_schema_ensure(*, verbosity: int = 0) -> Tenant:
@@ -98,7 +99,7 @@ def template_schema_ensure(*, verbosity: int = 0) -> Tenant:
             interactive=False,
             verbosity=verbosity,
         )
-    return tenant
+    return cast(Tenant, tenant)
 
 
 def tenancy_bootstrap(*, verbosity: int = 0) -> None:
@@ -111,7 +112,7 @@ def tenancy_bootstrap(*, verbosity: int = 0) -> None:
 def spare_schema_create() -> Tenant:
     schema_name = f"spare_{uuid.uuid4().hex[:16]}"
     _clone_template(schema_name)
-    return Tenant.objects.create(schema_name=schema_name, status=Tenant.Status.SPARE)
+    return cast(Tenant, Tenant.objects.create(schema_name=schema_name, status=Tenant.Status.SPARE))
 
 
 def spare_pool_refill(*, target: int | None = None) -> int:
@@ -134,7 +135,7 @@ def _claim_spare(schema_name: str) -> Tenant | None:
     if spare is not None:
         schema_rename(spare, schema_name, save=False)
         spare.schema_name = schema_name
-    return spare
+    return cast("Tenant | None", spare)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 @shared_task(ignore_result=True)
 def refill_spare_schemas() -> int:
     # One refill at a time across workers; a concurrent call simply skips.
-    lock = cache.lock("tenants:refill-spares", timeout=300)
+    lock = cache.lock("tenants:refill-spares", timeout=300)  # type: ignore[attr-defined]  # django-redis
     if not lock.acquire(blocking=False):
         return 0
     try:

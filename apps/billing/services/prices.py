@@ -4,16 +4,21 @@ by lookup key, and the catalogue plan a Stripe price bills for."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django_tenants.utils import get_public_schema_name, schema_context
 from djstripe.models import Price, Product
+from stripe import StripeClient
 
 from apps.core.errors import DomainError, ValidationFailed
 
 from ..plans import PLANS, Plan
 from ..stripe_client import as_dict, stripe_call, stripe_errors
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 class UnknownStripeObject(Exception):
@@ -29,7 +34,7 @@ def price_lookup_key(*, plan: Plan) -> str:
     return f"strato_{plan.code}_monthly"
 
 
-def plan_for_price(*, price: dict) -> Plan:
+def plan_for_price(*, price: dict[str, Any]) -> Plan:
     """The catalogue plan a Stripe price bills for (by lookup key, else metadata)."""
     match = PRICE_LOOKUP_PATTERN.match(price.get("lookup_key") or "")
     code = match["plan"] if match else (price.get("metadata") or {}).get("strato_plan")
@@ -50,7 +55,7 @@ def price_id_for(*, plan: Plan) -> str:
     with schema_context(get_public_schema_name()):
         cached = cache.get(f"stripe-price:{key}")
         if cached:
-            return cached
+            return str(cached)
         prices = stripe_call(
             "look up the plan's price",
             lambda client: client.v1.prices.list(
@@ -68,7 +73,7 @@ def price_id_for(*, plan: Plan) -> str:
         return price_id
 
 
-def stripe_plans_sync(*, stdout=None) -> list[dict[str, str]]:
+def stripe_plans_sync(*, stdout: SupportsWrite[str] | None = None) -> list[dict[str, str]]:
     """Create or update one product and one monthly price per paid plan of the catalogue.
 
     Idempotent: products have fixed ids (`strato_<plan>`); a price is created only when none
@@ -80,45 +85,56 @@ def stripe_plans_sync(*, stdout=None) -> list[dict[str, str]]:
         if plan.monthly_price_usd == 0:
             continue
         product_id = f"strato_{plan.code}"
-        product_params = {"name": f"Strato {plan.name}", "metadata": {"strato_plan": plan.code}}
+        product_name = f"Strato {plan.name}"
 
-        def upsert_product(client, product_id=product_id, params=product_params):
+        def upsert_product(
+            client: StripeClient,
+            product_id: str = product_id,
+            name: str = product_name,
+            plan_code: str = plan.code,
+        ) -> Any:
+            metadata = {"strato_plan": plan_code}
             try:
-                return client.v1.products.update(product_id, params)
+                return client.v1.products.update(product_id, {"name": name, "metadata": metadata})
             except Exception as exc:
                 if getattr(exc, "http_status", None) != 404:
                     raise
-                return client.v1.products.create({"id": product_id, **params})
+                return client.v1.products.create(
+                    {"id": product_id, "name": name, "metadata": metadata}
+                )
 
         product = stripe_call("sync a product", upsert_product)
         key = price_lookup_key(plan=plan)
         amount = plan.monthly_price_usd * 100
-        existing = stripe_call(
-            "list prices",
-            lambda client, key=key: client.v1.prices.list(
-                {"lookup_keys": [key], "active": True, "limit": 1}
-            ),
-        )
+
+        def list_prices(client: StripeClient, key: str = key) -> Any:
+            return client.v1.prices.list({"lookup_keys": [key], "active": True, "limit": 1})
+
+        def create_price(
+            client: StripeClient,
+            key: str = key,
+            amount: int = amount,
+            plan: Plan = plan,
+            product_id: str = product_id,
+        ) -> Any:
+            return client.v1.prices.create(
+                {
+                    "product": product_id,
+                    "currency": "usd",
+                    "unit_amount": amount,
+                    "recurring": {"interval": "month"},
+                    "lookup_key": key,
+                    "transfer_lookup_key": True,
+                    "nickname": f"Strato {plan.name} monthly",
+                    "metadata": {"strato_plan": plan.code},
+                },
+                {"idempotency_key": f"strato-price-{key}-{amount}"},
+            )
+
+        existing = stripe_call("list prices", list_prices)
         price = existing.data[0] if existing.data else None
         if price is None or price.unit_amount != amount or price.product != product_id:
-            price = stripe_call(
-                "create a price",
-                lambda client, key=key, amount=amount, plan=plan, product_id=product_id: (
-                    client.v1.prices.create(
-                        {
-                            "product": product_id,
-                            "currency": "usd",
-                            "unit_amount": amount,
-                            "recurring": {"interval": "month"},
-                            "lookup_key": key,
-                            "transfer_lookup_key": True,
-                            "nickname": f"Strato {plan.name} monthly",
-                            "metadata": {"strato_plan": plan.code},
-                        },
-                        {"idempotency_key": f"strato-price-{key}-{amount}"},
-                    )
-                ),
-            )
+            price = stripe_call("create a price", create_price)
         # Mirror into dj-stripe's tables so staff see products and prices in the admin.
         with stripe_errors("mirror the product"):
             Product.sync_from_stripe_data(as_dict(product), api_key=settings.STRIPE_SECRET_KEY)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -25,7 +26,7 @@ from .prices import UnknownStripeObject, plan_for_price
 logger = logging.getLogger(__name__)
 
 
-def stripe_subscription_fetch(*, subscription_id: str) -> dict:
+def stripe_subscription_fetch(*, subscription_id: str) -> dict[str, Any]:
     """The subscription as Stripe holds it now (webhooks apply this, never the event's copy)."""
     return as_dict(
         stripe_call(
@@ -56,7 +57,7 @@ def _account_for(*, customer_id: str, tenant_public_id: str = "") -> BillingAcco
 
 
 @transaction.atomic
-def billing_subscription_apply(*, subscription: dict) -> BillingAccount:
+def billing_subscription_apply(*, subscription: dict[str, Any]) -> BillingAccount:
     """Make the tenant's billing state match a subscription object as Stripe holds it now.
 
     Idempotent and order-independent: it copies the current object, and an older subscription
@@ -67,7 +68,7 @@ def billing_subscription_apply(*, subscription: dict) -> BillingAccount:
         customer_id=subscription["customer"], tenant_public_id=metadata.get("strato_tenant", "")
     )
     account = BillingAccount.objects.select_for_update().select_related("tenant").get(pk=account.pk)
-    created = _timestamp(subscription["created"])
+    created = cast(datetime.datetime, _timestamp(subscription["created"]))  # always present
     status = subscription["status"]
     if account.stripe_subscription_id and account.stripe_subscription_id != subscription["id"]:
         ended = status in (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
@@ -113,7 +114,8 @@ def billing_subscription_apply(*, subscription: dict) -> BillingAccount:
                 "plan": plan.name,
                 "grace_days": settings.BILLING_GRACE_DAYS,
                 "grace_ends": (
-                    account.past_due_since + datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
+                    cast(datetime.datetime, account.past_due_since)
+                    + datetime.timedelta(days=settings.BILLING_GRACE_DAYS)
                 )
                 .date()
                 .isoformat(),
@@ -124,7 +126,7 @@ def billing_subscription_apply(*, subscription: dict) -> BillingAccount:
 
 
 @transaction.atomic
-def billing_checkout_complete(*, session: dict) -> BillingAccount:
+def billing_checkout_complete(*, session: dict[str, Any]) -> BillingAccount:
     """checkout.session.completed: link the customer and apply the subscription Stripe holds."""
     tenant_public_id = session.get("client_reference_id") or ""
     account = _account_for(
@@ -155,7 +157,7 @@ FINAL_INVOICE_STATUSES = {"paid", "void", "uncollectible"}
 
 
 @transaction.atomic
-def billing_invoice_record(*, invoice: dict) -> BillingInvoice:
+def billing_invoice_record(*, invoice: dict[str, Any]) -> BillingInvoice:
     """Keep a copy of an invoice for the billing page. A final status (paid, void) is never
     replaced by an earlier one that arrives late."""
     account = _account_for(customer_id=invoice["customer"])
@@ -174,12 +176,12 @@ def billing_invoice_record(*, invoice: dict) -> BillingInvoice:
     record.amount_paid = max(record.amount_paid or 0, invoice.get("amount_paid") or 0)
     record.hosted_invoice_url = invoice.get("hosted_invoice_url") or ""
     record.invoice_pdf = invoice.get("invoice_pdf") or ""
-    record.created = _timestamp(invoice["created"])
+    record.created = cast(datetime.datetime, _timestamp(invoice["created"]))
     record.save()
     return record
 
 
-def invoice_subscription_id(invoice: dict) -> str:
+def invoice_subscription_id(invoice: dict[str, Any]) -> str:
     """The subscription an invoice bills (top level in old API versions, under `parent` now)."""
     subscription = invoice.get("subscription")
     if not subscription:
@@ -190,7 +192,7 @@ def invoice_subscription_id(invoice: dict) -> str:
     return subscription or ""
 
 
-def billing_payment_action_required(*, invoice: dict) -> None:
+def billing_payment_action_required(*, invoice: dict[str, Any]) -> None:
     account = _account_for(customer_id=invoice["customer"])
     emails.billing_email_queue(
         tenant=account.tenant,
@@ -203,7 +205,7 @@ def billing_payment_action_required(*, invoice: dict) -> None:
     )
 
 
-def billing_trial_will_end(*, subscription: dict) -> None:
+def billing_trial_will_end(*, subscription: dict[str, Any]) -> None:
     account = _account_for(
         customer_id=subscription["customer"],
         tenant_public_id=(subscription.get("metadata") or {}).get("strato_tenant", ""),

@@ -5,12 +5,13 @@ ends by applying the subscription Stripe returns (`stripe_state`)."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from djstripe.models import Customer
+from stripe import StripeClient
 
 from apps.core.errors import Conflict
 from apps.tenants.models import Tenant
@@ -24,6 +25,10 @@ from ..stripe_client import as_dict, stripe_call, stripe_client, stripe_errors
 from .account import billing_account_open, plan_by_code
 from .prices import price_id_for
 from .stripe_state import billing_subscription_apply
+
+if TYPE_CHECKING:
+    from stripe.params import SubscriptionScheduleUpdateParams
+    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsSubscriptionData
 
 
 def _idempotency_key(*parts: Any) -> str:
@@ -43,7 +48,7 @@ def billing_customer_ensure(*, tenant: Tenant) -> str:
             subscriber=tenant, metadata={"strato_tenant": str(tenant.public_id)}
         )
     BillingAccount.objects.filter(pk=account.pk).update(stripe_customer_id=customer.id)
-    return customer.id
+    return str(customer.id)
 
 
 def billing_checkout_start(
@@ -63,12 +68,12 @@ def billing_checkout_start(
     price_id = price_id_for(plan=plan)
     customer_id = billing_customer_ensure(tenant=tenant)
     trial_days = 0 if account.trial_used else settings.BILLING_TRIAL_DAYS
-    subscription_data: dict[str, Any] = {
+    subscription_data: SessionCreateParamsSubscriptionData = {
         "metadata": {"strato_tenant": str(tenant.public_id), "strato_plan": plan.code}
     }
     if trial_days:
         subscription_data["trial_period_days"] = trial_days
-    params = {
+    params: SessionCreateParams = {
         "mode": "subscription",
         "customer": customer_id,
         "client_reference_id": str(tenant.public_id),
@@ -91,7 +96,7 @@ def billing_checkout_start(
         "start the checkout",
         lambda client: client.v1.checkout.sessions.create(params, {"idempotency_key": key}),
     )
-    return session.url
+    return cast(str, session.url)  # always set for a hosted subscription checkout
 
 
 def billing_portal_open(*, tenant: Tenant, return_url: str) -> str:
@@ -208,7 +213,7 @@ def billing_plan_change(
 def _downgrade_at_period_end(
     *, account: BillingAccount, target: Plan, price_id: str
 ) -> BillingAccount:
-    def schedule_downgrade(client):
+    def schedule_downgrade(client: StripeClient) -> Any:
         schedule_id = account.stripe_schedule_id
         if schedule_id:
             schedule = client.v1.subscription_schedules.retrieve(schedule_id)
@@ -229,8 +234,8 @@ def _downgrade_at_period_end(
             }
             for item in phase["items"]
         ]
-        return client.v1.subscription_schedules.update(
-            schedule.id,
+        params: SubscriptionScheduleUpdateParams = cast(
+            "SubscriptionScheduleUpdateParams",
             {
                 "end_behavior": "release",
                 "phases": [
@@ -243,6 +248,7 @@ def _downgrade_at_period_end(
                 ],
             },
         )
+        return client.v1.subscription_schedules.update(schedule.id, params)
 
     schedule = stripe_call("schedule the downgrade", schedule_downgrade)
     with transaction.atomic():
