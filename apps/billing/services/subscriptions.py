@@ -5,13 +5,15 @@ ends by applying the subscription Stripe returns (`stripe_state`)."""
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from djstripe.models import Customer
 from stripe import StripeClient
+from stripe.params import SubscriptionScheduleUpdateParams
+from stripe.params.checkout import SessionCreateParams, SessionCreateParamsSubscriptionData
 
 from apps.core.errors import Conflict
 from apps.tenants.models import Tenant
@@ -25,10 +27,6 @@ from ..stripe_client import as_dict, stripe_call, stripe_client, stripe_errors
 from .account import billing_account_open, plan_by_code
 from .prices import price_id_for
 from .stripe_state import billing_subscription_apply
-
-if TYPE_CHECKING:
-    from stripe.params import SubscriptionScheduleUpdateParams
-    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsSubscriptionData
 
 
 def _idempotency_key(*parts: Any) -> str:
