@@ -10,8 +10,10 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django_tenants.utils import tenant_context
 
 from apps.core.errors import NotFound
+from apps.tenants.models import Tenant
 
 from .models import Analysis, GitHubConnection, Repository
 from .routing.models import InstallationRoute, RepositoryRoute
@@ -330,3 +332,9 @@ def tenant_for_installation(*, installation_id: int | None) -> Tenant | None:
         .first()
     )
     return route.tenant if route else None
+
+
+def repositories_held(*, tenant: Tenant) -> int:
+    """Repositories the tenant holds: billing's `repositories` stock counter (ReposConfig.ready)."""
+    with tenant_context(tenant):
+        return Repository.objects.count()

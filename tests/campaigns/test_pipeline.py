@@ -155,7 +155,7 @@ def test_beat_starts_scheduled_campaigns_when_due(shop, campaign, stub_resend, w
 
     from django.utils import timezone
 
-    from apps.core.tasks import for_each_ready_tenant
+    from apps.tenants.tasks import for_each_ready_tenant
 
     create_leads(2)
     services.campaign_schedule(
