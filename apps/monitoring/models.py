@@ -19,7 +19,9 @@ class BackupRun(models.Model):
 
     operation = models.CharField(max_length=16, choices=Operation.choices)
     scope = models.CharField(max_length=64, help_text="“database”, or “tenant:<slug>”.")
-    trigger = models.CharField(max_length=16, default="manual", help_text="manual, schedule, release")
+    trigger = models.CharField(
+        max_length=16, default="manual", help_text="manual, schedule or release"
+    )
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True
     )

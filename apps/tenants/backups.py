@@ -159,7 +159,7 @@ def public_tables_of_tenant(cursor: psycopg.Cursor[Any]) -> list[PublicTable]:
         for child, column, parent, parent_column in foreign_keys:
             if parent in frontier and child not in owned:
                 level.setdefault(child, []).append(
-                    f"{_quote(column)} IN (SELECT {_quote(parent_column)} FROM "
+                    f"{_quote(column)} IN (SELECT {_quote(parent_column)} FROM "  # noqa: S608
                     f"{_quote(parent)} WHERE {owned[parent]})"
                 )
         owned.update({table: " OR ".join(parts) for table, parts in level.items()})
@@ -168,8 +168,8 @@ def public_tables_of_tenant(cursor: psycopg.Cursor[Any]) -> list[PublicTable]:
     for child, column, parent, parent_column in foreign_keys:
         if child in owned and parent not in owned:
             referenced.setdefault(parent, []).append(
-                f"{_quote(parent_column)} IN (SELECT {_quote(column)} FROM {_quote(child)} "
-                f"WHERE {owned[child]})"
+                f"{_quote(parent_column)} IN (SELECT {_quote(column)} "  # noqa: S608
+                f"FROM {_quote(child)} WHERE {owned[child]})"
             )
     tables = [PublicTable(table, condition, owned=True) for table, condition in owned.items()]
     tables += [
@@ -207,7 +207,8 @@ def _pg_dump_to(path: Path, *, args: list[str], env: dict[str, str]) -> dict[str
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         ) as process,
     ):
-        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout is not None
+        assert process.stderr is not None
         while chunk := process.stdout.read(CHUNK):
             digest.update(chunk)
             output.write(chunk)
@@ -320,9 +321,7 @@ def _backup_tenant(
         name = f"public/{table.table}.copy.gz"
         columns = ", ".join(_quote(column) for column in table.columns)
         condition = table.condition.replace("%(tenant_id)s", str(int(tenant_id)))
-        query = (
-            f"COPY (SELECT {columns} FROM {_quote(table.table)} WHERE {condition}) TO STDOUT"  # noqa: S608
-        )
+        query = f"COPY (SELECT {columns} FROM {_quote(table.table)} WHERE {condition}) TO STDOUT"  # noqa: S608
         rows = 0
         with gzip.open(folder / name, "wb", compresslevel=6) as output, cursor.copy(query) as copy:
             for data in copy:
@@ -557,7 +556,8 @@ def _load_schema_as(dump: Path, source: str, target: str) -> None:
         stdin=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert restore.stdout is not None and psql.stdin is not None
+    assert restore.stdout is not None
+    assert psql.stdin is not None
     try:
         for line in _rewritten_schema_sql(iter(restore.stdout.readline, b""), source, target):
             psql.stdin.write(line)
@@ -625,9 +625,10 @@ def _replace_public_rows(
                 f"SELECT {columns} FROM {target} WITH NO DATA"
             )
             target = "restore_rows"
-        with gzip.open(folder / entry["file"], "rb") as source, cursor.copy(
-            f"COPY {target} ({columns}) FROM STDIN"
-        ) as copy:
+        with (
+            gzip.open(folder / entry["file"], "rb") as source,
+            cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        ):
             while chunk := source.read(CHUNK):
                 copy.write(chunk)
         if not entry["owned"]:

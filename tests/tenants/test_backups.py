@@ -177,7 +177,7 @@ def test_backup_from_newer_code_is_refused(backup_tenant, tmp_path):
         Lead.objects.all().delete()
     after = tenant_state(backup_tenant)
 
-    with pytest.raises(backups.BackupIncompatible, match="campaigns.9999_from_the_future"):
+    with pytest.raises(backups.BackupIncompatible, match=r"campaigns\.9999_from_the_future"):
         backups.backup_restore(backup_id=result.backup_id, location=str(tmp_path))
 
     assert tenant_state(backup_tenant) == after
