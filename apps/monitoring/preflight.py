@@ -190,8 +190,8 @@ def _field_encryption_keys() -> list[Problem]:
             Problem(
                 "secrets",
                 WARNING,
-                f"FIELD_ENCRYPTION_KEYS holds {len(keys)} keys: once `manage.py "
-                "rotate_encryption_keys` has run, drop all but the first.",
+                f"FIELD_ENCRYPTION_KEYS holds {len(keys)} keys: once every stored secret is "
+                "re-encrypted with the first (apps.core.encryption.rotate), drop the others.",
             )
         ]
     return []

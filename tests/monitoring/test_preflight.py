@@ -97,4 +97,4 @@ def test_old_field_encryption_keys_are_due_for_removal(production_like, db):
     production_like.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode() for _ in range(2)]
     problems = [p for p in preflight(check_services=False) if p.check == "secrets"]
     assert [p.severity for p in problems] == [WARNING]
-    assert "drop all but the first" in problems[0].message
+    assert "drop the others" in problems[0].message
