@@ -15,7 +15,8 @@ and `manifest.json`: when, what, the applied `django_migrations` rows, and each 
 Restoring a tenant loads its schema into a temporary schema, then, in one transaction, replaces
 the tenant's public rows and swaps the schemas by renaming: a failure anywhere leaves the live
 tenant as it was. Every restore first checks each file's checksum and refuses a backup whose
-migration state is newer than the code (migrations applied there that this code does not know).
+migration state is newer than the code (migrations applied there that this code does not know);
+an older tenant backup is migrated forward in its temporary schema before the swap.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import get_public_schema_name, schema_exists
@@ -584,6 +586,10 @@ def _restore_tenant(manifest: dict[str, Any], folder: Path) -> None:
         conn.execute(f"DROP SCHEMA IF EXISTS {_quote(staging)} CASCADE")
     try:
         _load_schema_as(folder / "schema.dump", schema_name, staging)
+        # A backup from an older release is brought up to the code's migrations before it goes
+        # live (nothing to do when it is current).
+        call_command("migrate_schemas", schema_name=staging, interactive=False, verbosity=0)
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
         hosts_before = _tenant_hosts(tenant["id"])
         with _connect() as conn, conn.transaction(), conn.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
