@@ -21,6 +21,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_redis import get_redis_connection
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_exists
 
 INSECURE_SECRET_KEY = "insecure-development-key-change-me"
 ERROR, WARNING = "error", "warning"
@@ -112,16 +113,18 @@ def _services_problems() -> list[Problem]:
 
 
 def schema_migration_state() -> dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]]:
-    """Per schema with a django_migrations table: (unapplied, applied but unknown to the code)."""
+    """Per schema in use (public and every tenant's, template and spares included):
+    (unapplied migrations, applied migrations unknown to the code)."""
     known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
-    state = {}
+    public = get_public_schema_name()
+    tenant_schemas = get_tenant_model().objects.exclude(schema_name=public)
+    schemas = [public, *sorted(tenant_schemas.values_list("schema_name", flat=True))]
+    state: dict[str, tuple[set[tuple[str, str]], set[tuple[str, str]]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_schema FROM information_schema.tables "
-            "WHERE table_name = 'django_migrations' ORDER BY table_schema"
-        )
-        schemas = [row[0] for row in cursor.fetchall()]
         for schema in schemas:
+            if not schema_exists(schema):
+                state[schema] = (known, set())
+                continue
             quoted = '"' + schema.replace('"', '""') + '"'
             cursor.execute(f"SELECT app, name FROM {quoted}.django_migrations")  # noqa: S608
             applied = {(app, name) for app, name in cursor.fetchall()}

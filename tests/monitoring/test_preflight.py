@@ -41,7 +41,10 @@ def production_like(settings, tmp_path, monkeypatch):
 
 def test_a_production_ready_deployment_passes(production_like, db):
     out = StringIO()
-    call_command("preflight", "--require-migrated", stdout=out)
+    try:
+        call_command("preflight", "--require-migrated", stdout=out)
+    finally:
+        print(out.getvalue())
     assert "Preflight passed (0 warning(s))." in out.getvalue()
 
 
