@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := $(PY) scripts/services.py
 
-.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate chromium wrk clean
+.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate chromium wrk clean audit
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# Security checks of CI's security job (pip-audit, ruff S rules, secret scan, check --deploy).
+audit: install
+	$(PY) scripts/audit.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .

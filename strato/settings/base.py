@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import environ
 import sentry_sdk
+from celery.schedules import crontab
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
@@ -332,6 +333,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5.0,
     },
 }
+
+# --- Backups (apps/tenants/backups.py) ----------------------------------------------------------
+
+# A folder, or s3://bucket/prefix for an S3-compatible bucket (credentials below, or boto3's own).
+BACKUP_LOCATION = env("BACKUP_LOCATION", default=str(BASE_DIR / ".data" / "backups"))
+BACKUP_S3_ENDPOINT_URL = env("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_REGION = env("BACKUP_S3_REGION", default="")
+BACKUP_S3_ACCESS_KEY_ID = env("BACKUP_S3_ACCESS_KEY_ID", default="")
+BACKUP_S3_SECRET_ACCESS_KEY = env("BACKUP_S3_SECRET_ACCESS_KEY", default="")
+BACKUP_KEEP_LAST = env.int("BACKUP_KEEP_LAST", default=14)
+BACKUP_MAX_AGE_DAYS = env.int("BACKUP_MAX_AGE_DAYS", default=30)
+BACKUP_PG_BIN_DIR = env("BACKUP_PG_BIN_DIR", default="")
+BACKUP_SCHEDULE = env("BACKUP_SCHEDULE", default="15 3 * * *")  # cron syntax, UTC; empty: off
+CELERY_IMPORTS = ("apps.tenants.backup_tasks",)
+if BACKUP_SCHEDULE:
+    CELERY_BEAT_SCHEDULE["database-backup"] = {
+        "task": "apps.tenants.backup_tasks.backup_database_scheduled",
+        "schedule": crontab.from_string(BACKUP_SCHEDULE),
+    }
 
 # --- Billing (Stripe through dj-stripe) ---------------------------------------------------------
 
