@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := $(PY) scripts/services.py
 
-.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate chromium wrk clean audit
+.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate schema-snapshot chromium wrk clean audit
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -64,7 +64,12 @@ services-down: install
 	$(SERVICES) down
 
 migrate: install
-	$(SERVICES) exec -- sh -c '$(PY) manage.py migrate_schemas --shared && $(PY) manage.py bootstrap_tenancy && $(PY) manage.py migrate_schemas --tenant'
+	$(SERVICES) exec -- sh -c '$(PY) scripts/schema_snapshot.py restore && $(PY) manage.py migrate_schemas --shared && $(PY) manage.py bootstrap_tenancy && $(PY) manage.py migrate_schemas --tenant'
+
+# Rebuild scripts/schema_snapshot.sql.gz after a migration changes (ours or a package's):
+# migrates a scratch database from scratch, dumps it and checks the dump restores identical.
+schema-snapshot: install
+	$(SERVICES) exec --profile snapshot -- $(PY) scripts/schema_snapshot.py build
 
 clean:
 	$(SERVICES) down || true

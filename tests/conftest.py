@@ -27,7 +27,20 @@ SESSION_TENANTS = {"acme": "Acme Analytics", "globex": "Globex"}
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def _test_database_from_snapshot(django_db_blocker, django_db_modify_db_settings):
+    """The test database starts as a copy (`CREATE DATABASE … TEMPLATE`) of the committed schema
+    snapshot instead of replaying every migration; `migrate` then runs and finds nothing to do.
+    With an out-of-date snapshot it migrates from scratch as before."""
+    from scripts.schema_snapshot import template_database
+
+    with django_db_blocker.unblock():
+        template = template_database()
+    if template is not None:
+        connection.settings_dict.setdefault("TEST", {})["TEMPLATE"] = template
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_test_database_from_snapshot, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         tenant_services.tenancy_bootstrap()
         # Committed once, so tests (each in a rolled-back transaction) never clone a schema
