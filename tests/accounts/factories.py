@@ -12,7 +12,7 @@ from apps.accounts.models import Membership, Role, User
 from apps.tenants.models import Tenant
 from tests.tenants.factories import TenantFactory
 
-PASSWORD = "Sturdy-Passphrase-2026"
+PASSWORD = "Sturdy-Passphrase-2026"  # pragma: allowlist secret (test users only)
 
 
 class UserFactory(DjangoModelFactory):
