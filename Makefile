@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SERVICES := $(PY) scripts/services.py
 
-.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate chromium wrk clean
+.PHONY: run test test-fast test-browser lint format bench install services-up services-down migrate schema-snapshot chromium wrk clean audit
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/prod.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# Security checks of CI's security job (pip-audit, ruff S rules, secret scan, check --deploy).
+audit: install
+	$(PY) scripts/audit.py
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -59,7 +64,12 @@ services-down: install
 	$(SERVICES) down
 
 migrate: install
-	$(SERVICES) exec -- sh -c '$(PY) manage.py migrate_schemas --shared && $(PY) manage.py bootstrap_tenancy && $(PY) manage.py migrate_schemas --tenant'
+	$(SERVICES) exec -- sh -c '$(PY) scripts/schema_snapshot.py restore && $(PY) manage.py migrate_schemas --shared && $(PY) manage.py bootstrap_tenancy && $(PY) manage.py migrate_schemas --tenant'
+
+# Rebuild scripts/schema_snapshot.sql.gz after a migration changes (ours or a package's):
+# migrates a scratch database from scratch, dumps it and checks the dump restores identical.
+schema-snapshot: install
+	$(SERVICES) exec --profile snapshot -- $(PY) scripts/schema_snapshot.py build
 
 clean:
 	$(SERVICES) down || true

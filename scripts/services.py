@@ -27,6 +27,8 @@ from urllib.parse import quote
 warnings.filterwarnings("ignore", module="platformdirs")
 
 ROOT = Path(__file__).resolve().parent.parent
+# STRATO_DATA_DIR moves the data folders (tests of this script use a temporary one).
+DATA_ROOT = Path(os.environ.get("STRATO_DATA_DIR") or ROOT / ".data")
 DATABASE_NAME = "strato"
 
 # Tests trade durability for speed; development keeps PostgreSQL's defaults.
@@ -39,7 +41,7 @@ TEST_POSTGRES_SETTINGS = {
 
 
 def data_dir(profile: str) -> Path:
-    path = ROOT / ".data" / profile
+    path = DATA_ROOT / profile
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -72,6 +74,8 @@ def stop_postgres(profile: str) -> None:
 
     pgdata = data_dir(profile) / "pg"
     if not (pgdata / "postmaster.pid").exists():
+        # Interrupted while starting: the server may not have written its pid file yet.
+        stop_processes_in(pgdata)
         return
     user = "pgserver" if os.geteuid() == 0 else None
     subprocess.run(
@@ -88,6 +92,33 @@ def stop_postgres(profile: str) -> None:
         capture_output=True,
         user=user,
     )
+    stop_processes_in(pgdata)
+
+
+def processes_in(folder: Path) -> list:
+    """Processes whose working directory is `folder`: PostgreSQL runs in its data folder and
+    redis-server in its `--dir`, so this finds a server even without a pid file."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cwd"]):
+        with contextlib.suppress(psutil.Error):
+            if process.info["cwd"] == str(folder):
+                found.append(process)
+    return found
+
+
+def stop_processes_in(folder: Path) -> None:
+    import psutil
+
+    processes = processes_in(folder)
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _, alive = psutil.wait_procs(processes, timeout=5)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 def _free_port() -> int:
@@ -147,11 +178,13 @@ def start_redis(profile: str) -> str:
 
 
 def stop_redis(profile: str) -> None:
-    pid_file = data_dir(profile) / "redis" / "redis.pid"
+    folder = data_dir(profile) / "redis"
+    pid_file = folder / "redis.pid"
     if pid_file.exists():
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text()), signal.SIGTERM)
         pid_file.unlink(missing_ok=True)
+    stop_processes_in(folder)
 
 
 def up(profile: str) -> dict[str, str]:
@@ -177,39 +210,82 @@ def _running_before(profile: str) -> dict[str, bool]:
     }
 
 
-def run_with_services(profile: str, command: list[str], *, settings: str) -> int:
-    """Run `command` with the services up; stop afterwards only what this call started."""
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def services_running(profile: str):
+    """The services' variables; on leaving (Ctrl-C at any moment included, even while a server
+    is still starting), stop what this call started and nothing that was running before."""
     already = _running_before(profile)
-    env = {**os.environ, **up(profile), "DJANGO_SETTINGS_MODULE": settings}
+    # SIGTERM and SIGHUP (a closed terminal) unwind like Ctrl-C instead of skipping the clean-up.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     try:
-        return subprocess.call(command, env=env, cwd=ROOT)
-    except KeyboardInterrupt:
-        return 130
+        yield up(profile)
     finally:
+        # A second Ctrl-C must not interrupt the clean-up itself.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         down(profile, postgres=not already["postgres"], redis=not already["redis"])
 
 
-def run_dev() -> int:
-    """Migrate, seed the demo tenant, then run web, worker and beat until Ctrl-C."""
-    python = sys.executable
-    env = {
-        **os.environ,
-        **up("dev"),
-        "DJANGO_SETTINGS_MODULE": "strato.settings.dev",
-        # Procfile.dev's `python` and `celery` are the virtualenv's.
-        "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+def run_with_services(profile: str, command: list[str], *, settings: str) -> int:
+    """Run `command` with the services up; stop afterwards only what this call started."""
     try:
-        steps = (["migrate_schemas", "--shared"], ["migrate_schemas", "--tenant"], ["seed_demo"])
-        for step in steps:
-            subprocess.run([python, "manage.py", *step], env=env, cwd=ROOT, check=True)
-        return subprocess.call(
-            [python, "-m", "honcho", "start", "-f", "Procfile.dev"], env=env, cwd=ROOT
-        )
+        with services_running(profile) as services:
+            env = {**os.environ, **services, "DJANGO_SETTINGS_MODULE": settings}
+            return subprocess.call(command, env=env, cwd=ROOT)
     except KeyboardInterrupt:
         return 130
-    finally:
-        down("dev")
+
+
+def progress(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run_dev() -> int:
+    """Set up the database (snapshot, migrations, demo tenant), then run web, worker and beat
+    until Ctrl-C."""
+    python = sys.executable
+    steps = (
+        (
+            "Restoring the schema snapshot if the database is new",
+            ["scripts/schema_snapshot.py", "restore"],
+        ),
+        (
+            "Applying migrations (shared schema)",
+            ["manage.py", "migrate_schemas", "--shared", "-v0"],
+        ),
+        (
+            "Applying migrations (tenant schemas)",
+            ["manage.py", "migrate_schemas", "--tenant", "-v0"],
+        ),
+        ("Creating the demo tenant", ["manage.py", "seed_demo"]),
+    )
+    try:
+        progress("Starting PostgreSQL and Redis under " + str(data_dir("dev")))
+        with services_running("dev") as services:
+            env = {
+                **os.environ,
+                **services,
+                "DJANGO_SETTINGS_MODULE": "strato.settings.dev",
+                # Procfile.dev's `python` and `celery` are the virtualenv's.
+                "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            }
+            for message, command in steps:
+                progress(message)
+                subprocess.run([python, *command], env=env, cwd=ROOT, check=True)
+            progress("Serving web, worker and beat (Ctrl-C stops everything)")
+            return subprocess.call(
+                [python, "-m", "honcho", "start", "-f", "Procfile.dev"], env=env, cwd=ROOT
+            )
+    except KeyboardInterrupt:
+        progress("Stopped")
+        return 130
+    except subprocess.CalledProcessError as error:
+        return error.returncode or 1
 
 
 def main() -> int:

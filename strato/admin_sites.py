@@ -4,6 +4,7 @@ Apps register with the default `admin.site`; models of tenant-only apps are move
 `tenant_admin_site` when the URLconfs load, because their tables exist only in tenant schemas.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 
@@ -20,8 +21,6 @@ admin.site.site_title = "Strato staff admin"
 
 
 def _tenant_only_labels() -> set[str]:
-    from django.apps import apps
-
     shared = set(settings.SHARED_APPS)
     return {
         apps.get_app_config(name.rpartition(".")[2]).label

@@ -11,7 +11,6 @@ from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.campaigns.api.urls import public_urlpatterns as campaign_api_public
 from apps.campaigns.urls import public_patterns as campaign_public
-from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
 from strato.admin_sites import split_admin_sites
@@ -29,7 +28,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", core_views.landing, name="landing"),
+    path("", billing_views.landing, name="landing"),
     path("signup/", account_views.signup, name="signup"),
     path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),

@@ -12,18 +12,35 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 from rest_framework.test import APIClient
 
-from apps.accounts.models import Membership, Role, User
+from apps.accounts.models import Role, User
 from apps.tenants import services as tenant_services
 from apps.tenants.models import Tenant
+from tests.accounts.factories import UserFactory, add_member
+from tests.helpers import STAFF_EMAIL, host_of
+from tests.support.factories import restart_sequences
 
-PASSWORD = "Sturdy-Passphrase-2026"
+# Fixtures that several test directories use (GitHub stubs, Celery).
+pytest_plugins = ["tests.support.github", "tests.support.celery"]
 
 
 SESSION_TENANTS = {"acme": "Acme Analytics", "globex": "Globex"}
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def _test_database_from_snapshot(django_db_blocker, django_db_modify_db_settings):
+    """The test database starts as a copy (`CREATE DATABASE … TEMPLATE`) of the committed schema
+    snapshot instead of replaying every migration; `migrate` then runs and finds nothing to do.
+    With an out-of-date snapshot it migrates from scratch as before."""
+    from scripts.schema_snapshot import template_database
+
+    with django_db_blocker.unblock():
+        template = template_database()
+    if template is not None:
+        connection.settings_dict.setdefault("TEST", {})["TEMPLATE"] = template
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_test_database_from_snapshot, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         tenant_services.tenancy_bootstrap()
         # Committed once, so tests (each in a rolled-back transaction) never clone a schema
@@ -41,6 +58,11 @@ def _public_schema_and_clean_cache():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _factory_sequences_from_zero():
+    restart_sequences()
+
+
 def ensure_tenant(slug: str, *, name: str | None = None) -> Tenant:
     """The ready tenant `slug`, provisioned if a flush removed it."""
     with schema_context(get_public_schema_name()):
@@ -53,14 +75,6 @@ def ensure_tenant(slug: str, *, name: str | None = None) -> Tenant:
             with connection.cursor() as cursor:
                 cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
         return tenant_services.tenant_provision(name=name or slug.title(), slug=slug)
-
-
-def add_member(tenant: Tenant, email: str, role: str = Role.MEMBER) -> User:
-    user = User.objects.filter(email=email).first() or User.objects.create_user(
-        email=email, password=PASSWORD, full_name=email.split("@")[0].title()
-    )
-    Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
-    return user
 
 
 @pytest.fixture
@@ -93,8 +107,10 @@ def other_owner(other_tenant) -> User:
     return add_member(other_tenant, "owner@globex.test", Role.OWNER)
 
 
-def host_of(tenant: Tenant) -> str:
-    return f"{tenant.slug}.localhost"
+@pytest.fixture
+def staff(db) -> User:
+    """A platform staff member (superuser), for the staff admin."""
+    return UserFactory(email=STAFF_EMAIL, superuser=True)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -9,7 +11,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from apps.core.context import user_var
 
-from .models import ApiKey
+from .models import ApiKey, User
 from .services import api_key_touch
 from .tokens import TENANT_CLAIM
 
@@ -34,7 +36,7 @@ class TenantJWTAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Token was issued for another organisation."), code="token_wrong_tenant"
             )
-        user_var.set(str(user.public_id))
+        user_var.set(str(cast(User, user).public_id))
         return user, token
 
 
@@ -51,7 +53,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("API key missing."), code="api_key_invalid")
         tenant = _request_tenant(request)
         try:
-            api_key = ApiKey.objects.get_from_key(key)
+            api_key = cast(ApiKey, ApiKey.objects.get_from_key(key))
         except ApiKey.DoesNotExist:
             api_key = None
         if api_key is None or tenant is None or api_key.tenant_id != tenant.pk:

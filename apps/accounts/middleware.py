@@ -1,4 +1,7 @@
 from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import SimpleLazyObject
+
+from .selectors import membership_get
 
 SESSION_TENANT_KEY = "strato_tenant"
 
@@ -22,4 +25,22 @@ class TenantSessionMiddleware:
         ):
             request.user = AnonymousUser()
             request._cached_user = request.user
+        return self.get_response(request)
+
+
+class MembershipMiddleware:
+    """Attaches `request.membership`: the user's membership in this host's tenant, or None.
+
+    Core's permission layer reads this attribute (core imports no app). It is looked up on first
+    use, once per request: by then DRF has authenticated the request (JWT, API key) and set the
+    user on the Django request, so the membership is that of the credential's user.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = SimpleLazyObject(
+            lambda: membership_get(user=request.user, tenant=getattr(request, "tenant", None))
+        )
         return self.get_response(request)

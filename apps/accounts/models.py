@@ -1,4 +1,5 @@
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -6,10 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -43,11 +44,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
@@ -121,7 +122,7 @@ class Invitation(models.Model):
         )
 
 
-class ApiKeyManager(BaseAPIKeyManager):
+class ApiKeyManager(APIKeyManager["ApiKey"]):
     def get_usable_keys(self):
         return (
             super()
@@ -141,7 +142,10 @@ class ApiKey(AbstractAPIKey):
     created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiKeyManager()
+    objects: ClassVar[ApiKeyManager] = ApiKeyManager()
+
+    # Set only on a key just created, for the one response that shows it (never stored).
+    key: str
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"

@@ -1,35 +1,37 @@
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from apps.tenants.models import Tenant
 
-from .models import ApiKey, Invitation, Membership, User
+from .models import ApiKey, Invitation, Membership, Role, User
 
 
-def membership_get(*, user: User, tenant: Tenant) -> Membership | None:
+def membership_get(*, user: User | AnonymousUser, tenant: Tenant | None) -> Membership | None:
     if not user.is_authenticated or tenant is None or tenant.is_public:
         return None
     return Membership.objects.filter(user=user, tenant=tenant).first()
-
-
-def membership_for_request(request) -> Membership | None:
-    """The current user's membership in the request's tenant, looked up once per request."""
-    django_request = getattr(request, "_request", request)
-    if not hasattr(django_request, "membership"):
-        django_request.membership = membership_get(
-            user=request.user, tenant=getattr(request, "tenant", None)
-        )
-    return django_request.membership
 
 
 def members_of(*, tenant: Tenant) -> QuerySet[Membership]:
     return Membership.objects.filter(tenant=tenant).select_related("user").order_by("created_at")
 
 
-def invitations_pending(*, tenant: Tenant) -> QuerySet[Invitation]:
-    from django.utils import timezone
+def member_count(*, tenant: Tenant) -> int:
+    """Seats in use (billing's `seats` stock counter, registered in `AccountsConfig.ready`)."""
+    return members_of(tenant=tenant).count()
 
+
+def owner_addresses(*, tenant: Tenant) -> list[str]:
+    """Where billing mail goes by default (registered with billing in `AccountsConfig.ready`)."""
+    return [
+        membership.user.email for membership in members_of(tenant=tenant).filter(role=Role.OWNER)
+    ]
+
+
+def invitations_pending(*, tenant: Tenant) -> QuerySet[Invitation]:
     return (
         Invitation.objects.filter(
             tenant=tenant,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -128,7 +130,7 @@ def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) ->
             and user.check_password(password)
             and Membership.objects.filter(user=user, tenant=tenant).exists()
         )
-        if not valid:
+        if user is None or not valid:
             try:
                 failures = cache.incr(key)
             except ValueError:
@@ -152,7 +154,7 @@ def tokens_issue(*, user: User, tenant: Tenant) -> dict[str, str]:
 
 def _refresh_token_for_tenant(*, refresh: str, tenant: Tenant) -> TenantRefreshToken:
     try:
-        token = TenantRefreshToken(refresh)
+        token = TenantRefreshToken(refresh)  # type: ignore[arg-type]  # stubs omit str tokens
     except TokenError as exc:
         raise AuthenticationFailed(
             "Refresh token is invalid, expired or already used.", code="token_invalid"
@@ -389,9 +391,10 @@ def api_key_create(
         raise ValidationFailed.for_field("name", "Give the key a name.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationFailed.for_field("expires_at", "Expiry must be in the future.")
-    return ApiKey.objects.create_key(
+    api_key, key = ApiKey.objects.create_key(
         tenant=tenant, created_by=user, name=name[:50], expiry_date=expires_at
     )
+    return cast(ApiKey, api_key), key
 
 
 @transaction.atomic
@@ -416,8 +419,6 @@ HANDOFF_MAX_AGE_SECONDS = 120
 
 def login_handoff_token(*, user: User, tenant: Tenant) -> str:
     """A short-lived, single-use link that signs a new owner in on the tenant's own host."""
-    import secrets
-
     payload = {
         "user": str(user.public_id),
         "tenant": str(tenant.public_id),

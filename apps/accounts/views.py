@@ -1,7 +1,10 @@
 """Dashboard pages for sign-up, sign-in and settings. Rules live in `services`."""
 
+from typing import cast
+
+from django import forms as django_forms
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -9,8 +12,7 @@ from django.views.decorators.http import require_POST
 from apps.billing.services import PlanLimitExceeded
 from apps.core.errors import DomainError, NotFound
 from apps.core.permissions import member_required
-from apps.tenants.models import Tenant
-from apps.tenants.selectors import tenant_reverse
+from apps.tenants.selectors import ready_tenant_by_slug, tenant_reverse
 from apps.tenants.services import tenant_update
 
 from . import forms, selectors, services
@@ -49,9 +51,7 @@ def signup(request):
 def find_organisation(request):
     form = forms.FindOrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        tenant = Tenant.objects.filter(
-            slug=form.cleaned_data["slug"].lower(), status=Tenant.Status.READY
-        ).first()
+        tenant = ready_tenant_by_slug(slug=form.cleaned_data["slug"].lower())
         if tenant is not None:
             return redirect(tenant_reverse(tenant=tenant, viewname="login"))
         form.add_error("slug", "No organisation has this address.")
@@ -110,8 +110,6 @@ def profile(request):
             _apply_errors(form, error)
         else:
             if form.cleaned_data["new_password"]:
-                from django.contrib.auth import update_session_auth_hash
-
                 update_session_auth_hash(request, request.user)
             messages.success(request, "Profile saved.")
             return redirect("settings-profile")
@@ -137,7 +135,7 @@ def members(request):
         "members": selectors.members_of(tenant=request.tenant),
         "invitations": selectors.invitations_pending(tenant=request.tenant),
         "invite_form": invite_form,
-        "roles": forms.RoleForm.base_fields["role"].choices,
+        "roles": cast(django_forms.ChoiceField, forms.RoleForm.base_fields["role"]).choices,
     }
     return render(request, "accounts/settings_members.html", context)
 

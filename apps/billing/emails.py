@@ -4,13 +4,25 @@ Resend backend in production.
 
 Callers queue them with `billing_email_queue`; the message leaves after the surrounding
 transaction commits, from a Celery task that retries when the provider is down.
+
+Who a tenant's owners are is accounts' knowledge. Dependencies point one way, accounts →
+billing (accounts opens the billing account at signup and checks the seat limit), so billing
+never imports accounts: accounts registers `owner_addresses` here from its `AppConfig.ready()`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+
+from apps.tenants.models import Tenant
+from apps.tenants.selectors import tenant_url
+
+from . import tasks
 
 KINDS = {
     "welcome",
@@ -26,29 +38,33 @@ def billing_email_queue(*, tenant, kind: str, context: dict, to: list[str] | Non
     """Send `kind` to `to` (default: the tenant's owners) once the transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown billing email {kind!r}")
-    from .tasks import send_billing_email
-
     tenant_id = tenant.pk
     # robust: a broker outage is logged by Django and never undoes or fails the caller's work.
     transaction.on_commit(
-        lambda: send_billing_email.delay(tenant_id=tenant_id, kind=kind, context=context, to=to),
+        lambda: tasks.send_billing_email.delay(
+            tenant_id=tenant_id, kind=kind, context=context, to=to
+        ),
         robust=True,
     )
 
 
-def owner_addresses(*, tenant) -> list[str]:
-    from apps.accounts.models import Role
-    from apps.accounts.selectors import members_of
+OwnerAddresses = Callable[[Tenant], list[str]]
+_owner_addresses: list[OwnerAddresses] = []
 
-    return [
-        membership.user.email for membership in members_of(tenant=tenant).filter(role=Role.OWNER)
-    ]
+
+def register_owner_addresses(provider: OwnerAddresses) -> None:
+    """Say how to find a tenant's owners' email addresses (accounts does, in its ready())."""
+    _owner_addresses[:] = [provider]
+
+
+def owner_addresses(*, tenant: Tenant) -> list[str]:
+    if not _owner_addresses:
+        raise ImproperlyConfigured("No app registered the owners' addresses (accounts).")
+    return _owner_addresses[0](tenant)
 
 
 def billing_email_send(*, tenant, kind: str, context: dict, to: list[str] | None = None) -> int:
     """Render and send now; returns how many messages left (0 when nobody is to be told)."""
-    from apps.tenants.selectors import tenant_url
-
     recipients = to or owner_addresses(tenant=tenant)
     if not recipients:
         return 0
@@ -76,6 +92,6 @@ def billing_email_send(*, tenant, kind: str, context: dict, to: list[str] | None
         "text/html",
     )
     # Tags and metadata reach Resend through anymail (ignored by other backends).
-    message.tags = [f"billing-{kind}"]
-    message.metadata = {"tenant": tenant.schema_name, "kind": kind}
+    message.tags = [f"billing-{kind}"]  # type: ignore[attr-defined]  # anymail
+    message.metadata = {"tenant": tenant.schema_name, "kind": kind}  # type: ignore[attr-defined]
     return message.send()

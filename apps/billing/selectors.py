@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from apps.tenants.models import Tenant
 
@@ -84,28 +83,29 @@ def billing_status(*, tenant: Tenant) -> BillingStatus:
     if account is None:
         return BillingStatus(state="free", plan=plan, subscribed_plan=FREE)
     subscribed = PLANS.get(account.plan, FREE)
-    common = {
-        "plan": plan,
-        "subscribed_plan": subscribed,
-        "period_end": account.current_period_end,
-        "pending_plan": PLANS.get(account.pending_plan) if account.pending_plan else None,
-    }
+    common = BillingStatus(
+        state="active",
+        plan=plan,
+        subscribed_plan=subscribed,
+        period_end=account.current_period_end,
+        pending_plan=PLANS.get(account.pending_plan) if account.pending_plan else None,
+    )
     status = account.subscription_status
     if account.comped:
-        return BillingStatus(state="comped", **common)
+        return replace(common, state="comped")
     if status == SubscriptionStatus.NONE:
-        return BillingStatus(state="free" if subscribed == FREE else "comped", **common)
+        return replace(common, state="free" if subscribed == FREE else "comped")
     if status == SubscriptionStatus.PAST_DUE:
         ends = grace_ends_at(account=account)
         state = "grace" if plan == subscribed else "lapsed"
-        return BillingStatus(state=state, grace_ends_at=ends, **common)
+        return replace(common, state=state, grace_ends_at=ends)
     if status in LAPSED_STATUSES:
-        return BillingStatus(state="lapsed", **common)
+        return replace(common, state="lapsed")
     if account.cancel_at_period_end:
-        return BillingStatus(state="canceling", trial_end=account.trial_end, **common)
+        return replace(common, state="canceling", trial_end=account.trial_end)
     if status == SubscriptionStatus.TRIALING:
-        return BillingStatus(state="trialing", trial_end=account.trial_end, **common)
-    return BillingStatus(state="active", **common)
+        return replace(common, state="trialing", trial_end=account.trial_end)
+    return common
 
 
 def has_paid_subscription(*, account: BillingAccount | None) -> bool:
@@ -142,39 +142,18 @@ _STOCK_COUNTERS: dict[str, StockCounter] = {}
 
 
 def register_stock_counter(resource: str, counter: StockCounter) -> None:
-    """Apps that own a stock resource (repositories, leads) say how to count it for a tenant."""
+    """The app that owns a stock resource says how to count it for a tenant, from its
+    `AppConfig.ready()` (accounts: seats, campaigns: leads, repos: repositories), so billing
+    imports none of them."""
     if resource not in STOCK_RESOURCES:
         raise ValueError(f"Unknown stock resource {resource!r}")
     _STOCK_COUNTERS[resource] = counter
 
 
-def _count_members(tenant: Tenant) -> int:
-    from apps.accounts.selectors import members_of
-
-    return members_of(tenant=tenant).count()
-
-
-def _tenant_model_counter(app_label: str, model_name: str) -> StockCounter:
-    """Counts rows of a tenant-schema model; 0 while the owning app has no such model yet."""
-
-    def count(tenant: Tenant) -> int:
-        try:
-            model = django_apps.get_model(app_label, model_name)
-        except LookupError:
-            return 0
-        with tenant_context(tenant):
-            return model.objects.count()
-
-    return count
-
-
-register_stock_counter("seats", _count_members)
-register_stock_counter("leads", _tenant_model_counter("campaigns", "Lead"))
-register_stock_counter("repositories", _tenant_model_counter("repos", "Repository"))
-
-
 def stock_in_use(*, tenant: Tenant, resource: str) -> int:
-    return _STOCK_COUNTERS[resource](tenant)
+    """0 while no installed app counts `resource`."""
+    counter = _STOCK_COUNTERS.get(resource)
+    return counter(tenant) if counter is not None else 0
 
 
 @dataclass(frozen=True)
@@ -258,12 +237,13 @@ def monthly_recurring_revenue_usd() -> int:
     return total
 
 
-def tenants_by_plan_and_status() -> list[dict]:
-    return list(
+def tenants_by_plan_and_status() -> list[dict[str, Any]]:
+    rows = (
         BillingAccount.objects.values("plan", "subscription_status")
         .annotate(tenants=Count("id"))
         .order_by("plan", "subscription_status")
     )
+    return [dict(row) for row in rows]
 
 
 def billing_account_for_customer(*, customer_id: str) -> BillingAccount | None:

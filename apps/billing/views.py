@@ -1,6 +1,11 @@
 """Billing pages: the tenant's billing page and its actions (owners and admins only), and the
-public pricing page. Rules live in `services`; Stripe failures become messages that say what
-to do."""
+public landing and pricing pages. Rules live in `services`; Stripe failures become messages that
+say what to do.
+
+The landing page lives here rather than in accounts (which owns signup and only links to it):
+what it shows is the plan catalogue, exactly like the pricing page, so both public pages that
+present the plans sit next to the catalogue and no other app needs to import it.
+"""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -13,6 +18,10 @@ from apps.tenants.selectors import tenant_url
 from . import selectors, services
 from .plans import PLANS
 from .stripe_client import stripe_configured
+
+
+def landing(request):
+    return render(request, "billing/landing.html", {"plans": PLANS.values()})
 
 
 def pricing(request):

@@ -7,5 +7,10 @@ class CampaignsConfig(AppConfig):
     verbose_name = "Campaigns"
 
     def ready(self) -> None:
-        # Registers the Resend handler with the core webhook inbox.
-        from . import webhooks  # noqa: F401
+        # In ready(): these modules import models, which exist only once every app is loaded.
+        from apps.billing.selectors import register_stock_counter
+
+        from . import webhooks  # noqa: F401  (registers the Resend handler with the inbox)
+        from .selectors import leads_held
+
+        register_stock_counter("leads", lambda tenant: leads_held(tenant=tenant))

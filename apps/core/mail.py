@@ -1,13 +1,13 @@
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 
+from .models import OutboxMessage
+
 
 class OutboxEmailBackend(BaseEmailBackend):
     """Development backend: keeps every message in the outbox table, shown in the dashboard."""
 
     def send_messages(self, email_messages):
-        from .models import OutboxMessage
-
         rows = []
         for message in email_messages:
             html = next(
@@ -20,7 +20,7 @@ class OutboxEmailBackend(BaseEmailBackend):
             )
             rows.append(
                 OutboxMessage(
-                    schema_name=connection.schema_name,
+                    schema_name=connection.schema_name,  # type: ignore[attr-defined]  # django-tenants
                     from_email=message.from_email,
                     to=list(message.to) + list(message.cc) + list(message.bcc),
                     subject=message.subject,

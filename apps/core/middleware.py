@@ -1,6 +1,7 @@
 import re
 import uuid
 
+import sentry_sdk
 from django.http import HttpRequest, HttpResponse
 
 from .api.errors import problem_json_response
@@ -59,7 +60,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by views, logs
         tokens = [request_id_var.set(request_id), tenant_var.set("-"), user_var.set("-")]
         try:
             response = self.get_response(request)
@@ -87,10 +88,8 @@ class ObservabilityContextMiddleware:
 
 
 def _tag_sentry(request: HttpRequest) -> None:
-    import sentry_sdk
-
     scope = sentry_sdk.get_isolation_scope()
-    scope.set_tag("request_id", request.request_id)
+    scope.set_tag("request_id", request.request_id)  # type: ignore[attr-defined]
     scope.set_tag("tenant", tenant_var.get())
     if user_var.get() != "-":
         scope.set_user({"id": user_var.get()})

@@ -1,11 +1,17 @@
 """The one permission layer: a tenant member, with at least the role the view asks for.
 
 Views declare `required_role = "admin"` (or a dict by HTTP method); authentication has already
-proved the credential belongs to this tenant's host.
+proved the credential belongs to this tenant's host. The membership is read from
+`request.membership`, which accounts' `MembershipMiddleware` attaches (looked up on first use,
+after DRF authentication); core knows no app, only that attribute and its `role`.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from rest_framework.permissions import BasePermission
 
 ROLE_RANK = {"member": 1, "admin": 2, "owner": 3}
@@ -15,23 +21,28 @@ def role_satisfies(role: str | None, required: str) -> bool:
     return ROLE_RANK.get(role or "", 0) >= ROLE_RANK[required]
 
 
+def request_role(request) -> str | None:
+    """The role of the request's membership in this host's tenant; None for non-members."""
+    membership = getattr(request, "membership", None)
+    # A lazy object wrapping None is falsy, not None.
+    return membership.role if membership else None
+
+
 def required_role_for(view, method: str) -> str:
     required = getattr(view, "required_role", "member")
     if isinstance(required, dict):
-        return required.get(method, required.get("*", "member"))
-    return required
+        required = required.get(method, required.get("*", "member"))
+    return str(required)
 
 
 class IsTenantMember(BasePermission):
     message = "You are not a member of this organisation with the role this action needs."
 
     def has_permission(self, request, view) -> bool:
-        from apps.accounts.selectors import membership_for_request
-
-        membership = membership_for_request(request)
-        if membership is None:
+        role = request_role(request)
+        if role is None:
             return False
-        return role_satisfies(membership.role, required_role_for(view, request.method))
+        return role_satisfies(role, required_role_for(view, request.method))
 
 
 class IsPublicHost(BasePermission):
@@ -44,20 +55,13 @@ class IsPublicHost(BasePermission):
 
 def member_required(role: str = "member"):
     """Dashboard views: signed in on this tenant's host, with at least `role`."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
-    from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            from apps.accounts.selectors import membership_for_request
-
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            membership = membership_for_request(request)
-            if membership is None or not role_satisfies(membership.role, role):
+            if not role_satisfies(request_role(request), role):
                 raise DjangoPermissionDenied("Your role does not allow this page.")
             return view(request, *args, **kwargs)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import current_app, shared_task
+from celery import shared_task
 
 logger = logging.getLogger(__name__)
 
@@ -13,25 +13,9 @@ logger = logging.getLogger(__name__)
 RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
-@shared_task(ignore_result=True)
-def for_each_ready_tenant(task_name: str, kwargs: dict | None = None) -> int:
-    """Queue `task_name` once per ready tenant, each to run in that tenant's schema.
-
-    Beat schedules jobs that concern every tenant through this task (see CELERY_BEAT_SCHEDULE):
-    the schema travels in the `_schema_name` header that tenant-schemas-celery's base task reads
-    before the task runs. Returns how many tasks were queued.
-    """
-    from apps.tenants.selectors import ready_tenants
-
-    schemas = list(ready_tenants().order_by("id").values_list("schema_name", flat=True))
-    for schema_name in schemas:
-        current_app.send_task(task_name, kwargs=kwargs or {}, headers={"_schema_name": schema_name})
-    logger.info("queued %s for %d tenants", task_name, len(schemas))
-    return len(schemas)
-
-
 @shared_task(bind=True, max_retries=8, **RELIABLE)
 def process_webhook_event(self, event_pk: int) -> str:
+    # In the function: webhooks imports this module to queue the task (import cycle).
     from . import webhooks
 
     try:

@@ -2,22 +2,10 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class PrincipalRateThrottle(SimpleRateThrottle):
-    """Per API key, else per user, else per client IP; keys carry the schema via the cache.
-
-    On a tenant's host the rate is the tenant's plan (`api_requests_per_minute`, after dunning);
-    on the public host it is the configured `principal` rate.
-    """
+    """Per API key, else per user, else per client IP, at the configured `principal` rate; keys
+    carry the schema via the cache. Billing's `PlanRateThrottle` sets the rate from the plan."""
 
     scope = "principal"
-
-    def allow_request(self, request, view):
-        tenant = getattr(request, "tenant", None)
-        if tenant is not None and not tenant.is_public:
-            from apps.billing.selectors import plan_for_tenant
-
-            self.rate = f"{plan_for_tenant(tenant=tenant).api_requests_per_minute}/min"
-            self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
 
     def get_cache_key(self, request, view):
         api_key = getattr(request, "api_key", None)

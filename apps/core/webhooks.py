@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import tasks
 from .models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,7 @@ def webhook_receive(
             )
     except IntegrityError:
         return WebhookEvent.objects.get(provider=provider, event_id=event_id), False
-    from .tasks import process_webhook_event
-
-    transaction.on_commit(lambda: process_webhook_event.delay(event.pk))
+    transaction.on_commit(lambda: tasks.process_webhook_event.delay(event.pk))
     return event, True
 
 
@@ -139,9 +138,7 @@ def webhook_process(*, event_pk: int) -> str:
 def webhook_replay(*, event: WebhookEvent) -> None:
     """Queue a stored event again (admin action): failed ones are retried from their raw body."""
     WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookEvent.Status.RECEIVED)
-    from .tasks import process_webhook_event
-
-    transaction.on_commit(lambda: process_webhook_event.delay(event.pk))
+    transaction.on_commit(lambda: tasks.process_webhook_event.delay(event.pk))
 
 
 def event_json(event: WebhookEvent) -> dict:

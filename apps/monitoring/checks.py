@@ -106,7 +106,10 @@ def record_tenant_task_heartbeat() -> dict:
     Beat runs this for every ready tenant: a tenant without a recent entry is one whose
     per-tenant jobs do not run (broken schema, routing, worker).
     """
-    beat = {"schema": connection.schema_name, "at": time.time()}
+    beat = {
+        "schema": connection.schema_name,  # type: ignore[attr-defined]  # django-tenants
+        "at": time.time(),
+    }
     cache.set(TENANT_TASK_HEARTBEAT_KEY, beat, TENANT_TASK_HEARTBEAT_SECONDS)
     return beat
 

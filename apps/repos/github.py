@@ -12,6 +12,19 @@ ours to control) and PyGithub's `Auth.AppAuth` for the GitHub App's JWT. Rules:
   GitHub does not count against the rate limit) and no download;
 - the tarball is streamed to disk and unpacked by `apps.repos.archive` under size limits.
 
+Why the REST calls are not made with PyGithub 2.10 (checked against its source):
+
+- its HTTPS connection class writes the port into every URL (`https://api.github.com:443/…`),
+  and can be replaced only process-wide (`Requester.injectConnectionClasses`, which also turns
+  off connection reuse); our tests stub GitHub at the HTTP layer by its real URLs;
+- its connection class never passes `stream=True` to `requests`, so `getStream`/`getFile` read a
+  whole tarball into memory before our size cap could refuse it;
+- its `retry=` is a urllib3 `Retry` inside the connection pool: `GithubRetry` recognises rate
+  limits by the message text rather than GitHub's `X-RateLimit-*`/`Retry-After` headers, and
+  timeouts, 5xx and rate limits cannot share one backoff sequence with a sleep we can inject;
+- the head lookup needs the `application/vnd.github.sha` media type and `If-None-Match`, which
+  only its low-level `requester` can send, and it then guesses whether the body is JSON.
+
 This module has no Django models in it; settings are read when a client is built.
 """
 
@@ -27,6 +40,9 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
+from github import Auth
+
+from .archive import ArchiveRejected
 
 logger = logging.getLogger(__name__)
 
@@ -431,8 +447,6 @@ class GitHubClient:
         self, owner: str, name: str, sha: str, destination: Path, *, max_bytes: int
     ) -> int:
         """Stream the tarball of `sha` to `destination`; returns its size in bytes."""
-        from .archive import ArchiveRejected
-
         response = self.request("GET", f"/repos/{owner}/{name}/tarball/{sha}", stream=True)
         with response:
             if response.status_code >= 400:
@@ -493,8 +507,6 @@ def app_configured() -> bool:
 
 def app_jwt() -> str:
     """A short-lived JWT signed with the App's private key (PyGithub does the signing)."""
-    from github import Auth
-
     if not app_configured():
         raise GitHubError(
             "The GitHub App is not configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY).",

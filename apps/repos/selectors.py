@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
+from django_tenants.utils import tenant_context
 
 from apps.core.errors import NotFound
+from apps.tenants.models import Tenant
 
 from .models import Analysis, GitHubConnection, Repository
 from .routing.models import InstallationRoute, RepositoryRoute
+
+if TYPE_CHECKING:
+    from apps.tenants.models import Tenant
 
 # Category order on the analysis page and in stack summaries.
 CATEGORY_ORDER = [
@@ -54,13 +63,25 @@ def repository_list(*, status: str | None = None, query: str | None = None) -> Q
     return repositories
 
 
-def repository_get(*, public_id) -> Repository:
+def repository_get(*, public_id: UUID | str) -> Repository:
     repository = Repository.objects.filter(public_id=public_id).first()
     if repository is None:
         raise NotFound(
             "No repository with this id in this organisation.", code="repository_not_found"
         )
     return repository
+
+
+def repository_count() -> int:
+    return Repository.objects.count()
+
+
+def repository_find(*, public_id: UUID) -> Repository | None:
+    return Repository.objects.filter(public_id=public_id).first()
+
+
+def repository_by_github_id(*, github_id: int) -> Repository | None:
+    return Repository.objects.filter(github_id=github_id).first()
 
 
 def repository_by_full_name(*, owner: str, name: str) -> Repository | None:
@@ -71,7 +92,7 @@ def repository_by_full_name(*, owner: str, name: str) -> Repository | None:
     )
 
 
-def analysis_get(*, public_id, repository: Repository | None = None) -> Analysis:
+def analysis_get(*, public_id: UUID | str, repository: Repository | None = None) -> Analysis:
     analyses = Analysis.objects.select_related("repository")
     if repository is not None:
         analyses = analyses.filter(repository=repository)
@@ -85,6 +106,29 @@ def analyses_of(*, repository: Repository) -> QuerySet[Analysis]:
     return Analysis.objects.filter(repository=repository).select_related("repository")
 
 
+def analysis_for_delivery(*, repository: Repository, delivery_id: str) -> Analysis | None:
+    """The analysis a webhook delivery already queued, if any (deliveries may come twice)."""
+    return Analysis.objects.filter(repository=repository, delivery_id=delivery_id).first()
+
+
+def analysis_waiting(*, repository: Repository) -> Analysis | None:
+    return Analysis.objects.filter(repository=repository, status=Analysis.Status.QUEUED).first()
+
+
+def analysis_reusable(
+    *, repository: Repository, commit_sha: str, besides: Analysis
+) -> Analysis | None:
+    """The newest succeeded analysis of the same commit, whose report can be reused."""
+    return (
+        Analysis.objects.filter(
+            repository=repository, commit_sha=commit_sha, status=Analysis.Status.SUCCEEDED
+        )
+        .exclude(pk=besides.pk)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def latest_analysis(*, repository: Repository, succeeded: bool = False) -> Analysis | None:
     analyses = analyses_of(repository=repository)
     if succeeded:
@@ -92,7 +136,7 @@ def latest_analysis(*, repository: Repository, succeeded: bool = False) -> Analy
     return analyses.order_by("-created_at", "-id").first()
 
 
-def latest_analyses_for(repositories) -> dict[int, Analysis]:
+def latest_analyses_for(repositories: Iterable[Repository]) -> dict[int, Analysis]:
     """The newest analysis of each repository, in one query (no N+1 in lists)."""
     ids = [repository.pk for repository in repositories]
     latest: dict[int, Analysis] = {}
@@ -105,7 +149,7 @@ def latest_analyses_for(repositories) -> dict[int, Analysis]:
     return latest
 
 
-def analysis_pending_or_since(*, repository: Repository, since) -> bool:
+def analysis_pending_or_since(*, repository: Repository, since: datetime) -> bool:
     """Is an analysis of `repository` waiting or running, or was one requested after `since`?"""
     return (
         Analysis.objects.filter(repository=repository)
@@ -117,7 +161,7 @@ def analysis_pending_or_since(*, repository: Repository, since) -> bool:
     )
 
 
-def owners_analysing(*, owners) -> set[str]:
+def owners_analysing(*, owners: Iterable[str]) -> set[str]:
     """GitHub owners (lower-cased) with a repository whose analysis is waiting or running."""
     wanted = {owner.lower() for owner in owners if owner}
     if not wanted:
@@ -132,15 +176,15 @@ def owners_analysing(*, owners) -> set[str]:
     )
 
 
-def _technologies(report: dict | None) -> dict[str, dict]:
+def _technologies(report: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {item["slug"]: item for item in (report or {}).get("technologies", [])}
 
 
-def analysis_diff(*, base: Analysis, head: Analysis) -> dict:
+def analysis_diff(*, base: Analysis, head: Analysis) -> dict[str, Any]:
     """Technologies added, removed and changed (version) from `base` to `head`."""
     before, after = _technologies(base.report), _technologies(head.report)
 
-    def brief(item: dict) -> dict:
+    def brief(item: dict[str, Any]) -> dict[str, Any]:
         return {
             "slug": item["slug"],
             "name": item.get("name", item["slug"]),
@@ -183,7 +227,7 @@ def analysis_diff_default(*, repository: Repository) -> tuple[Analysis, Analysis
     return pair[1], pair[0]
 
 
-def history_with_diffs(*, repository: Repository, limit: int = 50) -> list[dict]:
+def history_with_diffs(*, repository: Repository, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first; each succeeded analysis with what changed since the succeeded one before."""
     analyses = list(analyses_of(repository=repository).order_by("-created_at", "-id")[:limit])
     rows = []
@@ -197,9 +241,11 @@ def history_with_diffs(*, repository: Repository, limit: int = 50) -> list[dict]
     return rows
 
 
-def report_by_category(report: dict | None) -> list[tuple[str, list[dict]]]:
+def report_by_category(
+    report: dict[str, Any] | None,
+) -> list[tuple[str, list[dict[str, Any]]]]:
     """Technologies grouped by category in a stable, meaningful order."""
-    groups: dict[str, list[dict]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     for item in (report or {}).get("technologies", []):
         groups.setdefault(item.get("category") or "other", []).append(item)
     for items in groups.values():
@@ -209,7 +255,7 @@ def report_by_category(report: dict | None) -> list[tuple[str, list[dict]]]:
     return list(OrderedDict(ordered).items())
 
 
-def owner_stacks(*, owners) -> dict[str, dict]:
+def owner_stacks(*, owners: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Campaign variables per GitHub owner (lower-cased), merged from the latest successful
     analysis of each of their tracked repositories, most recently analysed first."""
     wanted = {owner.lower() for owner in owners if owner}
@@ -219,7 +265,7 @@ def owner_stacks(*, owners) -> dict[str, dict]:
         Repository.objects.annotate(owner_lower=Lower("owner")).filter(owner_lower__in=wanted)
     )
     latest = latest_analyses_for(repositories)
-    reports: dict[str, list[tuple]] = {}
+    reports: dict[str, list[tuple[datetime, dict[str, Any] | None]]] = {}
     for repository in repositories:
         analysis = latest.get(repository.pk)
         if analysis is not None and analysis.status == Analysis.Status.SUCCEEDED:
@@ -240,7 +286,7 @@ def owner_stacks(*, owners) -> dict[str, dict]:
     return stacks
 
 
-def stack_summary(*, report: dict | None) -> dict:
+def stack_summary(*, report: dict[str, Any] | None) -> dict[str, Any]:
     """A report reduced to campaign variables: `{{ lead.stack.frameworks }}` and friends."""
     report = report or {}
     technologies = report.get("technologies", [])
@@ -268,10 +314,27 @@ def routes_for_repository(*, github_id: int | None, full_name: str) -> list[Repo
     return list(RepositoryRoute.objects.filter(condition).select_related("tenant"))
 
 
-def tenant_for_installation(*, installation_id: int):
+def installation_linked_elsewhere(*, installation_id: int, tenant: Tenant) -> bool:
+    """Is this GitHub App installation linked to another organisation than `tenant`?"""
+    return (
+        InstallationRoute.objects.filter(installation_id=installation_id)
+        .exclude(tenant=tenant)
+        .exists()
+    )
+
+
+def tenant_for_installation(*, installation_id: int | None) -> Tenant | None:
+    if installation_id is None:
+        return None
     route = (
         InstallationRoute.objects.select_related("tenant")
         .filter(installation_id=installation_id)
         .first()
     )
     return route.tenant if route else None
+
+
+def repositories_held(*, tenant: Tenant) -> int:
+    """Repositories the tenant holds: billing's `repositories` stock counter (ReposConfig.ready)."""
+    with tenant_context(tenant):
+        return Repository.objects.count()

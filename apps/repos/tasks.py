@@ -43,7 +43,8 @@ def github_account_analyse(self, login: str = "", url: str = "") -> int:
     analysing a lead's repositories is a best effort.
     """
     try:
-        analyses = services.github_account_analyse(tenant=connection.tenant, login=login, url=url)
+        tenant = connection.tenant  # type: ignore[attr-defined]  # set by django-tenants
+        analyses = services.github_account_analyse(tenant=tenant, login=login, url=url)
     except github.GitHubTransientError as exc:
         if self.request.retries >= self.max_retries:
             logger.warning("GitHub account %s not analysed: %s", login or url, exc)

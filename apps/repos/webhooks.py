@@ -1,7 +1,12 @@
-"""The GitHub provider of the shared webhook inbox (`apps.core.webhooks`).
+"""The GitHub handler of the shared webhook inbox (`apps.core.webhooks`), registered on import.
 
-The view in `api/webhooks.py` verifies and stores each delivery; this handler applies it later
-in Celery, routing to the tenants concerned.
+A GitHub delivery passes three files, one step each:
+
+1. `api/webhooks.py`: the view on the public host verifies the signature and stores the
+   delivery in the inbox, answering at once;
+2. this module: the inbox runs this handler in Celery, which picks the service by event type
+   (`AppConfig.ready` imports it so the handler is registered);
+3. `services/webhooks.py`: the services apply the event in each tenant concerned.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from apps.billing.selectors import plan_for_tenant
+
 from .models import Domain, Tenant
 
 
@@ -35,8 +37,6 @@ class TenantAdmin(admin.ModelAdmin):
 
     @admin.display(description="Plan")
     def plan_name(self, obj: Tenant) -> str:
-        from apps.billing.selectors import plan_for_tenant
-
         return plan_for_tenant(tenant=obj).name
 
     def has_delete_permission(self, request, obj=None) -> bool:

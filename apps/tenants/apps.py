@@ -7,4 +7,5 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenants"
 
     def ready(self) -> None:
+        # In ready(): signals imports models, which exist only once every app is loaded.
         from . import signals  # noqa: F401

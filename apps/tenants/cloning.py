@@ -156,4 +156,4 @@ def schema_clone(*, template: str, schema_name: str) -> None:
             cursor.execute(f"SET LOCAL search_path TO {target}")
             cursor.execute(plan.sql.replace(SCHEMA_PLACEHOLDER, target))
             cursor.execute("SET LOCAL search_path TO DEFAULT")
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]  # django-tenants' wrapper

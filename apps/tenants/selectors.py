@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import QuerySet
+from django.urls import reverse
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from .models import Domain, Tenant
@@ -26,7 +30,7 @@ def tenant_for_host(*, hostname: str) -> Tenant:
         if cached == _UNKNOWN:
             raise Domain.DoesNotExist(hostname)
         if cached is not None:
-            return cached
+            return cast(Tenant, cached)
         domain = (
             Domain.objects.select_related("tenant")
             .filter(domain=hostname.lower(), tenant__status=Tenant.Status.READY)
@@ -36,7 +40,7 @@ def tenant_for_host(*, hostname: str) -> Tenant:
             cache.set(key, _UNKNOWN, UNKNOWN_HOST_CACHE_SECONDS)
             raise Domain.DoesNotExist(hostname)
         cache.set(key, domain.tenant, HOST_CACHE_SECONDS)
-        return domain.tenant
+        return cast(Tenant, domain.tenant)
 
 
 def forget_hosts(*hostnames: str) -> None:
@@ -54,10 +58,8 @@ def tenant_url(*, tenant: Tenant, path: str = "/") -> str:
     return f"{settings.STRATO_URL_SCHEME}://{tenant_host(tenant=tenant)}{port}{path}"
 
 
-def tenant_reverse(*, tenant: Tenant, viewname: str, args: tuple = ()) -> str:
+def tenant_reverse(*, tenant: Tenant, viewname: str, args: tuple[object, ...] = ()) -> str:
     """Absolute URL of a tenant-host view, from any host (the public one included)."""
-    from django.urls import reverse
-
     return tenant_url(
         tenant=tenant, path=reverse(viewname, urlconf=settings.ROOT_URLCONF, args=args)
     )
@@ -68,11 +70,23 @@ def public_url(*, path: str = "/") -> str:
     return f"{settings.STRATO_URL_SCHEME}://{settings.STRATO_BASE_DOMAIN}{port}{path}"
 
 
-def ready_tenants():
-    return Tenant.objects.filter(status=Tenant.Status.READY).exclude(
+def tenant_by_id(*, tenant_id: int) -> Tenant | None:
+    return cast("Tenant | None", Tenant.objects.filter(pk=tenant_id).first())
+
+
+def ready_tenant_by_slug(*, slug: str) -> Tenant | None:
+    """A ready organisation by its address (the public "find your organisation" form)."""
+    tenant: Tenant | None = Tenant.objects.filter(slug=slug, status=Tenant.Status.READY).first()
+    return tenant
+
+
+def ready_tenants() -> QuerySet[Tenant]:
+    tenants: QuerySet[Tenant] = Tenant.objects.filter(status=Tenant.Status.READY).exclude(
         schema_name=get_public_schema_name()
     )
+    return tenants
 
 
 def spare_count() -> int:
-    return Tenant.objects.filter(status=Tenant.Status.SPARE).count()
+    count: int = Tenant.objects.filter(status=Tenant.Status.SPARE).count()
+    return count

@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from typing import cast
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.management import call_command
@@ -26,6 +28,8 @@ from django_tenants.utils import get_public_schema_name, schema_exists, schema_r
 
 from apps.core.errors import Conflict, ValidationFailed
 
+# A module reference: tasks imports this module too (the cycle resolves lazily).
+from . import tasks
 from .cloning import schema_clone
 from .models import Domain, Tenant
 
@@ -76,7 +80,7 @@ def public_tenant_ensure() -> Tenant:
     Domain.objects.get_or_create(
         domain=settings.STRATO_BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
     )
-    return tenant
+    return cast(Tenant, tenant)
 
 
 def template_schema_ensure(*, verbosity: int = 0) -> Tenant:
@@ -95,7 +99,7 @@ def template_schema_ensure(*, verbosity: int = 0) -> Tenant:
             interactive=False,
             verbosity=verbosity,
         )
-    return tenant
+    return cast(Tenant, tenant)
 
 
 def tenancy_bootstrap(*, verbosity: int = 0) -> None:
@@ -108,7 +112,7 @@ def tenancy_bootstrap(*, verbosity: int = 0) -> None:
 def spare_schema_create() -> Tenant:
     schema_name = f"spare_{uuid.uuid4().hex[:16]}"
     _clone_template(schema_name)
-    return Tenant.objects.create(schema_name=schema_name, status=Tenant.Status.SPARE)
+    return cast(Tenant, Tenant.objects.create(schema_name=schema_name, status=Tenant.Status.SPARE))
 
 
 def spare_pool_refill(*, target: int | None = None) -> int:
@@ -131,7 +135,7 @@ def _claim_spare(schema_name: str) -> Tenant | None:
     if spare is not None:
         schema_rename(spare, schema_name, save=False)
         spare.schema_name = schema_name
-    return spare
+    return cast("Tenant | None", spare)
 
 
 @transaction.atomic
@@ -166,9 +170,7 @@ def tenant_provision(*, name: str, slug: str | None = None, billing_email: str =
         ) from exc
 
     if settings.TENANT_SPARE_POOL_SIZE:
-        from .tasks import refill_spare_schemas
-
-        transaction.on_commit(refill_spare_schemas.delay)
+        transaction.on_commit(tasks.refill_spare_schemas.delay)
     logger.info("tenant provisioned", extra={"slug": slug})
     return tenant
 
@@ -191,9 +193,7 @@ def tenant_update(
     if postal_address is not None:
         tenant.postal_address = postal_address.strip()
     if timezone_name is not None:
-        import zoneinfo
-
-        if timezone_name not in zoneinfo.available_timezones():
+        if timezone_name not in available_timezones():
             raise ValidationFailed.for_field("timezone", "Unknown time zone.")
         tenant.timezone = timezone_name
     tenant.save()

@@ -2,9 +2,14 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import environ
+import sentry_sdk
+from celery.schedules import crontab
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -82,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.accounts.middleware.TenantSessionMiddleware",
+    "apps.accounts.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -205,7 +211,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -235,7 +241,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "apps.core.throttling.PrincipalRateThrottle",
+        "apps.billing.throttling.PlanRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "principal": env("API_RATE_PER_PRINCIPAL", default="600/min"),
@@ -306,19 +312,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.monitoring.tasks.record_worker_heartbeat",
         "schedule": 30.0,
     },
-    # Jobs for every tenant go through apps.core.tasks.for_each_ready_tenant.
+    # Jobs for every tenant go through apps.tenants.tasks.for_each_ready_tenant.
     "tenant-task-heartbeat": {
-        "task": "apps.core.tasks.for_each_ready_tenant",
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
         "schedule": 300.0,
         "args": ("apps.monitoring.tasks.record_tenant_task_heartbeat",),
     },
     "campaigns-start-due": {
-        "task": "apps.core.tasks.for_each_ready_tenant",
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
         "schedule": 30.0,
         "args": ("apps.campaigns.tasks.start_due_campaigns",),
     },
     "campaigns-sweep": {
-        "task": "apps.core.tasks.for_each_ready_tenant",
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
         "schedule": 300.0,
         "args": ("apps.campaigns.tasks.sweep_campaigns",),
     },
@@ -327,6 +333,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5.0,
     },
 }
+
+# --- Backups (apps/tenants/backups.py) ----------------------------------------------------------
+
+# A folder, or s3://bucket/prefix for an S3-compatible bucket (credentials below, or boto3's own).
+BACKUP_LOCATION = env("BACKUP_LOCATION", default=str(BASE_DIR / ".data" / "backups"))
+BACKUP_S3_ENDPOINT_URL = env("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_REGION = env("BACKUP_S3_REGION", default="")
+BACKUP_S3_ACCESS_KEY_ID = env("BACKUP_S3_ACCESS_KEY_ID", default="")
+BACKUP_S3_SECRET_ACCESS_KEY = env("BACKUP_S3_SECRET_ACCESS_KEY", default="")
+BACKUP_KEEP_LAST = env.int("BACKUP_KEEP_LAST", default=14)
+BACKUP_MAX_AGE_DAYS = env.int("BACKUP_MAX_AGE_DAYS", default=30)
+BACKUP_PG_BIN_DIR = env("BACKUP_PG_BIN_DIR", default="")
+BACKUP_SCHEDULE = env("BACKUP_SCHEDULE", default="15 3 * * *")  # cron syntax, UTC; empty: off
+CELERY_IMPORTS = ("apps.tenants.backup_tasks",)
+if BACKUP_SCHEDULE:
+    CELERY_BEAT_SCHEDULE["database-backup"] = {
+        "task": "apps.tenants.backup_tasks.backup_database_scheduled",
+        "schedule": crontab.from_string(BACKUP_SCHEDULE),
+    }
 
 # --- Billing (Stripe through dj-stripe) ---------------------------------------------------------
 
@@ -348,7 +373,7 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "json" in production
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"context": {"()": "apps.core.logging.ContextFilter"}},
@@ -488,10 +513,6 @@ RESERVED_TENANT_SLUGS = {
 def _init_sentry() -> None:
     if not SENTRY_DSN:
         return
-    import sentry_sdk
-    from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
-
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=SENTRY_ENVIRONMENT,

@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.models import ApiKey, Membership, Role
-from tests.conftest import add_member, host_of
-from tests.helpers import assert_problem
+from tests.accounts.factories import add_member
+from tests.helpers import assert_problem, host_of
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 from apps.accounts.models import Membership, Role, User
 from apps.accounts.tokens import TenantRefreshToken
 from apps.tenants.models import Domain, Tenant
-from tests.conftest import PASSWORD, add_member, host_of
-from tests.helpers import assert_problem
+from tests.accounts.factories import PASSWORD, add_member
+from tests.helpers import assert_problem, host_of
 
 pytestmark = pytest.mark.django_db
 

@@ -10,21 +10,14 @@ from django.test import Client
 
 from apps.accounts.models import ApiKey, Membership, Role, User
 from apps.tenants.models import Tenant
-from tests.conftest import PASSWORD, add_member, host_of
-from tests.helpers import assert_problem
+from tests.accounts.factories import PASSWORD, add_member
+from tests.helpers import assert_problem, host_of, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 def browser(tenant=None, **kwargs) -> Client:
     return Client(HTTP_HOST=host_of(tenant) if tenant else "localhost", **kwargs)
-
-
-def logged_in(tenant, user) -> Client:
-    client = browser(tenant)
-    response = client.post("/login/", {"username": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:300]
-    return client
 
 
 def test_login_page_on_a_tenant_host(tenant):
@@ -52,7 +45,7 @@ def test_session_login_then_dashboard_shows_the_tenant(tenant, owner):
 
 
 def test_dashboard_navigation_pages_render(tenant, owner):
-    client = logged_in(tenant, owner)
+    client = signed_in(tenant, owner)
 
     for path in (
         "/campaigns/",
@@ -123,7 +116,7 @@ def test_non_member_cannot_log_in(tenant, other_owner):
 
 
 def test_member_cannot_open_api_keys(tenant, member):
-    client = logged_in(tenant, member)
+    client = signed_in(tenant, member)
 
     response = client.get("/settings/api-keys/")
 
@@ -134,7 +127,7 @@ def test_member_cannot_open_api_keys(tenant, member):
 
 
 def test_admin_creates_a_key_shown_once(tenant, admin_user):
-    client = logged_in(tenant, admin_user)
+    client = signed_in(tenant, admin_user)
 
     response = client.post("/settings/api-keys/", {"name": "Warehouse"})
 
@@ -149,7 +142,7 @@ def test_admin_creates_a_key_shown_once(tenant, admin_user):
 
 
 def test_admin_revokes_a_key_from_the_dashboard(tenant, admin_user):
-    client = logged_in(tenant, admin_user)
+    client = signed_in(tenant, admin_user)
     api_key, _ = ApiKey.objects.create_key(tenant=tenant, created_by=admin_user, name="Old")
 
     response = client.post(f"/settings/api-keys/{api_key.public_id}/revoke/")
@@ -162,7 +155,7 @@ def test_admin_revokes_a_key_from_the_dashboard(tenant, admin_user):
 def test_session_of_tenant_a_replayed_on_tenant_b_is_anonymous(tenant, other_tenant, owner):
     # The user belongs to both tenants, so only the session binding can keep B closed.
     add_member(other_tenant, owner.email, Role.OWNER)
-    on_a = logged_in(tenant, owner)
+    on_a = signed_in(tenant, owner)
     cookie = on_a.cookies["sessionid"].value
     on_b = browser(other_tenant)
     on_b.cookies["sessionid"] = cookie
@@ -178,14 +171,14 @@ def test_session_of_tenant_a_replayed_on_tenant_b_is_anonymous(tenant, other_ten
 
 
 def test_session_on_the_public_host_does_not_reach_tenant_pages(tenant, owner):
-    client = logged_in(tenant, owner)
+    client = signed_in(tenant, owner)
 
     assert client.get("/", HTTP_HOST="localhost").status_code == 200  # landing page
     assert client.get("/admin/", HTTP_HOST="localhost").status_code == 302
 
 
 def test_logout_ends_the_session(tenant, owner):
-    client = logged_in(tenant, owner)
+    client = signed_in(tenant, owner)
 
     assert client.post("/logout/").status_code == 302
 

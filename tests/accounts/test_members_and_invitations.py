@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.accounts.models import Invitation, Membership, Role, User
-from tests.conftest import PASSWORD, add_member
+from tests.accounts.factories import PASSWORD, add_member
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db

@@ -21,7 +21,7 @@ from apps.core.errors import (
 )
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_slug_from_name
-from tests.conftest import PASSWORD, add_member
+from tests.accounts.factories import PASSWORD, add_member
 
 pytestmark = pytest.mark.django_db
 

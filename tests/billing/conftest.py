@@ -18,9 +18,9 @@ import pytest
 import responses
 from django.conf import settings as django_settings
 
-from apps.billing.services import billing_account_open
 from apps.core import webhooks as inbox
 from apps.core.models import WebhookEvent
+from tests.billing.factories import BillingAccountFactory, WebhookEndpointFactory
 
 FIXTURES_PATH = (
     Path(django_settings.BASE_DIR).parent / "shared" / "fixtures" / "stripe" / "fixtures3.json"
@@ -167,17 +167,7 @@ def stub_prices(mock) -> None:
 
 @pytest.fixture
 def webhook_endpoint(db):
-    from djstripe.models import WebhookEndpoint
-
-    return WebhookEndpoint.objects.create(
-        id="we_strato_test",
-        livemode=False,
-        secret=WEBHOOK_SECRET,
-        status="enabled",
-        url="https://localhost/stripe/webhook/",
-        enabled_events=["*"],
-        api_version=django_settings.STRIPE_API_VERSION,
-    )
+    return WebhookEndpointFactory(id="we_strato_test", secret=WEBHOOK_SECRET)
 
 
 @pytest.fixture
@@ -210,10 +200,7 @@ def process(event_id: str) -> str:
 @pytest.fixture
 def account(tenant, owner):
     """acme, with its owner, linked to the fixtures' Stripe customer."""
-    account = billing_account_open(tenant=tenant)
-    account.stripe_customer_id = CUSTOMER_ID
-    account.save()
-    return account
+    return BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
 
 
 @pytest.fixture
@@ -227,19 +214,3 @@ def send_emails(django_capture_on_commit_callbacks):
         yield django_capture_on_commit_callbacks
     finally:
         app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def dashboard():
-    """A browser-like client signed in on the user's tenant host through the login form."""
-    from django.test import Client
-
-    from tests.conftest import PASSWORD, host_of
-
-    def sign_in(tenant, user) -> Client:
-        client = Client(HTTP_HOST=host_of(tenant))
-        response = client.post("/login/", {"username": user.email, "password": PASSWORD})
-        assert response.status_code == 302, response.content[:300]
-        return client
-
-    return sign_in

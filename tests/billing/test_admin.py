@@ -6,6 +6,8 @@ from apps.billing.models import BillingAccount
 from apps.billing.selectors import monthly_recurring_revenue_usd, plan_for_tenant
 from apps.billing.services import billing_subscription_apply
 from apps.tenants.models import Tenant
+from tests.billing.factories import BillingAccountFactory
+from tests.helpers import staff_signed_in
 
 from .conftest import CUSTOMER_ID, subscription
 
@@ -13,35 +15,21 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(django_user_model):
-    from django.test import Client
-
-    from tests.conftest import PASSWORD
-
-    django_user_model.objects.create_superuser(email="staff@strato.test", password=PASSWORD)
-    client = Client(HTTP_HOST="localhost")
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": "staff@strato.test", "password": PASSWORD}
-    )
-    assert response.status_code == 302
-    return client
+def staff_client(staff):
+    return staff_signed_in("localhost")
 
 
 def test_mrr_counts_paying_subscriptions_only(tenant, other_tenant):
-    BillingAccount.objects.update_or_create(
-        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
-    )
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     billing_subscription_apply(subscription=subscription(plan="pro"))  # 99
-    BillingAccount.objects.update_or_create(
-        tenant=other_tenant, defaults={"plan": "starter", "subscription_status": "trialing"}
+    BillingAccountFactory(
+        tenant=other_tenant, plan="starter", subscription_status="trialing"
     )  # trial: 0
     assert monthly_recurring_revenue_usd() == 99
 
 
 def test_changelist_shows_mrr_and_counts_and_comps_a_tenant(staff_client, tenant):
-    BillingAccount.objects.update_or_create(
-        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
-    )
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     billing_subscription_apply(subscription=subscription(plan="starter"))
     page = staff_client.get("/admin/billing/billingaccount/")
     assert page.status_code == 200

@@ -13,7 +13,8 @@ from django.core.management import call_command
 
 from apps.billing.models import BillingAccount
 from apps.billing.services import billing_subscription_apply
-from tests.helpers import assert_problem
+from tests.billing.factories import BillingAccountFactory
+from tests.helpers import assert_problem, signed_in
 
 from .conftest import API, CUSTOMER_ID, price, stripe_object, stub_prices, subscription
 
@@ -43,9 +44,7 @@ def stub_checkout(mock):
 @pytest.fixture
 def subscribed(tenant, owner):
     """acme on Starter, active, through a Stripe subscription."""
-    account, _ = BillingAccount.objects.get_or_create(tenant=tenant)
-    account.stripe_customer_id = CUSTOMER_ID
-    account.save()
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     return billing_subscription_apply(subscription=subscription(plan="starter"))
 
 
@@ -84,14 +83,12 @@ def test_checkout_opens_a_subscription_session_with_trial_and_a_deterministic_ke
 def test_the_trial_is_for_the_first_paid_plan_only(stripe_api, api_client_for, tenant, owner):
     stub_prices(stripe_api)
     stub_checkout(stripe_api)
-    BillingAccount.objects.update_or_create(
+    BillingAccountFactory(
         tenant=tenant,
-        defaults={
-            "stripe_customer_id": CUSTOMER_ID,
-            "trial_used": True,
-            "subscription_status": "canceled",
-            "stripe_subscription_id": "sub_old",
-        },
+        stripe_customer_id=CUSTOMER_ID,
+        trial_used=True,
+        subscription_status="canceled",
+        stripe_subscription_id="sub_old",
     )
     response = api_client_for(tenant, owner).post(
         "/api/billing/checkout", {"plan": "pro"}, format="json"
@@ -103,13 +100,11 @@ def test_the_trial_is_for_the_first_paid_plan_only(stripe_api, api_client_for, t
 
 
 def test_a_stripe_outage_during_checkout_gives_a_clear_retry_message(
-    stripe_api, settings, api_client_for, dashboard, tenant, owner
+    stripe_api, settings, api_client_for, tenant, owner
 ):
     settings.STRIPE_MAX_NETWORK_RETRIES = 1
     stub_prices(stripe_api)
-    BillingAccount.objects.update_or_create(
-        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
-    )
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     stripe_api.add(
         responses.POST,
         f"{API}/v1/checkout/sessions",
@@ -127,16 +122,14 @@ def test_a_stripe_outage_during_checkout_gives_a_clear_retry_message(
     # The stripe client retried once (max_network_retries=1) before giving up.
     assert len([c for c in stripe_api.calls if "checkout" in c.request.url]) == 2
 
-    page = dashboard(tenant, owner).post("/billing/checkout/", {"plan": "starter"}, follow=True)
+    page = signed_in(tenant, owner).post("/billing/checkout/", {"plan": "starter"}, follow=True)
     assert page.status_code == 200
     assert "We could not reach our payment provider" in page.content.decode()
 
 
 def test_stripe_refusing_a_request_is_a_502_problem(stripe_api, api_client_for, tenant, owner):
     stub_prices(stripe_api)
-    BillingAccount.objects.update_or_create(
-        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
-    )
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     stripe_api.add(
         responses.POST,
         f"{API}/v1/checkout/sessions",
@@ -284,9 +277,9 @@ def test_members_get_403_on_every_billing_api_action(
 
 @pytest.mark.parametrize(("method", "path"), BILLING_PAGES)
 def test_members_get_403_on_every_billing_page(
-    stripe_api, dashboard, subscribed, tenant, member, method, path
+    stripe_api, subscribed, tenant, member, method, path
 ):
-    client = dashboard(tenant, member)
+    client = signed_in(tenant, member)
     response = getattr(client, method)(path, {"plan": "pro"} if method == "post" else None)
     assert response.status_code == 403
     assert not stripe_api.calls
@@ -321,10 +314,10 @@ def test_the_plan_catalogue_is_public(public_client, client):
 
 
 def test_without_stripe_keys_the_page_explains_setup_and_nothing_crashes(
-    settings, dashboard, api_client_for, tenant, owner
+    settings, api_client_for, tenant, owner
 ):
     settings.STRIPE_SECRET_KEY = ""
-    client = dashboard(tenant, owner)
+    client = signed_in(tenant, owner)
     page = client.get("/billing/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -421,16 +414,14 @@ def test_welcome_email_on_signup(public_client, send_emails):
     assert welcome.alternatives[0][1] == "text/html"
 
 
-def test_trial_state_on_the_billing_page(dashboard, tenant, owner):
-    BillingAccount.objects.update_or_create(
-        tenant=tenant, defaults={"stripe_customer_id": CUSTOMER_ID}
-    )
+def test_trial_state_on_the_billing_page(tenant, owner):
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     billing_subscription_apply(
         subscription=subscription(
             plan="pro", status="trialing", trial_end=int(time.time()) + 10 * 86400
         )
     )
-    html = dashboard(tenant, owner).get("/billing/").content.decode()
+    html = signed_in(tenant, owner).get("/billing/").content.decode()
     assert "Pro plan" in html
     assert "Trial until" in html
 

@@ -19,8 +19,9 @@ from apps.billing.services import (
     entitlement_check,
     entitlement_consume,
 )
-from tests.conftest import add_member
-from tests.helpers import assert_problem
+from tests.accounts.factories import add_member
+from tests.billing.factories import BillingAccountFactory
+from tests.helpers import assert_problem, signed_in
 
 from .conftest import CUSTOMER_ID, subscription
 
@@ -106,8 +107,8 @@ def test_the_api_answers_402_with_limit_usage_and_upgrade_url(api_client_for, te
     assert not Invitation.objects.filter(email="new@acme.test").exists()
 
 
-def test_the_dashboard_shows_the_upgrade_prompt_with_402(dashboard, tenant, owner):
-    response = dashboard(tenant, owner).post(
+def test_the_dashboard_shows_the_upgrade_prompt_with_402(tenant, owner):
+    response = signed_in(tenant, owner).post(
         "/settings/members/", {"email": "new@acme.test", "role": "member"}
     )
     assert response.status_code == 402
@@ -127,12 +128,8 @@ def test_the_api_rate_limit_follows_the_plan(api_client_for, tenant, owner):
     assert client.get("/api/auth/profile").status_code == 200
 
 
-def test_a_downgrade_with_usage_above_the_new_plan_keeps_everything_read_only(
-    tenant, owner, dashboard
-):
-    account = BillingAccount.objects.get_or_create(tenant=tenant)[0]
-    account.stripe_customer_id = CUSTOMER_ID
-    account.save()
+def test_a_downgrade_with_usage_above_the_new_plan_keeps_everything_read_only(tenant, owner):
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     billing_subscription_apply(subscription=subscription(plan="pro"))
     for n in range(4):
         add_member(tenant, f"colleague{n}@acme.test")
@@ -148,7 +145,7 @@ def test_a_downgrade_with_usage_above_the_new_plan_keeps_everything_read_only(
     actor = Membership.objects.get(user=owner, tenant=tenant)
     with pytest.raises(PlanLimitExceeded):
         invitation_create(tenant=tenant, email="six@acme.test", role="member", invited_by=actor)
-    page = dashboard(tenant, owner).get("/billing/").content.decode()
+    page = signed_in(tenant, owner).get("/billing/").content.decode()
     assert "5 / 3" in page
     assert "read-only" in page
 
@@ -172,9 +169,7 @@ def test_an_invitation_sent_before_a_downgrade_cannot_exceed_the_new_plan(tenant
 
 @pytest.fixture
 def on_pro(tenant, owner):
-    account = BillingAccount.objects.get_or_create(tenant=tenant)[0]
-    account.stripe_customer_id = CUSTOMER_ID
-    account.save()
+    account = BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     billing_subscription_apply(subscription=subscription(plan="pro"))
     for n in range(3):
         add_member(tenant, f"colleague{n}@acme.test")
@@ -182,7 +177,7 @@ def on_pro(tenant, owner):
 
 
 def test_past_due_keeps_the_plan_for_the_grace_period_with_banner_and_email(
-    on_pro, tenant, owner, member, dashboard, send_emails
+    on_pro, tenant, owner, member, send_emails
 ):
     with send_emails(execute=True):
         billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
@@ -198,14 +193,12 @@ def test_past_due_keeps_the_plan_for_the_grace_period_with_banner_and_email(
     assert len(failed) == 1  # once per episode, to the owners
     assert failed[0].to == ["owner@acme.test"]
     assert "7-day grace period" in failed[0].body
-    banner = dashboard(tenant, member).get("/").content.decode()
+    banner = signed_in(tenant, member).get("/").content.decode()
     assert "Your last payment failed" in banner
     assert "Ask an owner" in banner
 
 
-def test_after_the_grace_period_free_limits_apply_and_nothing_is_deleted(
-    on_pro, tenant, owner, dashboard
-):
+def test_after_the_grace_period_free_limits_apply_and_nothing_is_deleted(on_pro, tenant, owner):
     billing_subscription_apply(subscription=subscription(plan="pro", status="past_due"))
     BillingAccount.objects.filter(tenant=tenant).update(
         past_due_since=timezone.now() - datetime.timedelta(days=7, seconds=1)
@@ -221,7 +214,7 @@ def test_after_the_grace_period_free_limits_apply_and_nothing_is_deleted(
     actor = Membership.objects.get(user=owner, tenant=tenant)
     with pytest.raises(PlanLimitExceeded):
         invitation_create(tenant=tenant, email="x@acme.test", role="member", invited_by=actor)
-    page = dashboard(tenant, owner).get("/billing/").content.decode()
+    page = signed_in(tenant, owner).get("/billing/").content.decode()
     assert "Free limits apply" in page
     assert "Nothing was deleted" in page
 
@@ -266,9 +259,7 @@ def test_paying_again_restores_the_plan(on_pro, tenant):
 def test_a_comped_tenant_keeps_its_plan_whatever_stripe_says(tenant, owner):
     from apps.billing.services import billing_comp_end, billing_plan_comp
 
-    account = BillingAccount.objects.get_or_create(tenant=tenant)[0]
-    account.stripe_customer_id = CUSTOMER_ID
-    account.save()
+    BillingAccountFactory(tenant=tenant, stripe_customer_id=CUSTOMER_ID)
     billing_plan_comp(tenant=tenant, plan_code="enterprise")
     billing_subscription_apply(
         subscription=subscription(plan="starter", status="unpaid", created=int(time.time()))

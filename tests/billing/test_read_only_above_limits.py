@@ -6,8 +6,9 @@ from django.db import connection
 from apps.billing.services import PlanLimitExceeded, billing_plan_set
 from apps.campaigns.models import Lead
 from apps.campaigns.services import lead_erase, lead_update
-from apps.repos.models import Repository
 from apps.repos.services import analysis_queue
+from tests.campaigns.factories import create_leads
+from tests.repos.factories import RepositoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +20,9 @@ def in_tenant(tenant):
     connection.set_schema_to_public()
 
 
-def add_leads(count: int) -> list[Lead]:
-    return Lead.objects.bulk_create(Lead(email=f"lead{n}@example.com") for n in range(count))
-
-
 def test_leads_above_the_free_limit_cannot_be_edited_but_can_be_erased(in_tenant):
     billing_plan_set(tenant=in_tenant, plan_code="free")  # 1,000 leads
-    leads = add_leads(1001)
+    leads = create_leads(1001)
 
     with pytest.raises(PlanLimitExceeded) as refused:
         lead_update(lead=leads[0], company="Initech")
@@ -39,7 +36,7 @@ def test_leads_above_the_free_limit_cannot_be_edited_but_can_be_erased(in_tenant
 
 def test_leads_are_editable_again_after_an_upgrade(in_tenant):
     billing_plan_set(tenant=in_tenant, plan_code="free")
-    leads = add_leads(1001)
+    leads = create_leads(1001)
     billing_plan_set(tenant=in_tenant, plan_code="starter")  # 10,000 leads
 
     assert lead_update(lead=leads[0], company="Hooli").company == "Hooli"
@@ -47,7 +44,7 @@ def test_leads_are_editable_again_after_an_upgrade(in_tenant):
 
 def test_repositories_above_the_limit_are_not_re_analysed(in_tenant):
     billing_plan_set(tenant=in_tenant, plan_code="free")  # 3 repositories
-    repositories = [Repository.objects.create(owner="octo", name=f"repo{n}") for n in range(4)]
+    repositories = RepositoryFactory.create_batch(4)
 
     with pytest.raises(PlanLimitExceeded) as refused:
         analysis_queue(tenant=in_tenant, repository=repositories[0], trigger="api")

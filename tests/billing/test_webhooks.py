@@ -9,6 +9,7 @@ from djstripe.models import WebhookEventTrigger
 
 from apps.billing.models import BillingAccount, BillingInvoice
 from apps.core.models import WebhookEvent
+from tests.billing.factories import BillingAccountFactory
 
 from .conftest import (
     CUSTOMER_ID,
@@ -173,7 +174,7 @@ def test_a_late_event_of_an_older_subscription_never_overrides_the_newer_one(
 def test_checkout_completed_links_the_tenant_and_confirms_once(
     stripe_api, tenant, owner, post_event, send_emails
 ):
-    account = BillingAccount.objects.get_or_create(tenant=tenant)[0]
+    account = BillingAccountFactory(tenant=tenant)
     current = subscription(
         plan="starter", status="trialing", tenant=tenant, trial_end=int(time.time()) + 14 * 86400
     )

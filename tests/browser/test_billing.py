@@ -3,13 +3,12 @@
 import pytest
 
 from apps.billing.services import entitlement_consume
+from tests.accounts.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_usage_bars_and_the_upgrade_prompt_at_a_limit(page, live_urls, tenant, owner, tmp_path):
-    from tests.conftest import PASSWORD
-
     entitlement_consume(tenant=tenant, resource="emails", amount=250)  # half of Free's 500
     base = f"http://acme.localhost:{live_urls['port']}"
     page.goto(f"{base}/login/")

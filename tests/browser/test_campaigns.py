@@ -4,14 +4,13 @@ open the report. A real Celery worker runs the import and the sending."""
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection
 
 from apps.campaigns.models import Campaign, Lead, Message
 from apps.tenants.models import Tenant
-from strato.celery import app
-from tests.conftest import PASSWORD
+from tests.accounts.factories import PASSWORD
+from tests.campaigns.support import wipe
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -21,23 +20,9 @@ CSV = (
 )
 
 
-@pytest.fixture
-def worker():
-    hijack = app.conf.worker_hijack_root_logger
-    app.conf.worker_hijack_root_logger = False
-    app.control.purge()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.worker_hijack_root_logger = hijack
-
-
 def test_import_template_campaign_test_send_send_report(
     page, live_urls, tenant, owner, worker, tmp_path
 ):
-    from tests.campaigns.conftest import wipe
-
     Tenant.objects.filter(pk=tenant.pk).update(postal_address="1 Analytical Way, London")
     wipe(tenant)
     host = f"http://acme.localhost:{live_urls['port']}"

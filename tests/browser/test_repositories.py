@@ -8,8 +8,7 @@ import pytest
 import responses
 
 from apps.billing.services import billing_plan_set
-from strato.celery import app as celery_app
-from tests.conftest import PASSWORD, add_member, ensure_tenant
+from tests.accounts.factories import PASSWORD, add_member
 from tests.repos.support import SHA_1, stub_repository
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,17 +22,10 @@ FILES = {
 }
 
 
-@pytest.fixture
-def eager():
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
-def test_analyse_a_repository_and_view_the_report(page, live_urls, settings, eager, tmp_path):
+def test_analyse_a_repository_and_view_the_report(
+    page, live_urls, settings, eager_celery, tenant, tmp_path
+):
     settings.GITHUB_API_URL = "https://api.github.com"
-    tenant = ensure_tenant("acme", name="Acme Analytics")
     billing_plan_set(tenant=tenant, plan_code="starter")
     user = add_member(tenant, "ada@acme.test", "owner")
     base = f"http://acme.localhost:{live_urls['port']}"

@@ -1,46 +1,17 @@
-"""Campaign fixtures: a tenant with a postal address, its schema active, a stub Resend server and
-a real Celery worker on the real Redis broker."""
+"""Campaign fixtures: a tenant with a postal address, its schema active, and a stub Resend
+server. The real Celery worker (`worker`) and the GitHub stubs come from tests/support."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from apps.campaigns import services
-from apps.campaigns.models import Campaign, EmailTemplate, Lead
+from apps.campaigns.models import Campaign, EmailTemplate
 from apps.tenants.models import Tenant
-from strato.celery import app
-
-# GitHub stubbed at the HTTP layer and in-process Celery, as in the repository tests.
-from tests.repos.conftest import eager_celery, fast_github, github_api  # noqa: F401
 
 from .stub_resend import StubResend
-
-CAMPAIGN_TABLES = [
-    "campaigns_event",
-    "campaigns_message",
-    "campaigns_campaign",
-    "campaigns_lead_lists",
-    "campaigns_leadimport",
-    "campaigns_lead",
-    "campaigns_leadlist",
-    "campaigns_segment",
-    "campaigns_emailtemplate",
-    "campaigns_suppression",
-]
-
-
-def wipe(tenant: Tenant) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE "
-            + ", ".join(f'"{tenant.schema_name}".{t}' for t in CAMPAIGN_TABLES)
-            + " CASCADE"
-        )
-        cursor.execute("DELETE FROM billing_usagecounter")
+from .support import wipe
 
 
 @pytest.fixture
@@ -72,15 +43,6 @@ def template(shop) -> EmailTemplate:
     )
 
 
-def make_leads(count: int, *, prefix: str = "lead") -> list[Lead]:
-    return Lead.objects.bulk_create(
-        [
-            Lead(email=f"{prefix}{i}@example.com", first_name=f"Name{i}", company=f"Co{i}")
-            for i in range(count)
-        ]
-    )
-
-
 @pytest.fixture
 def campaign(shop, template) -> Campaign:
     return services.campaign_create(
@@ -98,24 +60,3 @@ def stub_resend(settings):
     settings.RESEND_MAX_WAIT_SECONDS = 20.0
     yield stub
     stub.stop()
-
-
-@pytest.fixture
-def worker():
-    hijack = app.conf.worker_hijack_root_logger
-    app.conf.worker_hijack_root_logger = False
-    app.control.purge()
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.worker_hijack_root_logger = hijack
-
-
-def wait_for(predicate, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not true within {seconds}s")

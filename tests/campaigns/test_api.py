@@ -9,9 +9,8 @@ from django.db import connection
 
 from apps.campaigns.models import Campaign, Lead, LeadImport
 from apps.campaigns.services import imports, lead_import_run
+from tests.campaigns.factories import LeadFactory, create_leads
 from tests.helpers import assert_problem
-
-from .conftest import make_leads
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def test_template_with_unknown_variable_is_a_400_problem(api):
 
 
 def test_campaign_lifecycle_over_http(api, shop, template):
-    make_leads(2)
+    create_leads(2)
     created = api.post(
         "/api/campaigns", {"name": "Launch", "template": str(template.public_id)}, format="json"
     )
@@ -99,7 +98,7 @@ def test_spam_check_endpoint_lists_reasons(api, shop):
     report = api.get(f"/api/campaigns/{cid}/spam-check").json()
     assert report["blocked"] is True
     assert report["score"] == 8.5
-    make_leads(1)
+    create_leads(1)
     body = assert_problem(api.post(f"/api/campaigns/{cid}/send-now"), 400, "campaign_spam_blocked")
     assert "URL shorteners: bit.ly (+3)" in body["errors"]["content"]
 
@@ -120,7 +119,7 @@ def test_leads_crud_search_and_gdpr(api):
         api.post("/api/leads", {"email": "grace@example.com"}, format="json"), 409, "lead_exists"
     )
     lid = created.json()["id"]
-    make_leads(3)
+    create_leads(3)
     found = api.get("/api/leads", {"search": "grace"}).json()["results"]
     assert [lead["email"] for lead in found] == ["Grace@Example.com"]
     assert len(api.get("/api/leads", {"tag": "python"}).json()["results"]) == 1
@@ -137,7 +136,7 @@ def test_leads_crud_search_and_gdpr(api):
 def test_member_cannot_erase_a_lead(shop, member, api_client_for):
     client = api_client_for(shop, member)
     connection.set_tenant(shop)
-    lead = Lead.objects.create(email="keep@example.com")
+    lead = LeadFactory(email="keep@example.com")
     assert_problem(client.delete(f"/api/leads/{lead.public_id}"), 403, "permission_denied")
 
 

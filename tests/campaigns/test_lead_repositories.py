@@ -12,14 +12,13 @@ import io
 import pytest
 from celery.exceptions import Retry
 from django.db import connection
-from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.billing.models import UsageCounter
 from apps.campaigns.models import Lead, LeadImport
 from apps.campaigns.services import lead_import_run, template_preview
 from apps.repos.models import Analysis
-from tests.conftest import PASSWORD, host_of
+from tests.helpers import signed_in
 from tests.repos.support import (
     DJANGO_APP,
     build_tarball,
@@ -40,13 +39,6 @@ def _clean(shop, other_tenant, fast_github, eager_celery, settings):
     settings.LEAD_REPOSITORIES_MAX = 3
     reset_repositories(shop, other_tenant)
     connection.set_tenant(shop)
-
-
-def signed_in(tenant, user) -> Client:
-    client = Client(HTTP_HOST=host_of(tenant))
-    response = client.post("/login/", {"username": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:300]
-    return client
 
 
 def ada_repos() -> list[dict]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from apps.campaigns import services
-from apps.campaigns.models import Campaign, Lead, LeadList, Message, Segment
+from apps.campaigns.models import Campaign, Lead, LeadList, Segment
+from tests.campaigns.factories import LeadFactory, LeadListFactory, MessageFactory, create_leads
 from tests.helpers import assert_problem
-
-from .conftest import make_leads
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +47,7 @@ def test_list_read_rename_and_name_conflicts(api):
 
 
 def test_bulk_membership_add_and_remove(api):
-    leads = make_leads(4)
+    leads = create_leads(4)
     lst = api.post("/api/lists", {"name": "Prospects"}, format="json").json()
     url = f"/api/lists/{lst['id']}/leads"
 
@@ -82,9 +80,9 @@ def test_adding_to_a_list_is_an_edit_refused_above_the_plan_but_removing_is_not(
 
     billing_plan_set(tenant=shop, plan_code="free")  # 1,000 leads
     connection.set_tenant(shop)
-    leads = make_leads(1001)
-    lead_list = services.list_create(name="Big")
-    Lead.lists.through.objects.create(leadlist=lead_list, lead=leads[0])
+    leads = create_leads(1001)
+    lead_list = LeadListFactory(name="Big")
+    leads[0].lists.add(lead_list)
     url = f"/api/lists/{lead_list.public_id}/leads"
 
     body = assert_problem(
@@ -102,7 +100,7 @@ def test_members_edit_membership_but_only_admins_delete(shop, member, admin_user
     connection.set_tenant(shop)
     lead_list = services.list_create(name="Team")
     segment = services.segment_create(name="Pythonistas", filters={"tags_any": ["python"]})
-    lead = make_leads(1)[0]
+    lead = create_leads(1)[0]
 
     added = as_member.post(
         f"/api/lists/{lead_list.public_id}/leads", {"leads": _ids([lead])}, format="json"
@@ -141,15 +139,13 @@ def test_deleting_a_list_behind_an_active_campaigns_segment_is_refused(api, camp
 
 
 def test_deleting_a_list_keeps_sent_reports_and_stops_drafts_widening(api, shop, campaign):
-    leads = make_leads(3)
+    leads = create_leads(3)
     lead_list = services.list_create(name="Launch list")
     services.list_leads_add(lead_list=lead_list, leads=leads[:2])
     sent = services.campaign_duplicate(campaign=campaign)
     Campaign.objects.filter(pk=sent.pk).update(status="sent", lead_list=lead_list)
     for lead in leads[:2]:
-        Message.objects.create(
-            campaign=sent, lead=lead, email=lead.email, status="sent", sent_at=timezone.now()
-        )
+        MessageFactory(campaign=sent, lead=lead)
     Campaign.objects.filter(pk=campaign.pk).update(lead_list=lead_list)  # a draft
 
     assert api.delete(f"/api/lists/{lead_list.public_id}").status_code == 204
@@ -174,8 +170,8 @@ def test_deleting_a_list_keeps_sent_reports_and_stops_drafts_widening(api, shop,
 
 
 def test_segment_read_with_counts_and_its_leads(api):
-    python = [Lead.objects.create(email=f"py{i}@example.com", tags=["python"]) for i in range(3)]
-    Lead.objects.create(email="go@example.com", tags=["go"])
+    python = [LeadFactory(email=f"py{i}@example.com", tags=["python"]) for i in range(3)]
+    LeadFactory(email="go@example.com", tags=["go"])
     services.suppression_add(email="PY0@example.com", reason="unsubscribed")
     segment = api.post(
         "/api/segments", {"name": "Python", "filters": {"tags_any": ["python"]}}, format="json"
@@ -193,7 +189,7 @@ def test_segment_read_with_counts_and_its_leads(api):
 
 
 def test_segment_update_validates_like_create(api):
-    Lead.objects.create(email="dj@example.com", tags=["django"])
+    LeadFactory(email="dj@example.com", tags=["django"])
     segment = api.post(
         "/api/segments", {"name": "Python", "filters": {"tags_any": ["python"]}}, format="json"
     ).json()

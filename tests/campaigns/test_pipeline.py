@@ -12,8 +12,8 @@ from apps.campaigns import resend, services
 from apps.campaigns.models import Campaign, Message
 from apps.campaigns.services.lifecycle import _snapshot
 from apps.campaigns.tasks import send_batch
-
-from .conftest import make_leads, wait_for
+from tests.campaigns.factories import create_leads
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def status_of(campaign) -> str:
 def test_campaign_goes_out_in_batches_of_100_once_each_through_429_and_5xx(
     shop, campaign, stub_resend, worker
 ):
-    make_leads(250)
+    create_leads(250)
     services.suppression_add(email="lead7@example.com", reason="complaint")
     stub_resend.fail_next((429, {"Retry-After": "1"}), (500, {}), (503, {}))
 
@@ -61,7 +61,7 @@ def test_campaign_goes_out_in_batches_of_100_once_each_through_429_and_5xx(
 
 
 def test_a_redelivered_batch_is_not_sent_twice(shop, campaign, stub_resend):
-    make_leads(3)
+    create_leads(3)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
     _snapshot(campaign)
@@ -94,7 +94,7 @@ def test_outage_longer_than_the_wait_postpones_without_losing(
     shop, campaign, stub_resend, settings
 ):
     settings.RESEND_MAX_WAIT_SECONDS = 1.5
-    make_leads(2)
+    create_leads(2)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
     _snapshot(campaign)
@@ -113,7 +113,7 @@ def test_outage_longer_than_the_wait_postpones_without_losing(
 
 
 def test_a_batch_resend_refuses_fails_its_messages_visibly(shop, campaign, stub_resend):
-    make_leads(1)
+    create_leads(1)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
     _snapshot(campaign)
@@ -132,7 +132,7 @@ def test_a_batch_resend_refuses_fails_its_messages_visibly(shop, campaign, stub_
 def test_paused_campaign_keeps_its_messages_queued_and_resume_sends_them(
     shop, campaign, stub_resend, worker
 ):
-    make_leads(120)
+    create_leads(120)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
     _snapshot(campaign)
@@ -155,9 +155,9 @@ def test_beat_starts_scheduled_campaigns_when_due(shop, campaign, stub_resend, w
 
     from django.utils import timezone
 
-    from apps.core.tasks import for_each_ready_tenant
+    from apps.tenants.tasks import for_each_ready_tenant
 
-    make_leads(2)
+    create_leads(2)
     services.campaign_schedule(
         campaign=campaign, tenant=shop, send_at=timezone.now() + timedelta(hours=1)
     )

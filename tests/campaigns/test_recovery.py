@@ -15,8 +15,8 @@ from apps.campaigns.services.lifecycle import _snapshot
 from apps.campaigns.services.sending import _idempotency_key
 from apps.campaigns.tasks import sweep_campaigns
 from apps.core.models import OutboxMessage
-
-from .conftest import make_leads, wait_for
+from tests.campaigns.factories import create_leads
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def sending(campaign) -> list[int]:
 
 
 def test_sweeper_resends_stale_claims_with_their_key(shop, campaign, stub_resend, worker, settings):
-    make_leads(3)
+    create_leads(3)
     ids = sending(campaign)
     # A worker claimed the batch, Resend accepted it, then the worker died before recording
     # the answer; its task message was lost too (the broker's visibility timeout passed).
@@ -51,7 +51,7 @@ def test_sweeper_resends_stale_claims_with_their_key(shop, campaign, stub_resend
 
 
 def test_sweeper_queues_messages_whose_enqueue_was_lost(shop, campaign, stub_resend, worker):
-    make_leads(2)
+    create_leads(2)
     sending(campaign)
     Message.objects.update(created_at=timezone.now() - timedelta(minutes=30))
     sweep_campaigns.delay()
@@ -62,7 +62,7 @@ def test_sweeper_queues_messages_whose_enqueue_was_lost(shop, campaign, stub_res
 def test_dev_outbox_sends_each_message_once(shop, campaign, settings):
     settings.EMAIL_BACKEND = "apps.core.mail.OutboxEmailBackend"
     settings.CAMPAIGN_TRANSPORT = "auto"
-    make_leads(2)
+    create_leads(2)
     ids = sending(campaign)
     assert (
         services.messages_send_batch(campaign_pk=campaign.pk, message_ids=ids, batch_key="a")

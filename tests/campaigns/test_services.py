@@ -11,8 +11,8 @@ from apps.campaigns.models import Campaign, Lead, Message, Suppression
 from apps.campaigns.services.lifecycle import _snapshot
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.tenants.models import Tenant
-
-from .conftest import make_leads
+from tests.campaigns.factories import MessageFactory, create_leads
+from tests.repos.factories import AnalysisFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_illegal_transitions_are_refused_with_a_code(shop, campaign):
 
 
 def test_postal_address_is_required_before_sending(shop, campaign):
-    make_leads(1)
+    create_leads(1)
     Tenant.objects.filter(pk=shop.pk).update(postal_address="")
     shop.refresh_from_db()
     with pytest.raises(ValidationFailed) as info:
@@ -85,7 +85,7 @@ def test_empty_audience_and_past_schedule_are_refused(shop, campaign):
     with pytest.raises(ValidationFailed) as info:
         services.campaign_send_now(campaign=campaign, tenant=shop)
     assert info.value.code == "campaign_audience_empty"
-    make_leads(1)
+    create_leads(1)
     services.suppression_add(email="LEAD0@example.com", reason="manual")
     with pytest.raises(ValidationFailed) as info:
         services.campaign_send_now(campaign=campaign, tenant=shop)
@@ -98,7 +98,7 @@ def test_empty_audience_and_past_schedule_are_refused(shop, campaign):
 
 
 def test_schedule_reads_naive_times_in_the_tenant_time_zone(shop, campaign):
-    make_leads(1)
+    create_leads(1)
     Tenant.objects.filter(pk=shop.pk).update(timezone="Europe/Paris")
     shop.refresh_from_db()
     year = timezone.now().year + 1
@@ -110,7 +110,7 @@ def test_schedule_reads_naive_times_in_the_tenant_time_zone(shop, campaign):
 
 
 def test_spam_check_blocks_with_reasons(shop):
-    make_leads(1)
+    create_leads(1)
     spammy = services.template_create(
         name="Spam",
         subject="FREE MONEY NOW!!!",
@@ -177,7 +177,7 @@ def test_duplicate_makes_a_draft_copy(shop, campaign):
 
 def test_expansion_is_keyset_and_skips_suppressed(shop, campaign, settings):
     settings.CAMPAIGN_BATCH_SIZE = 2
-    make_leads(5)
+    create_leads(5)
     services.suppression_add(email="lead3@EXAMPLE.com", reason="manual")
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     state, batches = services.campaign_expand_step(campaign_pk=campaign.pk, chunk=3)
@@ -199,7 +199,7 @@ def test_expansion_is_keyset_and_skips_suppressed(shop, campaign, settings):
 
 
 def test_sending_with_the_local_backend_is_exactly_once(shop, campaign):
-    make_leads(3)
+    create_leads(3)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
     _snapshot(campaign)
@@ -234,7 +234,7 @@ def test_allowance_exhausted_keeps_messages_queued(shop, campaign):
     limit = plan_for_tenant(tenant=shop).emails_per_month
     assert limit is not None, PLANS
     entitlement_consume(tenant=shop, resource="emails", amount=limit - 1)
-    make_leads(3)
+    create_leads(3)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     campaign.refresh_from_db()
     _snapshot(campaign)
@@ -249,21 +249,10 @@ def test_allowance_exhausted_keeps_messages_queued(shop, campaign):
 
 def test_bounce_rate_pauses_sending(shop, campaign, settings):
     settings.CAMPAIGN_HEALTH_MIN_SENT = 10
-    leads = make_leads(20)
+    leads = create_leads(20)
     now = timezone.now()
-    Message.objects.bulk_create(
-        [
-            Message(
-                campaign=campaign,
-                lead=lead,
-                email=lead.email,
-                status="sent",
-                sent_at=now,
-                bounced_at=now if i < 2 else None,
-            )
-            for i, lead in enumerate(leads)
-        ]
-    )
+    for i, lead in enumerate(leads):
+        MessageFactory(campaign=campaign, lead=lead, sent_at=now, bounced_at=now if i < 2 else None)
     Campaign.objects.filter(pk=campaign.pk).update(status="sending")
     assert services.tenant_sending_health_check() == 1
     paused = Campaign.objects.get(pk=campaign.pk)
@@ -278,7 +267,7 @@ def test_bounce_rate_pauses_sending(shop, campaign, settings):
 
 def test_erasure_removes_the_lead_and_scrubs_messages(shop, campaign):
     lead = services.lead_create(tenant=shop, email="gone@example.com")
-    Message.objects.create(campaign=campaign, lead=lead, email=lead.email, status="sent")
+    MessageFactory(campaign=campaign, lead=lead)
     services.lead_erase(lead=lead)
     assert not Lead.objects.filter(email="gone@example.com").exists()
     assert list(Message.objects.values_list("email", "lead")) == [("erased@invalid", None)]
@@ -287,21 +276,22 @@ def test_erasure_removes_the_lead_and_scrubs_messages(shop, campaign):
 
 def test_segment_by_detected_technology(shop):
     from apps.campaigns import selectors
-    from apps.repos.models import Analysis, Repository
 
-    django_repo = Repository.objects.create(owner="GraceH", name="compiler")
-    Analysis.objects.create(
-        repository=django_repo,
-        status="succeeded",
+    AnalysisFactory(
+        repository__owner="GraceH",
+        repository__name="compiler",
         report={"technologies": [{"slug": "django", "version": "5.2"}]},
     )
-    rails_repo = Repository.objects.create(owner="ada", name="engine")
-    Analysis.objects.create(
-        repository=rails_repo, status="succeeded", report={"technologies": [{"slug": "rails"}]}
+    AnalysisFactory(
+        repository__owner="ada",
+        repository__name="engine",
+        report={"technologies": [{"slug": "rails"}]},
     )
-    failed = Repository.objects.create(owner="bob", name="x")
-    Analysis.objects.create(
-        repository=failed, status="failed", report={"technologies": [{"slug": "django"}]}
+    AnalysisFactory(
+        repository__owner="bob",
+        repository__name="x",
+        status="failed",
+        report={"technologies": [{"slug": "django"}]},
     )
     for email, login in (
         ("grace@example.com", "graceh"),

@@ -11,21 +11,15 @@ from django.test import Client
 from apps.campaigns import services, tracking
 from apps.campaigns.models import Campaign, Event, Message, Suppression
 from apps.campaigns.tasks import flush_tracking_events
-
-from .conftest import make_leads
+from tests.campaigns.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sent_message(shop, campaign) -> Message:
-    lead = make_leads(1)[0]
     Campaign.objects.filter(pk=campaign.pk).update(status="sent")
-    from django.utils import timezone
-
-    message = Message.objects.create(
-        campaign=campaign, lead=lead, email=lead.email, status="sent", sent_at=timezone.now()
-    )
+    message = MessageFactory(campaign=campaign)
     message.campaign_tenant = shop
     return message
 

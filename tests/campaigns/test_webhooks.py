@@ -10,15 +10,13 @@ import time
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.campaigns.models import Event, Message, Suppression
 from apps.core import webhooks
 from apps.core.models import WebhookEvent
+from tests.campaigns.factories import MessageFactory
 from tests.helpers import assert_problem
-
-from .conftest import make_leads
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +41,7 @@ def signed(
 @pytest.fixture
 def message(shop, campaign, settings) -> Message:
     settings.RESEND_WEBHOOK_SECRET = SECRET
-    lead = make_leads(1)[0]
-    msg = Message.objects.create(
-        campaign=campaign,
-        lead=lead,
-        email=lead.email,
-        status="sent",
-        sent_at=timezone.now(),
-        esp_message_id="4ef9a417-02e9-4d39",
-    )
-    return msg
+    return MessageFactory(campaign=campaign, esp_message_id="4ef9a417-02e9-4d39")
 
 
 def payload(kind: str, message: Message, **data) -> bytes:

@@ -13,21 +13,17 @@ from django.db import connection
 from django.test import Client
 
 from apps.campaigns import services
-from apps.campaigns.models import Campaign, Lead
+from apps.campaigns.models import Campaign
 from apps.tenants.models import Tenant
-from tests.conftest import PASSWORD, host_of
-
-from .conftest import make_leads
+from tests.campaigns.factories import LeadFactory, create_leads
+from tests.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def browser(shop, member) -> Client:
-    client = Client(HTTP_HOST=host_of(shop))
-    response = client.post("/login/", {"username": member.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return signed_in(shop, member)
 
 
 def _step(campaign: Campaign, step: str) -> str:
@@ -45,7 +41,7 @@ def _draft(shop) -> Campaign:
 
 def test_audience_step_validates_then_saves_the_draft(browser, shop):
     lead_list = services.list_create(name="Django shops")
-    services.list_leads_add(lead_list=lead_list, leads=make_leads(2))
+    services.list_leads_add(lead_list=lead_list, leads=create_leads(2))
 
     page = _page(browser.get("/campaigns/new/"))
     assert 'data-step="audience"' in page
@@ -149,7 +145,7 @@ def test_schedule_step_reads_the_organisations_clock_and_refuses_the_past(browse
 def test_review_shows_recipients_and_content_check_then_test_sends_and_schedules(
     browser, shop, template
 ):
-    leads = make_leads(3)
+    leads = create_leads(3)
     services.suppression_add(email=leads[0].email, reason="unsubscribed")
     campaign = services.campaign_create(
         name="Launch", template=template, from_email="news@acme.example"
@@ -190,7 +186,7 @@ def test_review_send_now_and_its_refusals(browser, shop, template):
     campaign.refresh_from_db()
     assert campaign.status == "draft"
 
-    make_leads(2)
+    create_leads(2)
     sent = browser.post(url, {"action": "send-now"}, follow=True)
     assert sent.redirect_chain[-1][0] == f"/campaigns/{campaign.public_id}/"
     assert "Sending started." in _page(sent)
@@ -202,7 +198,7 @@ def test_a_draft_whose_list_was_deleted_must_choose_again(browser, shop, templat
     lead_list = services.list_create(name="Old list")
     campaign = services.campaign_create(name="Launch", template=template, lead_list=lead_list)
     services.list_delete(lead_list=lead_list)
-    Lead.objects.create(email="a@example.com")
+    LeadFactory(email="a@example.com")
 
     audience = _page(browser.get(_step(campaign, "audience")))
     assert "list &quot;Old list&quot; (deleted)" in audience

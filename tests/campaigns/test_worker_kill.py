@@ -22,8 +22,7 @@ from django.db import connection
 
 from apps.campaigns import services
 from apps.campaigns.models import Campaign, Message
-
-from .conftest import make_leads
+from tests.campaigns.factories import create_leads
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +85,7 @@ def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_
 
     app.control.purge()
     billing_plan_set(tenant=shop, plan_code="pro")  # the free plan's 500 a month would wait
-    make_leads(1500)
+    create_leads(1500)
     stub_resend.record_bodies = False
     stub_resend.delay_after_accept = 0.3
     worker = worker_process(stub_resend.url)

@@ -1,28 +1,14 @@
 import pytest
 from django.test import Client
 
-from apps.accounts.models import User
-from tests.conftest import PASSWORD, host_of
+from tests.accounts.factories import PASSWORD
+from tests.helpers import host_of, staff_signed_in
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff():
-    return User.objects.create_superuser(email="staff@strato.test", password=PASSWORD)
-
-
-def staff_client(host: str) -> Client:
-    client = Client(HTTP_HOST=host)
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": "staff@strato.test", "password": PASSWORD}
-    )
-    assert response.status_code == 302, response.content[:500]
-    return client
-
-
 def test_public_admin_manages_platform_data_only(staff, tenant):
-    client = staff_client("localhost")
+    client = staff_signed_in("localhost")
     index = client.get("/admin/").content.decode()
     assert "/admin/tenants/tenant/" in index
     assert "/admin/accounts/user/" in index
@@ -33,7 +19,7 @@ def test_public_admin_manages_platform_data_only(staff, tenant):
 
 
 def test_tenant_admin_shows_that_tenants_data_not_the_platform(staff, tenant):
-    client = staff_client(host_of(tenant))
+    client = staff_signed_in(host_of(tenant))
     index = client.get("/admin/")
     assert index.status_code == 200
     assert "/admin/tenants/tenant/" not in index.content.decode()

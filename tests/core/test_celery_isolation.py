@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from apps.core.tasks import for_each_ready_tenant
 from apps.monitoring.checks import TENANT_TASK_HEARTBEAT_KEY
 from apps.monitoring.tasks import record_tenant_task_heartbeat
+from apps.tenants.tasks import for_each_ready_tenant
 from strato.celery import app
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from apps.core.throttling import AuthRateThrottle
-from tests.conftest import PASSWORD
+from tests.accounts.factories import PASSWORD
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.monitoring.checks import WORKER_HEARTBEAT_KEY, record_worker_heartbeat
-from tests.conftest import host_of
+from tests.helpers import host_of
 
 ROOMY = {"HEALTH_MIN_FREE_DISK_MB": 0, "HEALTH_MIN_FREE_MEMORY_MB": 0}
 

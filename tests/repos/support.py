@@ -21,8 +21,8 @@ from apps.billing.models import UsageCounter
 from apps.billing.services import billing_plan_set
 from apps.repos.models import Repository
 from apps.repos.routing.models import RepositoryRoute
+from tests.support.github import API
 
-API = "https://api.github.com"
 CODELOAD = "https://codeload.github.com"
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "github"
 SHA_1 = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"

@@ -1,11 +1,10 @@
 import pytest
-from django.test import Client
 from django_tenants.utils import schema_context
 
 from apps.billing.services import billing_plan_set
 from apps.repos.models import Repository
 from apps.repos.routing.models import RepositoryRoute
-from tests.conftest import PASSWORD, host_of
+from tests.helpers import signed_in
 from tests.repos.support import SHA_1, committed, stub_metadata, stub_repository
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +17,6 @@ def _clean(tenant, other_tenant, fast_github):
         with schema_context(item.schema_name):
             Repository.objects.all().delete()
     RepositoryRoute.objects.all().delete()
-
-
-def signed_in(tenant, user) -> Client:
-    client = Client(HTTP_HOST=host_of(tenant))
-    response = client.post("/login/", {"username": user.email, "password": PASSWORD})
-    assert response.status_code == 302, response.content[:300]
-    return client
 
 
 def test_analyse_a_url_and_read_the_report(

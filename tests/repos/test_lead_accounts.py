@@ -18,6 +18,7 @@ from apps.billing.models import UsageCounter
 from apps.billing.services import billing_plan_set, entitlement_consume
 from apps.repos.models import Analysis, Repository
 from apps.repos.tasks import github_account_analyse
+from tests.repos.factories import RepositoryFactory
 from tests.repos.support import (
     API,
     calls_to,
@@ -226,7 +227,7 @@ def test_the_repository_allowance_stops_the_queuing_part_way(tenant, github_api,
     settings.LEAD_REPOSITORIES_MAX = 5
     billing_plan_set(tenant=tenant, plan_code="free")  # 3 repositories
     with schema_context(tenant.schema_name):
-        Repository.objects.create(owner="octo", name="tracked")
+        RepositoryFactory(owner="octo", name="tracked")
     stub_user_repos(github_api, "ada", ada_repos())
 
     assert analyse(tenant, login="ada") == 2

@@ -15,7 +15,9 @@ from apps.repos import services
 from apps.repos.github import RepoRef
 from apps.repos.models import Analysis, GitHubConnection, Repository
 from apps.repos.routing.models import InstallationRoute, RepositoryRoute
+from tests.billing.factories import UsageCounterFactory
 from tests.helpers import assert_problem
+from tests.repos.factories import InstallationRouteFactory
 from tests.repos.support import SHA_1, committed, dumps, fixture_payload, sign
 
 pytestmark = pytest.mark.django_db
@@ -152,12 +154,7 @@ def test_a_push_for_an_untracked_repository_is_ignored(public_client, tenant):
 def test_a_tenant_past_its_allowance_gets_a_failed_analysis_with_the_reason(public_client, tenant):
     billing_plan_set(tenant=tenant, plan_code="free")
     track(tenant)
-    UsageCounter.objects.create(
-        tenant=tenant,
-        resource="analyses",
-        used=20,
-        period_start=timezone.now().date().replace(day=1),
-    )
+    UsageCounterFactory(tenant=tenant, resource="analyses", used=20)
     post(public_client, fixture_payload("push_with-new-branch.payload.json"))
     process("d-1")
     [(trigger, status, sha, _delivery)] = analyses_in(tenant)
@@ -228,7 +225,7 @@ def test_the_webhook_lives_on_the_public_host_only(api_client_for, tenant):
 def test_installation_repositories_link_repositories_to_the_installing_tenant(
     public_client, tenant, other_tenant
 ):
-    InstallationRoute.objects.create(installation_id=957387, tenant=tenant)
+    InstallationRouteFactory(installation_id=957387, tenant=tenant)
     body = fixture_payload("installation_repositories_added.payload.json")
     assert post(public_client, body, event="installation_repositories").status_code == 202
     assert process("d-1") == "processed"

@@ -12,6 +12,7 @@ from apps.core.errors import Conflict, ValidationFailed
 from apps.tenants import services
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.selectors import ready_tenants, spare_count
+from tests.tenants.factories import DomainFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def test_claim_renames_a_spare_schema_and_shrinks_the_pool():
 def test_failure_after_schema_creation_leaves_no_tenant_and_no_schema():
     # A stray domain row makes the Domain insert fail after the schema was cloned.
     public = Tenant.objects.get(schema_name=get_public_schema_name())
-    Domain.objects.create(domain="boom.localhost", tenant=public, is_primary=False)
+    DomainFactory(domain="boom.localhost", tenant=public)
     tenants_before = Tenant.objects.count()
 
     with pytest.raises(Conflict) as caught:
@@ -99,7 +100,7 @@ def test_failed_claim_puts_the_spare_back():
     services.spare_pool_refill(target=1)
     spare = Tenant.objects.get(status=Tenant.Status.SPARE)
     public = Tenant.objects.get(schema_name=get_public_schema_name())
-    Domain.objects.create(domain="boom.localhost", tenant=public, is_primary=False)
+    DomainFactory(domain="boom.localhost", tenant=public)
 
     with pytest.raises(Conflict):
         services.tenant_provision(name="Boom", slug="boom")

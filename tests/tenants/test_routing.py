@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from apps.tenants.models import Domain, Tenant
-from tests.conftest import host_of
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, host_of
+from tests.tenants.factories import DomainFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_new_domain_for_a_host_cached_as_unknown(tenant, django_capture_on_commi
     assert client.get("/login/").status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
-        Domain.objects.create(domain="shop.acme.localhost", tenant=tenant, is_primary=False)
+        DomainFactory(domain="shop.acme.localhost", tenant=tenant)
 
     assert "Log in to Acme Analytics" in client.get("/login/").content.decode()
 
@@ -124,7 +124,7 @@ def test_suspended_tenant_stops_routing(tenant, django_capture_on_commit_callbac
 def test_spare_and_template_schemas_are_not_routable(django_capture_on_commit_callbacks):
     template = Tenant.objects.get(status=Tenant.Status.TEMPLATE)
     with django_capture_on_commit_callbacks(execute=True):
-        Domain.objects.create(domain="template.localhost", tenant=template, is_primary=False)
+        DomainFactory(domain="template.localhost", tenant=template)
 
     assert Client(HTTP_HOST="template.localhost").get("/login/").status_code == 404
 

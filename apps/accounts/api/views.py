@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
@@ -6,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors, services
-from apps.accounts.models import ApiKey, Invitation, Membership
+from apps.accounts.models import ApiKey, Invitation, Membership, User
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
@@ -25,7 +27,7 @@ def _client_ip(request) -> str:
     return AuthRateThrottle().get_ident(request)
 
 
-class TenantHostOnlyMixin:
+class TenantHostOnlyMixin(APIView):
     """Unauthenticated auth endpoints that exist only on a tenant's host."""
 
     authentication_classes: list = []
@@ -163,7 +165,7 @@ class ProfileView(TenantAPIView):
     serializer_class = s.ProfileSerializer
 
     def _body(self):
-        user = self.request.user
+        user = cast(User, self.request.user)  # IsTenantMember: a signed-in member
         return {
             "public_id": user.public_id,
             "email": user.email,

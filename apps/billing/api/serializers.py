@@ -17,7 +17,7 @@ class PlanSerializer(serializers.Serializer):
 
 class UsageLineSerializer(serializers.Serializer):
     resource = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # API field named like Field.label
     used = serializers.IntegerField()
     limit = serializers.IntegerField(allow_null=True)
     monthly = serializers.BooleanField()

@@ -53,6 +53,7 @@ from .leads import (
     leads_by_public_ids,
     leads_export_rows,
     leads_filtered,
+    leads_held,
     leads_newest_first,
     leads_with_lists,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "leads_by_public_ids",
     "leads_export_rows",
     "leads_filtered",
+    "leads_held",
     "leads_matching",
     "leads_newest_first",
     "leads_with_lists",

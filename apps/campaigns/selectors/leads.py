@@ -9,8 +9,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django_tenants.utils import tenant_context
 
 from apps.repos.selectors import owner_stacks, owners_analysing
+from apps.tenants.models import Tenant
 
 from ..models import Lead, LeadImport, Message, Segment
 from ..rendering import LeadFields, lead_github_owner
@@ -170,3 +172,9 @@ def import_get(*, public_id: uuid.UUID | str) -> LeadImport | None:
 
 def imports_recent(*, limit: int = 5) -> list[LeadImport]:
     return list(LeadImport.objects.all()[:limit])
+
+
+def leads_held(*, tenant: Tenant) -> int:
+    """Leads the tenant holds: billing's `leads` stock counter (see CampaignsConfig.ready)."""
+    with tenant_context(tenant):
+        return Lead.objects.count()

@@ -152,8 +152,9 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         if specific_code and specific_code != getattr(klass, "default_code", None):
             code = specific_code
     extra = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after"] = int(exc.wait)
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        extra["retry_after"] = int(wait)
     if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
         response.status_code = status.HTTP_401_UNAUTHORIZED
     response.data = problem(

@@ -10,7 +10,7 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable error code.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # problem+json member
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per field, for validation errors.",

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from apps.core.api.schema import problem_response, problem_responses
 from apps.core.api.views import TenantAPIView
+from apps.core.errors import ValidationFailed
 from apps.repos import selectors, services
 from apps.repos.models import Analysis, Repository
 
@@ -188,7 +189,7 @@ class RepositoryListView(TenantAPIView):
             status=request.query_params.get("status"), query=request.query_params.get("q")
         )
         page = self.paginate_queryset(repositories)
-        latest = selectors.latest_analyses_for(page)
+        latest = selectors.latest_analyses_for(page or [])
         return self.get_paginated_response(
             s.RepositorySerializer(page, many=True, context={"latest": latest}).data
         )
@@ -313,8 +314,6 @@ class RepositoryDiffView(TenantAPIView):
         ],
     )
     def get(self, request, repository_id):
-        from apps.core.errors import ValidationFailed
-
         repository = selectors.repository_get(public_id=repository_id)
         base_id, head_id = request.query_params.get("base"), request.query_params.get("head")
         if bool(base_id) != bool(head_id):

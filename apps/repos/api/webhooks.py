@@ -1,4 +1,8 @@
-"""`POST /api/webhooks/github` on the public host: verify, store once, answer at once."""
+"""`POST /api/webhooks/github` on the public host: verify, store once, answer at once.
+
+Step 1 of 3: the stored delivery is dispatched by `apps/repos/webhooks.py` and applied by
+`apps/repos/services/webhooks.py`.
+"""
 
 import json
 

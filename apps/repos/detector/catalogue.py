@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from .parsers.common import load_data_file
 from .signals import Ecosystem, Kind
@@ -105,7 +106,7 @@ class Technology:
 
 
 class Catalogue:
-    def __init__(self, entries: list[dict]) -> None:
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
         self.technologies: dict[str, Technology] = {}
         self._exact: dict[Ecosystem, dict[str, list[str]]] = {e: {} for e in Ecosystem}
         self._prefixes: dict[Ecosystem, list[tuple[str, str]]] = {e: [] for e in Ecosystem}
@@ -136,7 +137,7 @@ class Catalogue:
         # Monorepos repeat the same dependencies in every package.
         self.resolve = lru_cache(maxsize=RESOLVED_NAMES_CACHED)(self._resolve)
 
-    def _add(self, entry: dict) -> Technology:
+    def _add(self, entry: dict[str, Any]) -> Technology:
         unknown = entry.keys() - KNOWN_KEYS
         if unknown:
             raise ValueError(f"{entry.get('slug')}: unknown catalogue keys {sorted(unknown)}")
@@ -227,7 +228,7 @@ class Catalogue:
 
 @cache
 def load_catalogue() -> Catalogue:
-    entries: list[dict] = []
+    entries: list[dict[str, Any]] = []
     for path in sorted(DATA_DIR.glob("*.yaml")):
         entries.extend(load_data_file(path))
     return Catalogue(entries)

@@ -241,11 +241,11 @@ class _Analysis:
             if confidence < REPORT_THRESHOLD:
                 continue
             technology = technologies[slug]
-            evidence = evidence_by_slug.get(slug, [])
+            listed: list[Evidence] = evidence_by_slug.get(slug, [])
             if slug in implied:
-                evidence = evidence + list(implied[slug].values())
-            if len(evidence) > 1:
-                evidence = sorted(evidence, key=_evidence_order)[:MAX_EVIDENCE_LISTED]
+                listed = listed + list(implied[slug].values())
+            if len(listed) > 1:
+                listed = sorted(listed, key=_evidence_order)[:MAX_EVIDENCE_LISTED]
             detections.append(
                 Detection(
                     slug=slug,
@@ -253,7 +253,7 @@ class _Analysis:
                     category=technology.category,
                     confidence=round(confidence, 3),
                     version=versions[slug][1] if slug in versions else None,
-                    evidence=evidence,
+                    evidence=listed,
                 )
             )
         detections.sort(key=lambda d: (-d.confidence, d.slug))

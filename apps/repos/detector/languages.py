@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .parsers.common import load_data_file
 from .report import LanguageShare
@@ -30,7 +31,7 @@ class Language:
 
 
 class LanguageTable:
-    def __init__(self, data: dict[str, dict]) -> None:
+    def __init__(self, data: dict[str, dict[str, Any]]) -> None:
         self.by_extension: dict[str, Language] = {}
         self.by_filename: dict[str, Language] = {}
         self.by_interpreter: dict[str, Language] = {}

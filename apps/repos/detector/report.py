@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)  # not frozen: made by the thousand, and frozen init is slow
@@ -68,7 +69,7 @@ class Report:
     def component(self, path: str) -> Component | None:
         return next((c for c in self.components if c.path == path), None)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "languages": [asdict(language) for language in self.languages],
             "technologies": [asdict(detection) for detection in self.technologies],

@@ -46,7 +46,7 @@ Work = Callable[[Any, int], Any]  # (job, piece number) -> picklable result
 class Helper:
     """A forked process that runs ``work`` on the pieces of work it claims, job after job."""
 
-    def __init__(self, key: tuple, work: Work) -> None:
+    def __init__(self, key: tuple[object, ...], work: Work) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             pid = os.fork()
@@ -105,7 +105,7 @@ os.register_at_fork(after_in_child=_forget_helper_after_fork)
 def share(
     job: Any,
     pieces: int,
-    key: tuple,
+    key: tuple[object, ...],
     work: Work,
     work_here: Callable[[int], None],
     merge: Callable[[Any], None],
@@ -128,7 +128,7 @@ def share(
             work_here(number)
 
 
-def _helper_for(key: tuple, work: Work) -> Helper | None:
+def _helper_for(key: tuple[object, ...], work: Work) -> Helper | None:
     """The helper built for ``key``'s objects, forked now if there is none; None if it cannot be."""
     global _helper
     if _helper is not None and not _same_objects(_helper.key, key):
@@ -142,7 +142,11 @@ def _helper_for(key: tuple, work: Work) -> Helper | None:
 
 
 def _run(
-    helper: Helper, job: Any, pieces: int, work_here: Callable[[int], None], merge: Callable
+    helper: Helper,
+    job: Any,
+    pieces: int,
+    work_here: Callable[[int], None],
+    merge: Callable[..., Any],
 ) -> set[int]:
     """Share the pieces with ``helper``; return those done (all of them unless it failed)."""
     descriptors: list[int] = []
@@ -180,7 +184,7 @@ def _run(
     return done
 
 
-def _same_objects(known: tuple, key: tuple) -> bool:
+def _same_objects(known: tuple[object, ...], key: tuple[object, ...]) -> bool:
     return len(known) == len(key) and all(a is b for a, b in zip(known, key, strict=True))
 
 

@@ -88,11 +88,11 @@ def pickled_as_call(cls: DataClass) -> DataClass:
     getter = attrgetter(*(f.name for f in fields(cls)))
     single = len(fields(cls)) == 1
 
-    def __reduce__(self):
+    def __reduce__(self: object) -> tuple[DataClass, tuple[object, ...]]:
         values = getter(self)
         return cls, (values,) if single else values
 
-    cls.__reduce__ = __reduce__
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]  # replaced on purpose
     return cls
 
 

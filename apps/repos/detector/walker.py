@@ -12,6 +12,7 @@ process (sharing.py) shares that work too. A code file is opened only when it ha
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Callable, MutableSequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ REQUIREMENTS_DIRS = frozenset({"requirements", "reqs", "requirements.d"})
 SPLIT_MIN_PENDING_DIRECTORIES = 32
 
 FileTarget = ParserRule | tuple[str, Kind]
+DirectoryRules = list[tuple[re.Pattern[str], FileTarget]]
 # (absolute directory, path relative to the root, component it belongs to, weak location)
 Task = tuple[str, str, str, bool]
 
@@ -140,7 +142,7 @@ def _known_extensions(
     patterns, languages and generated files known by name and, outside programming languages,
     documentation such as README.md; generated-file suffixes ending with it such as ``.pb.go``).
     """
-    known = {}
+    known: dict[str, tuple[str | None, Callable[[str], object] | None, tuple[str, ...]]] = {}
     special_names = (*languages.by_filename, *GENERATED_NAMES)
     for extension, language in languages.by_extension.items():
         if (
@@ -291,13 +293,13 @@ class _DirectoryWalker:
 
     def _visit_others(
         self,
-        others: list[os.DirEntry],
+        others: list[os.DirEntry[str]],
         descriptor: int,
         directory: str,
         rel: str,
         component: str,
         weak: bool,
-        directory_rules: list,
+        directory_rules: DirectoryRules,
         stack: MutableSequence[Task],
         first_child: int,
         sizes: dict[str, int],
@@ -323,19 +325,19 @@ class _DirectoryWalker:
 
     def _classify(
         self,
-        files: list[os.DirEntry],
+        files: list[os.DirEntry[str]],
         descriptor: int,
         weak: bool,
-        directory_rules: list,
+        directory_rules: DirectoryRules,
         sizes: dict[str, int],
         counts: dict[str, int],
         readmes: list[str],
-    ) -> list[tuple[os.DirEntry, list[FileTarget]]]:
+    ) -> list[tuple[os.DirEntry[str], list[FileTarget]]]:
         """Count what is code among the other files and note the READMEs; return the files that
         are evidence."""
         index = self.index
         languages = self.languages
-        targeted: list[tuple[os.DirEntry, list[FileTarget]]] = []
+        targeted: list[tuple[os.DirEntry[str], list[FileTarget]]] = []
         for entry in files:
             name = entry.name
             dot = name.rfind(".")
@@ -368,7 +370,9 @@ class _DirectoryWalker:
         return targeted
 
     @staticmethod
-    def _is_component_root(rel: str, targeted: list[tuple[os.DirEntry, list[FileTarget]]]) -> bool:
+    def _is_component_root(
+        rel: str, targeted: list[tuple[os.DirEntry[str], list[FileTarget]]]
+    ) -> bool:
         return (
             any(
                 type(target) is ParserRule and target.component_root
@@ -390,7 +394,7 @@ class _DirectoryWalker:
 
     def _record_targets(
         self,
-        entry: os.DirEntry,
+        entry: os.DirEntry[str],
         targets: list[FileTarget],
         descriptor: int,
         directory: str,

@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -22,8 +24,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        import os
-
         password = options["password"] or os.environ.get("DEMO_PASSWORD", "strato-demo-2026")
         tenant_services.tenancy_bootstrap()
         tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ def _construct_unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node)
-    return loader.construct_mapping(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]  # the one kind left
 
 
 _TolerantLoader.add_multi_constructor("!", _construct_unknown_tag)
@@ -80,15 +81,15 @@ def load_yaml(text: str) -> Any:
     return documents[0] if documents else None
 
 
-def as_dict(value: object) -> dict:
+def as_dict(value: object) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def as_list(value: object) -> list:
+def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def walk_values(node: object, key: str):
+def walk_values(node: object, key: str) -> Iterator[object]:
     """Every value stored under ``key`` anywhere in a nested YAML/JSON structure.
 
     YAML aliases make the structure a graph: each container is visited once, so a "billion

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
+from typing import Any
 
 from ..signals import Ecosystem, Kind, Manifest, ManifestError
 from .common import as_dict, clean_version, load_toml
@@ -115,7 +116,7 @@ def parse_version_catalogue(text: str, file: Path) -> Manifest:
                 if isinstance(value, str)}  # fmt: skip
     manifest = Manifest()
 
-    def version_of(entry: dict) -> str | None:
+    def version_of(entry: dict[str, Any]) -> str | None:
         version = entry.get("version")
         if isinstance(version, dict):
             version = versions.get(version.get("ref", ""))

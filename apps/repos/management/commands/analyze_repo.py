@@ -14,6 +14,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.repos import github
+from apps.repos.archive import ArchiveLimits, ArchiveRejected, extract_tarball
+from apps.repos.detector import analyse
+
 
 class Command(BaseCommand):
     help = "Detect the technology stack of a local folder or a GitHub repository."
@@ -30,8 +34,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, target: str, json: bool, token: str, **options):
-        from apps.repos.detector import analyse
-
         path = Path(target).expanduser()
         if path.is_dir():
             report = analyse(path).to_dict()
@@ -47,10 +49,6 @@ class Command(BaseCommand):
             self._print(label, report)
 
     def _remote(self, target: str, token: str) -> tuple[dict, str]:
-        from apps.repos import github
-        from apps.repos.archive import ArchiveLimits, ArchiveRejected, extract_tarball
-        from apps.repos.detector import analyse
-
         try:
             ref = github.parse_repository_url(target)
         except github.InvalidRepositoryURL as exc:
