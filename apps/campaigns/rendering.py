@@ -17,7 +17,7 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlparse
 
 import nh3
@@ -110,9 +110,13 @@ class CappedForNode(dt.ForNode):
     """`{% for %}` that counts iterations and output across one rendering and stops at the caps."""
 
     def render(self, context: Context) -> str:
-        counts = context.render_context.setdefault("strato_limits", {"loops": 0, "chars": 0})
+        # The render context lives for one rendering: the counts span every loop in it.
+        fresh_counts: Any = {"loops": 0, "chars": 0}
+        counts = cast(
+            "dict[str, int]", context.render_context.setdefault("strato_limits", fresh_counts)
+        )
         try:
-            values = self.sequence.resolve(context, ignore_failures=True)
+            values = cast(FilterExpression, self.sequence).resolve(context, ignore_failures=True)
             counts["loops"] += len(values) if hasattr(values, "__len__") else 0
         except TypeError:
             pass
@@ -128,7 +132,7 @@ class CappedForNode(dt.ForNode):
 def _capped_for(parser, token) -> CappedForNode:
     node = dt.do_for(parser, token)
     node.__class__ = CappedForNode
-    return node
+    return cast(CappedForNode, node)
 
 
 def _too_long_message() -> str:
