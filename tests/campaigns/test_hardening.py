@@ -15,6 +15,7 @@ from django_redis import get_redis_connection
 from apps.campaigns import services, tracking
 from apps.campaigns.models import Event, Lead, LeadImport, Message
 from apps.campaigns.tasks import flush_tracking_events
+from tests.campaigns.factories import MessageFactory
 from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -126,14 +127,7 @@ def test_links_are_checked_after_rendering(api):
 
 @pytest.fixture
 def sent_message(shop, campaign) -> Message:
-    from django.utils import timezone
-
-    from .conftest import make_leads
-
-    lead = make_leads(1)[0]
-    return Message.objects.create(
-        campaign=campaign, lead=lead, email=lead.email, status="sent", sent_at=timezone.now()
-    )
+    return MessageFactory(campaign=campaign)
 
 
 def _buffer(schema: str, message_id, kind: str = "opened") -> None:
