@@ -17,11 +17,11 @@ import re
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlparse
 
 import nh3
-from django.template import Context, Engine, Library, TemplateSyntaxError
+from django.template import Context, Engine, Library, TemplateSyntaxError, VariableDoesNotExist
 from django.template import defaultfilters as df
 from django.template import defaulttags as dt
 from django.template.base import FilterExpression, Node, Template, VariableNode
@@ -57,11 +57,96 @@ SAFE_FILTERS = (
 )
 SAFE_TAGS = ("if", "for", "with", "comment", "spaceless", "cycle", "firstof", "ifchanged")
 
+# Caps that keep one rendering small: a filter argument that sets a width or a precision, the
+# characters a rendered part may have, and the loop iterations of one rendering.
+MAX_FILTER_ARGUMENT = 1000
+MAX_RENDERED_CHARS = 1_000_000
+MAX_LOOP_ITERATIONS = 10_000
+# Filters whose argument multiplies the output (a width or a number of digits).
+SIZED_FILTERS = ("center", "ljust", "rjust", "floatformat")
+
+
+class RenderFailed(Exception):
+    """A part could not be rendered for these values; `field` names the part ('' until known)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RenderLimitExceeded(RenderFailed):
+    """A rendering would exceed one of the caps."""
+
+
+def _argument_size(argument: object) -> int:
+    digits = re.sub(r"[^0-9]", "", str(argument))
+    return int(digits) if digits else 0
+
+
+def _argument_too_large(name: str, argument: object) -> str:
+    """The error for a sized filter's argument over the cap, or ''."""
+    if name in SIZED_FILTERS and _argument_size(argument) > MAX_FILTER_ARGUMENT:
+        return f"The argument of |{name} is at most {MAX_FILTER_ARGUMENT}."
+    return ""
+
+
+def _capped(name: str):
+    original = df.register.filters[name]
+
+    def capped(value, argument=None):
+        error = _argument_too_large(name, argument)
+        if error:
+            raise RenderLimitExceeded(error)
+        return original(value) if argument is None else original(value, argument)
+
+    capped.__name__ = name
+    for attribute in ("is_safe", "needs_autoescape", "expects_localtime"):
+        if hasattr(original, attribute):
+            setattr(capped, attribute, getattr(original, attribute))
+    return capped
+
+
+class CappedForNode(dt.ForNode):
+    """`{% for %}` that counts iterations and output across one rendering and stops at the caps."""
+
+    def render(self, context: Context) -> str:
+        # The render context lives for one rendering: the counts span every loop in it.
+        fresh_counts: Any = {"loops": 0, "chars": 0}
+        counts = cast(
+            "dict[str, int]", context.render_context.setdefault("strato_limits", fresh_counts)
+        )
+        try:
+            values = cast(FilterExpression, self.sequence).resolve(context, ignore_failures=True)
+            counts["loops"] += len(values) if hasattr(values, "__len__") else 0
+        except TypeError:
+            pass
+        if counts["loops"] > MAX_LOOP_ITERATIONS:
+            raise RenderLimitExceeded(f"Loops may run at most {MAX_LOOP_ITERATIONS} times.")
+        output = super().render(context)
+        counts["chars"] += len(output)
+        if counts["chars"] > MAX_RENDERED_CHARS:
+            raise RenderLimitExceeded(_too_long_message())
+        return output
+
+
+def _capped_for(parser, token) -> CappedForNode:
+    node = dt.do_for(parser, token)
+    node.__class__ = CappedForNode
+    return cast(CappedForNode, node)
+
+
+def _too_long_message() -> str:
+    return f"The rendered message would be over {MAX_RENDERED_CHARS:,} characters."
+
+
 SAFE_LIBRARY = Library()
 for _name in SAFE_FILTERS:
-    SAFE_LIBRARY.filters[_name] = df.register.filters[_name]
+    SAFE_LIBRARY.filters[_name] = (
+        _capped(_name) if _name in SIZED_FILTERS else df.register.filters[_name]
+    )
 for _name in SAFE_TAGS:
     SAFE_LIBRARY.tags[_name] = dt.register.tags[_name]
+SAFE_LIBRARY.tags["for"] = _capped_for
 
 
 class SandboxEngine(Engine):
@@ -184,19 +269,23 @@ def html_to_text(html: str) -> str:
     return "\n".join(out).strip()
 
 
-def _variables_of(nodelist) -> set[str]:
-    found: set[str] = set()
+def _oversized_arguments(nodelist) -> list[str]:
+    """Errors for literal arguments of sized filters over the cap (`|ljust:"50000000"`)."""
+    errors: list[str] = []
 
     def visit_expression(expression) -> None:
         if isinstance(expression, FilterExpression):
-            var = expression.var
-            if hasattr(var, "var") and isinstance(var.var, str) and var.lookups:
-                found.add(".".join(var.lookups))
-            for _func, args in expression.filters:
-                for _is_var, arg in args:
-                    if _is_var and getattr(arg, "lookups", None):
-                        found.add(".".join(arg.lookups))
+            for func, args in expression.filters:
+                for is_variable, argument in args:
+                    error = "" if is_variable else _argument_too_large(func.__name__, argument)
+                    if error and error not in errors:
+                        errors.append(error)
 
+    _walk_expressions(nodelist, visit_expression)
+    return errors
+
+
+def _walk_expressions(nodelist, visit_expression) -> None:
     def visit(node: Node) -> None:
         if isinstance(node, VariableNode):
             visit_expression(node.filter_expression)
@@ -214,6 +303,22 @@ def _variables_of(nodelist) -> set[str]:
 
     for node in nodelist:
         visit(node)
+
+
+def _variables_of(nodelist) -> set[str]:
+    found: set[str] = set()
+
+    def visit_expression(expression) -> None:
+        if isinstance(expression, FilterExpression):
+            var = expression.var
+            if hasattr(var, "var") and isinstance(var.var, str) and var.lookups:
+                found.add(".".join(var.lookups))
+            for _func, args in expression.filters:
+                for _is_var, arg in args:
+                    if _is_var and getattr(arg, "lookups", None):
+                        found.add(".".join(arg.lookups))
+
+    _walk_expressions(nodelist, visit_expression)
     return found
 
 
@@ -295,6 +400,9 @@ def validate_template(*, subject: str, html: str, text: str) -> list[str]:
         except TemplateSyntaxError as exc:
             errors.setdefault(field, []).append(f"Template syntax error: {exc}")
             continue
+        errors_of_field = _oversized_arguments(compiled.nodelist)
+        if errors_of_field:
+            errors.setdefault(field, []).extend(errors_of_field)
         used = _variables_of(compiled.nodelist)
         unknown = unknown_variables(used, _loop_names(compiled.nodelist))
         if unknown:
@@ -397,12 +505,30 @@ class Rendered:
     unsubscribe_url: str = ""
 
 
+def _render_capped(field: str, template: Template, context: Context) -> str:
+    try:
+        output = template.render(context)
+    except RenderLimitExceeded as exc:
+        raise RenderLimitExceeded(str(exc), field) from exc
+    except VariableDoesNotExist as exc:  # a filter argument naming a value this lead lacks
+        raise RenderFailed(f"Missing value: {exc}", field) from exc
+    if len(output) > MAX_RENDERED_CHARS:
+        raise RenderLimitExceeded(_too_long_message(), field)
+    return output
+
+
 def render_parts(compiled: CompiledTemplate, context: dict) -> Rendered:
+    """Render the three parts; RenderLimitExceeded (naming the part) when one is over a cap,
+    RenderFailed when a filter argument names a missing value.
+
+    Links whose scheme is not http, https or mailto are removed after rendering, because a
+    variable can put `javascript:` into an href that was harmless when the template was saved.
+    """
     html_context = Context(context, autoescape=True)
     text_context = Context(context, autoescape=False)
-    subject = " ".join(compiled.subject.render(text_context).split())
+    subject = " ".join(_render_capped("subject", compiled.subject, text_context).split())
     return Rendered(
         subject=subject[:998],
-        html=compiled.html.render(html_context),
-        text=compiled.text.render(text_context),
+        html=sanitise_html(_render_capped("html", compiled.html, html_context)),
+        text=_render_capped("text", compiled.text, text_context),
     )

@@ -8,12 +8,10 @@ its task redelivered, and the services are idempotent under that.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django_tenants.utils import schema_context
 
 from apps.core.tasks import RELIABLE
 
@@ -106,24 +104,18 @@ def sweep_campaigns() -> int:
 
 @shared_task(ignore_result=True)
 def flush_tracking_events(limit: int = 5000) -> int:
-    """Beat (public schema): move buffered opens/clicks from Redis into each tenant's table."""
+    """Beat (public schema): move buffered opens/clicks from Redis into each tenant's table.
+
+    Stops after a batch with failures: their events went back to the end of the buffer and are
+    tried again on the next run (parked after a few tries), not in a tight loop."""
     total = 0
     while True:
         events = tracking.take_buffered(limit)
         if not events:
             return total
-        by_schema: dict[str, list[dict]] = defaultdict(list)
-        for event in events:
-            by_schema[event["s"]].append(event)
-        for schema, items in by_schema.items():
-            try:
-                with schema_context(schema):
-                    total += services.tracking_events_record(events=items)
-            except Exception:
-                logger.exception("tracking flush failed for %s; events put back", schema)
-                tracking.requeue(items)
-                return total
-        if len(events) < limit:
+        recorded, failed = services.tracking_events_flush(events=events)
+        total += recorded
+        if failed or len(events) < limit:
             return total
 
 

@@ -22,6 +22,9 @@ OPEN_SALT = "strato.campaigns.open"
 CLICK_SALT = "strato.campaigns.click"
 UNSUBSCRIBE_SALT = "strato.campaigns.unsubscribe"
 BUFFER_KEY = "strato:tracking:events"
+# Events that failed to insert TRACKING_MAX_ATTEMPTS times, each with its last error.
+PARKED_KEY = "strato:tracking:parked"
+TRACKING_MAX_ATTEMPTS = 3
 
 _open_signer = signing.Signer(salt=OPEN_SALT)
 _click_signer = signing.Signer(salt=CLICK_SALT)
@@ -153,3 +156,20 @@ def requeue(events: list[dict]) -> None:
         get_redis_connection("default").lpush(
             BUFFER_KEY, *[json.dumps(e, separators=(",", ":")) for e in reversed(events)]
         )
+
+
+def retry_or_park(event: dict, *, reason: str) -> bool:
+    """Put a failed event back at the end of the buffer, or park it once it has failed
+    `TRACKING_MAX_ATTEMPTS` times. Returns True when it was parked."""
+    attempts = int(event.get("a", 0)) + 1
+    redis = get_redis_connection("default")
+    if attempts >= TRACKING_MAX_ATTEMPTS:
+        parked = {**event, "a": attempts, "error": reason[:1000]}
+        redis.rpush(PARKED_KEY, json.dumps(parked, separators=(",", ":")))
+        return True
+    redis.rpush(BUFFER_KEY, json.dumps({**event, "a": attempts}, separators=(",", ":")))
+    return False
+
+
+def parked_events() -> list[dict]:
+    return [json.loads(item) for item in get_redis_connection("default").lrange(PARKED_KEY, 0, -1)]

@@ -27,6 +27,7 @@ from .events import (
     message_unsubscribe,
     tenant_sending_health_check,
     tenant_sending_paused_reason,
+    tracking_events_flush,
     tracking_events_record,
 )
 from .imports import MULTIPART_ALLOWANCE, import_size_check, lead_import_create, lead_import_run
@@ -130,6 +131,7 @@ __all__ = [
     "template_update",
     "tenant_sending_health_check",
     "tenant_sending_paused_reason",
+    "tracking_events_flush",
     "tracking_events_record",
     "transport",
 ]

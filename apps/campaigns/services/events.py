@@ -3,18 +3,55 @@ the sender-reputation rule that pauses a tenant's sending."""
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from .. import resend, selectors, tracking
 from ..models import Campaign, Event, Message, Suppression
 from .audience import suppression_add
 from .common import S
+
+logger = logging.getLogger(__name__)
+
+
+def tracking_events_flush(*, events: list[dict[str, Any]]) -> tuple[int, int]:
+    """Record events taken off the buffer, each tenant on its own; returns (recorded, failed).
+
+    A tenant whose insert fails never costs another tenant its events. Its events are then
+    tried one by one, so one bad event does not hold back the good ones; an event that still
+    fails goes back to the buffer for a later flush, and after `TRACKING_MAX_ATTEMPTS` tries
+    it is parked (with the error) instead of looping forever.
+    """
+    by_schema: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        by_schema[str(event.get("s", ""))].append(event)
+    recorded = failed = 0
+    for schema, items in by_schema.items():
+        try:
+            recorded += _record_in(schema, items)
+            continue
+        except Exception:
+            logger.exception("tracking flush failed for %s; trying its events one by one", schema)
+        for event in items:
+            try:
+                recorded += _record_in(schema, [event])
+            except Exception as exc:
+                failed += 1
+                tracking.retry_or_park(event, reason=f"{type(exc).__name__}: {exc}")
+    return recorded, failed
+
+
+def _record_in(schema: str, events: list[dict[str, Any]]) -> int:
+    with schema_context(schema), transaction.atomic():
+        return tracking_events_record(events=events)
 
 
 def tracking_events_record(*, events: list[dict[str, Any]]) -> int:

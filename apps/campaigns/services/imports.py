@@ -29,6 +29,7 @@ from apps.billing.services import entitlement_check
 from apps.campaigns import tasks
 from apps.core.errors import DomainError, PayloadTooLarge, ValidationFailed
 
+from ..csv_cells import SafeWriter
 from ..models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
 from .common import current_schema, current_tenant
 from .leads import lead_repositories_analyse_later
@@ -238,7 +239,7 @@ def lead_import_run(*, import_pk: int) -> str:
         text = io.TextIOWrapper(
             io.BufferedReader(counting, 256 * 1024), encoding="utf-8-sig", newline=""
         )
-        report = csv.writer(err_file)
+        report = SafeWriter(csv.writer(err_file))
         report.writerow(["row", "email", "severity", "problem"])
         header = _read_header(Path(job.file_path))
         try:

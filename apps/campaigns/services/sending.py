@@ -28,7 +28,7 @@ from apps.tenants.models import Tenant
 from .. import rendering, resend, selectors, tracking
 from ..models import Campaign, Lead, Message, Suppression
 from .common import S, current_schema, current_tenant
-from .templates import SAMPLE_LEAD, render_message
+from .templates import SAMPLE_LEAD, render_checked, render_message
 
 TEST_SEND_MAX = 5
 LOCAL_BACKENDS = {
@@ -161,24 +161,35 @@ def _lead_of(message: _Claimed) -> rendering.LeadFields:
 
 def _compose(
     campaign: Campaign, tenant: Tenant, messages: list[_Claimed], base: str
-) -> list[resend.BatchEmail]:
-    """Render each claimed message; `_send_batch` has skipped those whose lead was erased."""
+) -> tuple[list[_Claimed], list[resend.BatchEmail]]:
+    """Render each claimed message; `_send_batch` has skipped those whose lead was erased.
+
+    A message whose rendering is over a size cap is marked failed with the reason and left
+    out; returns the messages to send and their emails, in the same order.
+    """
     sender = campaign.from_email or settings.DEFAULT_FROM_EMAIL
     leads = [_lead_of(message) for message in messages]
     stacks = selectors.lead_stacks(leads=leads)
-    out = []
+    sendable, out = [], []
     for message, lead in zip(messages, leads, strict=True):
-        rendered = render_message(
-            tenant=tenant,
-            subject=campaign.subject,
-            html=campaign.html,
-            text=campaign.text,
-            lead=lead,
-            campaign_name=campaign.name,
-            message_id=message.pk,
-            base=base,
-            stack=stacks.get(rendering.lead_github_owner(lead).lower(), {}),
-        )
+        try:
+            rendered = render_message(
+                tenant=tenant,
+                subject=campaign.subject,
+                html=campaign.html,
+                text=campaign.text,
+                lead=lead,
+                campaign_name=campaign.name,
+                message_id=message.pk,
+                base=base,
+                stack=stacks.get(rendering.lead_github_owner(lead).lower(), {}),
+            )
+        except rendering.RenderFailed as exc:
+            Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+                status=Message.Status.FAILED, error=f"{exc.field or 'html'}: {exc}"
+            )
+            continue
+        sendable.append(message)
         out.append(
             resend.BatchEmail(
                 from_email=sender,
@@ -191,7 +202,7 @@ def _compose(
                 tags=resend.message_tags(schema=tenant.schema_name, message_id=message.pk),
             )
         )
-    return out
+    return sendable, out
 
 
 def _mark_sent(pairs: list[tuple[int, str]], key: str) -> None:
@@ -305,12 +316,14 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
             return "skipped"
         if mode == "backend" and _backend_is_transactional():
             # Local backends (outbox, locmem): the send and the status change commit together.
-            _send_with_backend(campaign, tenant, messages, base)
+            messages = _send_with_backend(campaign, tenant, messages, base)
             _mark_sent([(m.pk, "") for m in messages], batch_key)
-            return "sent"
+            return "sent" if messages else "failed"
 
     if mode == "resend":
-        emails = _compose(campaign, tenant, messages, base)
+        messages, emails = _compose(campaign, tenant, messages, base)
+        if not emails:
+            return "failed"
         try:
             ids = resend.send_batch(emails, idempotency_key=_idempotency_key(batch_key))
         except resend.ResendRejected as exc:
@@ -323,7 +336,7 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
             raise SendPostponed(str(exc)) from exc
         pairs = [(m.pk, esp) for m, esp in zip(messages, ids, strict=True)]
     else:
-        _send_with_backend(campaign, tenant, messages, base)
+        messages = _send_with_backend(campaign, tenant, messages, base)
         pairs = [(m.pk, "") for m in messages]
     with transaction.atomic():
         _mark_sent(pairs, batch_key)
@@ -342,9 +355,11 @@ def _idempotency_key(batch_key: str) -> str:
 
 def _send_with_backend(
     campaign: Campaign, tenant: Tenant, messages: list[_Claimed], base: str
-) -> None:
-    """Any Django/anymail backend: one EmailMessage per recipient, one connection per batch."""
-    emails = _compose(campaign, tenant, messages, base)
+) -> list[_Claimed]:
+    """Any Django/anymail backend: one EmailMessage per recipient, one connection per batch.
+
+    Returns the messages sent (those `_compose` could render)."""
+    sendable, emails = _compose(campaign, tenant, messages, base)
     out = []
     for email in emails:
         message = EmailMultiAlternatives(
@@ -362,6 +377,7 @@ def _send_with_backend(
         get_connection(fail_silently=False).send_messages(out)
     except Exception as exc:
         raise SendPostponed(f"{type(exc).__name__}: {exc}") from exc
+    return sendable
 
 
 @transaction.atomic
@@ -405,15 +421,13 @@ def campaign_test_send(
         )
     entitlement_consume(tenant=tenant, resource="emails", amount=len(emails))
     template = campaign.template
-    rendered = render_message(
+    rendered = render_checked(
         tenant=tenant,
         subject=template.subject,
         html=template.html,
         text=template.text,
         lead=lead or SAMPLE_LEAD,
         campaign_name=campaign.name,
-        message_id=None,
-        base=tracking.public_base_url(),
     )
     messages = []
     for address in emails:

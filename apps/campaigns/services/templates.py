@@ -41,6 +41,12 @@ def _prepare_template(*, subject: str, html: str, text: str) -> dict[str, Any]:
         raise ValidationFailed.for_field(
             "html", "A template needs an HTML or a text part.", code="template_empty"
         )
+    try:
+        _render_preview(subject=subject, html=html, text=text, lead=SAMPLE_LEAD, stack={})
+    except rendering.RenderLimitExceeded as exc:
+        raise _render_error(exc) from exc
+    except rendering.RenderFailed:
+        pass  # a value the sample lead lacks; real leads may have it
     return {
         "subject": subject,
         "html": html,
@@ -152,6 +158,31 @@ def render_message(
     return rendered
 
 
+def _render_preview(**render_arguments: Any) -> rendering.Rendered:
+    """A rendering without tracking; a placeholder tenant and campaign name unless given."""
+    render_arguments.setdefault("tenant", Tenant(name="Preview", postal_address=""))
+    render_arguments.setdefault("campaign_name", "Preview")
+    return render_message(message_id=None, base=tracking.public_base_url(), **render_arguments)
+
+
+def _render_error(exc: rendering.RenderFailed) -> ValidationFailed:
+    code = (
+        "template_too_large"
+        if isinstance(exc, rendering.RenderLimitExceeded)
+        else "template_render_failed"
+    )
+    return ValidationFailed(str(exc), code=code, errors={exc.field or "html": [str(exc)]})
+
+
+def render_checked(**render_arguments: Any) -> rendering.Rendered:
+    """A preview or test rendering; a part over a size cap is a 400 `template_too_large`, a
+    part that cannot be rendered for this lead a 400 `template_render_failed`, naming the part."""
+    try:
+        return _render_preview(**render_arguments)
+    except rendering.RenderFailed as exc:
+        raise _render_error(exc) from exc
+
+
 def template_preview(
     *,
     tenant: Tenant,
@@ -164,15 +195,12 @@ def template_preview(
     if template is not None:
         subject, html, text = template.subject, template.html, template.text
     prepared = _prepare_template(subject=subject or "", html=html or "", text=text or "")
-    rendered = render_message(
+    rendered = render_checked(
         tenant=tenant,
         subject=prepared["subject"],
         html=prepared["html"],
         text=prepared["text"],
         lead=lead or SAMPLE_LEAD,
-        campaign_name="Preview",
-        message_id=None,
-        base=tracking.public_base_url(),
     )
     return {
         "subject": rendered.subject,

@@ -15,6 +15,7 @@ from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 
 from ... import selectors, services
+from ...csv_cells import safe_row
 from .. import serializers as s
 from ..examples import LEAD_EXAMPLE, LEAD_GITHUB_DESCRIPTION
 from .common import lead_or_404, lists_or_404, segment_referenced
@@ -163,7 +164,7 @@ class _Echo:
 def csv_stream(rows: Iterable[list[str]], filename: str) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+        (writer.writerow(safe_row(row)) for row in rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
