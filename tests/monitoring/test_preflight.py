@@ -18,6 +18,8 @@ def production_like(settings, tmp_path, monkeypatch):
     """Settings a production deployment would have, on the test run's services."""
     monkeypatch.setenv("DATABASE_URL", "postgres://set-by-the-platform")
     monkeypatch.setenv("REDIS_URL", "redis://set-by-the-platform")
+    # The browser tests' Playwright needs it; a production environment never sets it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEBUG = False
     settings.SECRET_KEY = "k" + Fernet.generate_key().decode() * 2
     settings.ALLOWED_HOSTS = ["strato.example", ".strato.example"]
