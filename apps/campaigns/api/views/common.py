@@ -47,11 +47,15 @@ def campaign_or_404(campaign_id: PublicId, include_deleted: bool = False) -> Cam
         raise NotFound("No campaign with this id.", code="campaign_not_found") from exc
 
 
+def _found(obj: Found | None, label: str) -> Found:
+    """The row a URL names, or a 404 `<label>_not_found`."""
+    if obj is None:
+        raise NotFound(f"No {label} with this id.", code=f"{label}_not_found")
+    return obj
+
+
 def lead_or_404(lead_id: PublicId) -> Lead:
-    lead = selectors.lead_get(public_id=lead_id)
-    if lead is None:
-        raise NotFound("No lead with this id.", code="lead_not_found")
-    return lead
+    return _found(selectors.lead_get(public_id=lead_id), "lead")
 
 
 def leads_or_404(ids: Iterable[uuid.UUID]) -> list[Lead]:
@@ -78,28 +82,16 @@ def lists_or_404(ids: list[uuid.UUID] | None) -> list[LeadList] | None:
 
 def list_or_404(list_id: PublicId) -> LeadList:
     """The list with its `lead_count`."""
-    lead_list = selectors.list_get(public_id=list_id)
-    if lead_list is None:
-        raise NotFound("No list with this id.", code="list_not_found")
-    return lead_list
+    return _found(selectors.list_get(public_id=list_id), "list")
 
 
 def segment_or_404(segment_id: PublicId) -> Segment:
-    segment = selectors.segment_get(public_id=segment_id)
-    if segment is None:
-        raise NotFound("No segment with this id.", code="segment_not_found")
-    return segment
+    return _found(selectors.segment_get(public_id=segment_id), "segment")
 
 
 def template_or_404(template_id: PublicId) -> EmailTemplate:
-    template = selectors.template_get(public_id=template_id)
-    if template is None:
-        raise NotFound("No template with this id.", code="template_not_found")
-    return template
+    return _found(selectors.template_get(public_id=template_id), "template")
 
 
 def import_or_404(import_id: PublicId) -> LeadImport:
-    job = selectors.import_get(public_id=import_id)
-    if job is None:
-        raise NotFound("No import with this id.", code="import_not_found")
-    return job
+    return _found(selectors.import_get(public_id=import_id), "import")
