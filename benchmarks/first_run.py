@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_SECONDS = float(os.environ.get("BENCH_FIRST_RUN_TIMEOUT", "600"))
 # A quick test that needs the database: pytest builds the whole test database for it.
-DB_TEST = "tests/core/test_schema_snapshot.py::test_snapshot_matches_the_migrations"
+DB_TEST = "tests/core/test_request_id.py::test_api_errors_and_unknown_hosts_carry_the_id"
 
 
 def clean_env(data_dir: str, *, snapshot: bool) -> dict[str, str]:
