@@ -17,6 +17,10 @@ the tenant's public rows and swaps the schemas by renaming: a failure anywhere l
 tenant as it was. Every restore first checks each file's checksum and refuses a backup whose
 migration state is newer than the code (migrations applied there that this code does not know);
 an older tenant backup is migrated forward in its temporary schema before the swap.
+
+Backup and restore stay in one module on purpose: they are one concern sharing the folder
+format, the manifest, the walk of the tenant's public tables and the checksums, and a change to
+one side is always a change to the other.
 """
 
 from __future__ import annotations
