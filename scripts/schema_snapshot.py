@@ -13,6 +13,7 @@ a restore and finds nothing to do.
                                                 # dump, restore the dump and compare both
     python scripts/schema_snapshot.py check     # fails when migrations changed since the build
     python scripts/schema_snapshot.py restore   # restore into DATABASE_URL when it is empty
+    python scripts/schema_snapshot.py migrate-scratch NAME  # migrate database NAME from scratch
 
 `build` and `restore` need DATABASE_URL (run them under `scripts/services.py exec`).
 """
@@ -295,6 +296,35 @@ def migrate_from_scratch(dbname: str) -> None:
     )
 
 
+class BackgroundMigrate:
+    """`migrate_from_scratch` of a new scratch database `name`, in a child process started now.
+
+    The test suite starts it when it collects the snapshot test and runs that test last, so the
+    minute-long migrate uses the second core while the other tests run."""
+
+    def __init__(self, name: str) -> None:
+        self._database = scratch_database(name)
+        self.params = self._database.__enter__()
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "migrate-scratch", name],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def wait(self) -> None:
+        output, _ = self._process.communicate()
+        if self._process.returncode != 0:
+            raise RuntimeError(f"migrate from scratch failed:\n{output[-3000:]}")
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        self._database.__exit__(None, None, None)
+
+
 @contextlib.contextmanager
 def scratch_database(name: str):
     """An empty database `name` on the default server, dropped afterwards."""
@@ -390,9 +420,12 @@ def check() -> int:
 
 def main() -> int:
     action = sys.argv[1] if len(sys.argv) > 1 else ""
-    if action not in {"build", "check", "restore"}:
+    if action not in {"build", "check", "restore", "migrate-scratch"}:
         print(__doc__, file=sys.stderr)
         return 2
+    if action == "migrate-scratch":
+        migrate_from_scratch(sys.argv[2])
+        return 0
     _django_setup()
     if action == "build":
         return build()

@@ -36,16 +36,15 @@ def test_snapshot_matches_the_migrations():
 
 
 @pytest.mark.migrations
-def test_snapshot_restores_what_a_full_migrate_builds():
+def test_snapshot_restores_what_a_full_migrate_builds(migrated_from_scratch):
     """Two scratch databases: one migrated from scratch (public schema, then the template schema
-    as `bootstrap_tenancy` does), one restored from the snapshot. Their catalogues (tables,
-    columns, constraints, indexes, sequences, functions, triggers) and applied migrations match
-    for the public schema and the tenant template, and `migrate` has nothing left to do."""
-    with (
-        schema_snapshot.scratch_database("strato_test_migrated") as migrated,
-        schema_snapshot.scratch_database("strato_test_restored") as restored,
-    ):
-        schema_snapshot.migrate_from_scratch(migrated["dbname"])
+    as `bootstrap_tenancy` does; started in the background when the suite was collected), one
+    restored from the snapshot. Their catalogues (tables, columns, constraints, indexes,
+    sequences, functions, triggers) and applied migrations match for the public schema and the
+    tenant template, and `migrate` has nothing left to do."""
+    with schema_snapshot.scratch_database("strato_test_restored") as restored:
+        migrated_from_scratch.wait()
+        migrated = migrated_from_scratch.params
         schema_snapshot.restore_sql(restored, schema_snapshot.snapshot_current() or "")
         for schema in schema_snapshot.snapshot_schemas():
             from_scratch = schema_snapshot.schema_catalog(migrated, schema)
