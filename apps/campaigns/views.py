@@ -165,6 +165,10 @@ def _send_test(request, campaign: Campaign, tenant) -> None:
     """The "send a test" form: addresses separated by commas or semicolons."""
     raw = request.POST.get("emails", "").replace(";", ",")
     emails = [email.strip() for email in raw.split(",") if email.strip()]
+    ensure_capability(
+        role=request_role(request),
+        name=test_send_capability(own_email=request.user.email, emails=emails),
+    )
     sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
     messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")
 
