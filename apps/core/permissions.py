@@ -73,16 +73,19 @@ class IsPublicHost(BasePermission):
         return tenant is not None and tenant.is_public
 
 
-def capability_required(name: str, *, actions: Mapping[str, str] | None = None):
+def capability_required(
+    name: str, *, post: str | None = None, actions: Mapping[str, str] | None = None
+):
     """Dashboard views: signed in on this tenant's host, with a role holding `name`.
 
-    `actions` maps a POSTed `action` field to the capability it needs instead (the campaign
-    page's one form posts `schedule`, `send-now`, `pause`, ...), so those rules sit next to
-    the view's declaration rather than inside its body.
+    `post` is the capability a POST needs when it differs from reading the page (the members
+    page lists to everyone, inviting is `member.manage`). `actions` maps a POSTed `action` field
+    to the capability it needs (the campaign page's one form posts `schedule`, `send-now`,
+    `pause`, ...), so those rules sit next to the view's declaration rather than in its body.
     """
-    capability(name)
-    for action_capability in (actions or {}).values():
-        capability(action_capability)
+    for declared in [name, post, *(actions or {}).values()]:
+        if declared:
+            capability(declared)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -90,13 +93,16 @@ def capability_required(name: str, *, actions: Mapping[str, str] | None = None):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             needed = name
-            if actions and request.method == "POST":
-                needed = actions.get(request.POST.get("action", ""), name)
+            if request.method == "POST":
+                needed = post or name
+                if actions:
+                    needed = actions.get(request.POST.get("action", ""), needed)
             if not role_can(request_role(request), needed):
                 raise DjangoPermissionDenied(denial_message(needed))
             return view(request, *args, **kwargs)
 
         wrapper.required_capability = name  # type: ignore[attr-defined]
+        wrapper.post_capability = post or name  # type: ignore[attr-defined]
         wrapper.action_capabilities = dict(actions or {})  # type: ignore[attr-defined]
         return wrapper
 
