@@ -11,8 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from apps.core.permissions import (
     HANDLER_METHODS,
-    IsTenantMember,
     MissingCapability,
+    guarded_by_tenant_membership,
     required_capability_for,
 )
 
@@ -26,13 +26,6 @@ def url_views(patterns: list, prefix: str = "") -> Iterator[tuple[str, Any]]:
             view_class = getattr(pattern.callback, "view_class", None)
             if view_class is not None:
                 yield prefix + str(pattern.pattern), view_class
-
-
-def guarded_by_tenant_membership(view_class: Any) -> bool:
-    return any(
-        isinstance(permission, type) and issubclass(permission, IsTenantMember)
-        for permission in getattr(view_class, "permission_classes", ())
-    )
 
 
 def undeclared_capabilities(urlconf: str) -> list[str]:

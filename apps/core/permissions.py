@@ -65,6 +65,14 @@ class IsTenantMember(BasePermission):
         return True
 
 
+def guarded_by_tenant_membership(view_class: Any) -> bool:
+    """Whether a view class answers to `IsTenantMember` (so it must name its capabilities)."""
+    return any(
+        isinstance(permission, type) and issubclass(permission, IsTenantMember)
+        for permission in getattr(view_class, "permission_classes", ())
+    )
+
+
 class IsPublicHost(BasePermission):
     """For endpoints that only make sense on the public host (signup)."""
 
