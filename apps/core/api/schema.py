@@ -1,10 +1,12 @@
 """OpenAPI helpers: every endpoint documents its problem+json error responses."""
 
+import copy
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from apps.core.permissions import guarded_by_tenant_membership, required_capability_for
-from apps.core.roles import capability
+from apps.core.roles import capability, denial_message
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -142,4 +144,19 @@ def document_required_roles(result, generator, request, public):
             sentence = f"Requires the {needed.role} role (capability `{name}`)."
             description = operation.get("description", "").strip()
             operation["description"] = f"{description}\n\n{sentence}" if description else sentence
+            _denial_examples_name(operation, name=name, role=needed.role)
     return result
+
+
+def _denial_examples_name(operation: dict, *, name: str, role: str) -> None:
+    """The 403 example names this operation's capability, not the generic one."""
+    responses = operation.get("responses", {})
+    if "403" not in responses:
+        return
+    # A copy: operations may share one response object.
+    denied = responses["403"] = copy.deepcopy(responses["403"])
+    examples = denied.get("content", {}).get("application/problem+json", {}).get("examples", {})
+    for example in examples.values():
+        value = example.get("value", {})
+        if value.get("code") == "permission_denied" and "capability" in value:
+            value.update(detail=denial_message(name), capability=name, required_role=role)
