@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, ValidationFailed
 from apps.core.permissions import capability_required
-from apps.core.roles import ensure_capability, request_role, test_send_capability
+from apps.core.roles import capability_for_test_send, ensure_capability, request_role
 
 from . import selectors, services
 from .forms import AudienceForm, ContentForm, ScheduleForm
@@ -170,7 +170,7 @@ def _send_test(request, campaign: Campaign, tenant) -> None:
     emails = [email.strip() for email in raw.split(",") if email.strip()]
     ensure_capability(
         role=request_role(request),
-        name=test_send_capability(own_email=request.user.email, emails=emails),
+        name=capability_for_test_send(own_email=request.user.email, emails=emails),
     )
     sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
     messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")

@@ -103,7 +103,7 @@ def ensure_capability(*, role: str | None, name: str) -> None:
         raise capability_denied(name)
 
 
-def test_send_capability(*, own_email: str, emails: list[str]) -> str:
+def capability_for_test_send(*, own_email: str, emails: list[str]) -> str:
     """A test to your own address only needs `campaign.test_send`; any other address needs
     `campaign.test_send_any`, so a member cannot mail the audience through test sends."""
     own = own_email.strip().lower()

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
-from apps.core.roles import ensure_capability, request_role, test_send_capability
+from apps.core.roles import capability_for_test_send, ensure_capability, request_role
 
 from ... import selectors, services
 from .. import serializers as s
@@ -306,7 +306,7 @@ class CampaignTestSendView(TenantAPIView):
         data.is_valid(raise_exception=True)
         ensure_capability(
             role=request_role(request),
-            name=test_send_capability(
+            name=capability_for_test_send(
                 own_email=request.user.email, emails=data.validated_data["emails"]
             ),
         )
