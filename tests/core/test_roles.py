@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.response import Response
 
-from apps.accounts.models import Role
+from apps.accounts.models import Membership, Role
 from apps.core.api.views import TenantAPIView
 from apps.core.checks import check_tenant_api_capabilities, undeclared_capabilities, url_views
 from apps.core.permissions import HANDLER_METHODS
@@ -372,3 +372,27 @@ def test_dashboard_answers_each_role_as_the_policy_says(
 
 def test_membership_roles_are_the_policy_roles():
     assert sorted(Role.values) == sorted(ROLES)
+
+
+def test_members_leave_but_only_admins_remove_others_and_only_owners_touch_owners(
+    api_client_for, tenant, owner, admin_user, member
+):
+    def member_url(user) -> str:
+        return f"/api/members/{Membership.objects.get(user=user, tenant=tenant).public_id}"
+
+    as_member = api_client_for(tenant, member)
+    refused = assert_problem(as_member.delete(member_url(admin_user)), 403, "permission_denied")
+    assert (refused["capability"], refused["required_role"]) == ("member.manage", "admin")
+
+    as_admin = api_client_for(tenant, admin_user)
+    owner_refused = assert_problem(
+        as_admin.patch(member_url(owner), {"role": "member"}, format="json"), 403, "owner_required"
+    )
+    assert (owner_refused["capability"], owner_refused["required_role"]) == (
+        "owner.manage",
+        "owner",
+    )
+    assert Membership.objects.get(user=owner, tenant=tenant).role == "owner"
+
+    assert as_member.delete(member_url(member)).status_code == 204
+    assert not Membership.objects.filter(user=member, tenant=tenant).exists()
