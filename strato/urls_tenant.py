@@ -12,7 +12,7 @@ from apps.billing.api.urls import tenant_urlpatterns as billing_api
 from apps.campaigns.api.urls import tenant_urlpatterns as campaign_api
 from apps.campaigns.urls import dashboard_patterns as campaign_dashboard
 from apps.core import views as core_views
-from apps.core.permissions import member_required
+from apps.core.permissions import capability_required
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import tenant_urlpatterns as repo_api
 from apps.repos.urls import dashboard_patterns as repo_dashboard
@@ -36,6 +36,9 @@ dashboard_patterns = [
     *campaign_dashboard,
     *repo_dashboard,
     path("billing/", billing_views.index, name="billing"),
+    # In the dashboard namespace: the API names its endpoints `billing-checkout` etc. too, and
+    # a bare `{% url 'billing-checkout' %}` resolved to /api/billing/checkout.
+    path("billing/", include(billing_urls)),
 ]
 
 settings_patterns = [
@@ -95,8 +98,7 @@ urlpatterns = [
     *auth_patterns,
     path("", include((dashboard_patterns, "dashboard"))),
     path("settings/", include(settings_patterns)),
-    path("billing/", include(billing_urls)),
-    path("outbox/", member_required()(core_views.outbox), name="outbox"),
+    path("outbox/", capability_required("workspace.view")(core_views.outbox), name="outbox"),
     path("admin/", tenant_admin_site.urls),
     path("api/", include(api_patterns)),
 ]

@@ -29,6 +29,7 @@ from apps.core.errors import (
     RateLimited,
     ValidationFailed,
 )
+from apps.core.roles import capability_denied, role_can
 from apps.tenants.models import Tenant
 from apps.tenants.selectors import tenant_reverse
 from apps.tenants.services import tenant_provision
@@ -208,11 +209,15 @@ def profile_update(
 
 
 def _ensure_can_manage(*, actor: Membership, target_role: str) -> None:
-    if actor.role not in (Role.OWNER, Role.ADMIN):
-        raise PermissionDenied("Only owners and admins manage members.")
-    if target_role == Role.OWNER and actor.role != Role.OWNER:
+    """Managing members is `member.manage`; touching the owner role is `owner.manage`."""
+    if not role_can(actor.role, "member.manage"):
+        raise capability_denied("member.manage")
+    if target_role == Role.OWNER and not role_can(actor.role, "owner.manage"):
+        denied = capability_denied("owner.manage")
         raise PermissionDenied(
-            "Only owners can grant or change the owner role.", code="owner_required"
+            "Only owners can grant or change the owner role.",
+            code="owner_required",
+            extra=denied.extra,
         )
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.billing.services import PlanLimitExceeded
 from apps.core.errors import DomainError, NotFound
-from apps.core.permissions import member_required
+from apps.core.permissions import capability_required
 from apps.tenants.selectors import ready_tenant_by_slug, tenant_reverse
 from apps.tenants.services import tenant_update
 
@@ -100,7 +100,7 @@ class TenantLoginView(auth_views.LoginView):
         return redirect(self.get_success_url())
 
 
-@member_required()
+@capability_required("profile.manage")
 def profile(request):
     form = forms.ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
     if request.method == "POST" and form.is_valid():
@@ -116,7 +116,7 @@ def profile(request):
     return render(request, "accounts/settings_profile.html", {"form": form})
 
 
-@member_required()
+@capability_required("workspace.view", post="member.manage")
 def members(request):
     invite_form = forms.InvitationForm(request.POST or None)
     if request.method == "POST" and invite_form.is_valid():
@@ -141,7 +141,7 @@ def members(request):
 
 
 @require_POST
-@member_required()
+@capability_required("member.manage", actions={"remove": "profile.manage"})
 def member_update(request, member_id):
     membership = get_object_or_404(Membership, public_id=member_id, tenant=request.tenant)
     try:
@@ -161,7 +161,7 @@ def member_update(request, member_id):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("member.manage")
 def invitation_revoke(request, invitation_id):
     invitation = get_object_or_404(Invitation, public_id=invitation_id, tenant=request.tenant)
     try:
@@ -201,7 +201,7 @@ def invitation_accept(request, token):
     )
 
 
-@member_required("admin")
+@capability_required("api_key.manage")
 def api_keys(request):
     form = forms.ApiKeyForm(request.POST or None)
     new_key = None
@@ -228,7 +228,7 @@ def api_keys(request):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("api_key.manage")
 def api_key_revoke(request, key_id):
     api_key = get_object_or_404(ApiKey, public_id=key_id, tenant=request.tenant, revoked=False)
     services.api_key_revoke(api_key=api_key)
@@ -236,7 +236,7 @@ def api_key_revoke(request, key_id):
     return redirect("settings-api-keys")
 
 
-@member_required("admin")
+@capability_required("organisation.manage")
 def organisation(request):
     tenant = request.tenant
     form = forms.OrganisationForm(

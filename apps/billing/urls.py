@@ -1,4 +1,4 @@
-"""Billing actions on tenant hosts (the page itself is `dashboard:billing`)."""
+"""Billing actions on tenant hosts, in the `dashboard` namespace next to the page itself."""
 
 from django.urls import path
 

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError
-from apps.core.permissions import member_required
+from apps.core.permissions import capability_required
 from apps.tenants.selectors import tenant_url
 
 from . import selectors, services
@@ -28,7 +28,7 @@ def pricing(request):
     return render(request, "billing/pricing.html", {"plans": PLANS.values()})
 
 
-@member_required("admin")
+@capability_required("billing.view")
 def index(request):
     tenant = request.tenant
     standing = selectors.billing_status(tenant=tenant)
@@ -65,7 +65,7 @@ def _back(request, error: DomainError | None = None):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("billing.manage")
 def checkout(request):
     tenant = request.tenant
     try:
@@ -81,7 +81,7 @@ def checkout(request):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("billing.manage")
 def portal(request):
     try:
         url = services.billing_portal_open(
@@ -92,7 +92,7 @@ def portal(request):
     return redirect(url)
 
 
-@member_required("admin")
+@capability_required("billing.view", post="billing.manage")
 def change(request):
     """GET: what the change costs (Stripe's invoice preview); POST: do it."""
     plan_code = request.POST.get("plan") or request.GET.get("plan", "")
@@ -133,7 +133,7 @@ def change(request):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("billing.manage")
 def cancel(request):
     try:
         services.billing_subscription_cancel(tenant=request.tenant)
@@ -146,7 +146,7 @@ def cancel(request):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("billing.manage")
 def resume(request):
     try:
         services.billing_subscription_resume(tenant=request.tenant)

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, ValidationFailed
-from apps.core.permissions import member_required
+from apps.core.permissions import capability_required
+from apps.core.roles import capability_for_test_send, ensure_capability, request_role
 
 from . import selectors, services
 from .forms import AudienceForm, ContentForm, ScheduleForm
@@ -25,7 +26,7 @@ def _error_text(exc: DomainError) -> str:
     return " ".join([exc.detail, *details])
 
 
-@member_required()
+@capability_required("workspace.view")
 def index(request):
     campaigns = selectors.campaigns_visible()[:200]
     return render(request, "campaigns/index.html", {"campaigns": campaigns})
@@ -63,7 +64,9 @@ def _wizard_draft(campaign: Campaign | None) -> Campaign:
     return campaign
 
 
-@member_required()
+@capability_required(
+    "campaign.draft", actions={"schedule": "campaign.send", "send-now": "campaign.send"}
+)
 def campaign_wizard(request, campaign_id=None, step="audience"):
     """New campaign, step by step: audience → template → schedule → review.
 
@@ -165,6 +168,10 @@ def _send_test(request, campaign: Campaign, tenant) -> None:
     """The "send a test" form: addresses separated by commas or semicolons."""
     raw = request.POST.get("emails", "").replace(";", ",")
     emails = [email.strip() for email in raw.split(",") if email.strip()]
+    ensure_capability(
+        role=request_role(request),
+        name=capability_for_test_send(own_email=request.user.email, emails=emails),
+    )
     sent = services.campaign_test_send(campaign=campaign, tenant=tenant, emails=emails)
     messages.success(request, f"Test sent to {sent} address{'es' if sent != 1 else ''}.")
 
@@ -238,7 +245,7 @@ def _chart(timeline: list[dict]) -> dict:
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "peak": peak}
 
 
-@member_required()
+@capability_required("workspace.view")
 def campaign_report(request, campaign_id):
     try:
         campaign = selectors.campaign_get(public_id=campaign_id, include_deleted=True)
@@ -267,6 +274,19 @@ def campaign_report(request, campaign_id):
     )
 
 
+# What each action of the campaign page's form needs; other actions need `campaign.draft`.
+CAMPAIGN_ACTION_CAPABILITIES = {
+    "test-send": "campaign.test_send",
+    "schedule": "campaign.send",
+    "send-now": "campaign.send",
+    "resume": "campaign.send",
+    "cancel": "campaign.send",
+    "pause": "campaign.pause",
+    "duplicate": "campaign.draft",
+    "delete": "campaign.draft",
+    "restore": "campaign.draft",
+}
+
 ACTION_DONE = {
     "send-now": "Sending started.",
     "pause": "Paused. Queued messages wait until you resume.",
@@ -278,7 +298,7 @@ ACTION_DONE = {
 
 
 @require_POST
-@member_required()
+@capability_required("campaign.draft", actions=CAMPAIGN_ACTION_CAPABILITIES)
 def campaign_action(request, campaign_id):
     try:
         campaign = selectors.campaign_get(public_id=campaign_id, include_deleted=True)
@@ -315,7 +335,7 @@ def campaign_action(request, campaign_id):
     return redirect("dashboard:campaign-report", campaign_id=campaign_id)
 
 
-@member_required()
+@capability_required("lead.manage")
 def leads(request):
     if request.method == "POST" and request.FILES.get("file"):
         try:
@@ -371,7 +391,7 @@ def leads(request):
     )
 
 
-@member_required()
+@capability_required("workspace.view")
 def import_status(request, import_id):
     job = selectors.import_get(public_id=import_id)
     if job is None:
@@ -389,12 +409,12 @@ def import_status(request, import_id):
     return render(request, "campaigns/import.html", {"job": job})
 
 
-@member_required()
+@capability_required("workspace.view")
 def templates(request):
     return render(request, "campaigns/templates.html", {"templates": selectors.template_list()})
 
 
-@member_required()
+@capability_required("template.manage")
 def template_edit(request, template_id=None):
     template = None
     if template_id:
@@ -443,7 +463,7 @@ def template_edit(request, template_id=None):
 
 
 @require_POST
-@member_required()
+@capability_required("template.manage")
 def template_preview(request):
     try:
         preview = services.template_preview(

@@ -1,48 +1,76 @@
-"""The one permission layer: a tenant member, with at least the role the view asks for.
+"""The one permission layer: a tenant member whose role holds the capability the view names.
 
-Views declare `required_role = "admin"` (or a dict by HTTP method); authentication has already
-proved the credential belongs to this tenant's host. The membership is read from
-`request.membership`, which accounts' `MembershipMiddleware` attaches (looked up on first use,
-after DRF authentication); core knows no app, only that attribute and its `role`.
+API views declare `required_capability = "campaign.send"`, or a dict by HTTP method
+(`{"GET": "workspace.view", "POST": "lead.manage"}`); `apps.core.roles` says which role holds it.
+A tenant API view without a declaration is a configuration error (`core.E001`, see
+`apps.core.checks`), never a silent default. Authentication has already proved the credential
+belongs to this tenant's host; the membership is read from `request.membership`, which
+accounts' `MembershipMiddleware` attaches (core knows no app, only that attribute and its
+`role`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from rest_framework.permissions import BasePermission
 
-ROLE_RANK = {"member": 1, "admin": 2, "owner": 3}
+from apps.core.roles import (
+    capability,
+    capability_denied,
+    denial_message,
+    request_role,
+    role_can,
+)
+
+HANDLER_METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def role_satisfies(role: str | None, required: str) -> bool:
-    return ROLE_RANK.get(role or "", 0) >= ROLE_RANK[required]
+class MissingCapability(LookupError):
+    """A tenant API view does not say which capability one of its methods needs."""
 
 
-def request_role(request) -> str | None:
-    """The role of the request's membership in this host's tenant; None for non-members."""
-    membership = getattr(request, "membership", None)
-    # A lazy object wrapping None is falsy, not None.
-    return membership.role if membership else None
-
-
-def required_role_for(view, method: str) -> str:
-    required = getattr(view, "required_role", "member")
-    if isinstance(required, dict):
-        required = required.get(method, required.get("*", "member"))
-    return str(required)
+def required_capability_for(view: Any, method: str) -> str:
+    """The capability `view` names for `method` (HEAD as GET); raises `MissingCapability`."""
+    method = method.upper()
+    if method == "HEAD":
+        method = "GET"
+    if method == "OPTIONS":
+        # DRF's metadata answer only describes the endpoint.
+        return "workspace.view"
+    declared = getattr(view, "required_capability", None)
+    if isinstance(declared, Mapping):
+        declared = declared.get(method)
+    if not declared:
+        name = getattr(view, "__name__", type(view).__name__)
+        raise MissingCapability(f"{name} declares no required_capability for {method}.")
+    capability(str(declared))  # an unknown name fails here, not as a silent denial
+    return str(declared)
 
 
 class IsTenantMember(BasePermission):
-    message = "You are not a member of this organisation with the role this action needs."
+    message = "You are not a member of this organisation."
 
     def has_permission(self, request, view) -> bool:
         role = request_role(request)
         if role is None:
             return False
-        return role_satisfies(role, required_role_for(view, request.method))
+        name = required_capability_for(view, request.method)
+        if not role_can(role, name):
+            raise capability_denied(name)
+        return True
+
+
+def guarded_by_tenant_membership(view_class: Any) -> bool:
+    """Whether a view class answers to `IsTenantMember` (so it must name its capabilities)."""
+    return any(
+        isinstance(permission, type) and issubclass(permission, IsTenantMember)
+        for permission in getattr(view_class, "permission_classes", ())
+    )
 
 
 class IsPublicHost(BasePermission):
@@ -53,18 +81,37 @@ class IsPublicHost(BasePermission):
         return tenant is not None and tenant.is_public
 
 
-def member_required(role: str = "member"):
-    """Dashboard views: signed in on this tenant's host, with at least `role`."""
+def capability_required(
+    name: str, *, post: str | None = None, actions: Mapping[str, str] | None = None
+):
+    """Dashboard views: signed in on this tenant's host, with a role holding `name`.
 
-    def decorator(view):
+    `post` is the capability a POST needs when it differs from reading the page (the members
+    page lists to everyone, inviting is `member.manage`). `actions` maps a POSTed `action` field
+    to the capability it needs (the campaign page's one form posts `schedule`, `send-now`,
+    `pause`, ...), so those rules sit next to the view's declaration rather than in its body.
+    """
+    for declared in [name, post, *(actions or {}).values()]:
+        if declared:
+            capability(declared)
+
+    def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not role_satisfies(request_role(request), role):
-                raise DjangoPermissionDenied("Your role does not allow this page.")
+            needed = name
+            if request.method == "POST":
+                needed = post or name
+                if actions:
+                    needed = actions.get(request.POST.get("action", ""), needed)
+            if not role_can(request_role(request), needed):
+                raise DjangoPermissionDenied(denial_message(needed))
             return view(request, *args, **kwargs)
 
+        wrapper.required_capability = name  # type: ignore[attr-defined]
+        wrapper.post_capability = post or name  # type: ignore[attr-defined]
+        wrapper.action_capabilities = dict(actions or {})  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

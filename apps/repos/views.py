@@ -7,13 +7,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, NotFound
-from apps.core.permissions import member_required
+from apps.core.permissions import capability_required
 
 from . import forms, selectors, services
 from .models import Analysis, Repository
 
 
-@member_required()
+@capability_required("repository.analyze")
 def index(request):
     form = forms.AnalyzeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -60,7 +60,7 @@ def _repository_or_404(repository_id):
         raise Http404(error.detail) from error
 
 
-@member_required()
+@capability_required("workspace.view")
 def repository(request, repository_id):
     repo = _repository_or_404(repository_id)
     history = selectors.history_with_diffs(repository=repo)
@@ -80,7 +80,7 @@ def repository(request, repository_id):
     )
 
 
-@member_required()
+@capability_required("workspace.view")
 def analysis(request, repository_id, analysis_id):
     repo = _repository_or_404(repository_id)
     try:
@@ -102,7 +102,7 @@ def _report_context(shown: Analysis | None) -> dict:
 
 
 @require_POST
-@member_required()
+@capability_required("repository.analyze")
 def reanalyse(request, repository_id):
     repo = _repository_or_404(repository_id)
     try:
@@ -117,7 +117,7 @@ def reanalyse(request, repository_id):
 
 
 @require_POST
-@member_required("admin")
+@capability_required("repository.delete")
 def delete(request, repository_id):
     repo = _repository_or_404(repository_id)
     services.repository_delete(tenant=request.tenant, repository=repo)
@@ -125,7 +125,7 @@ def delete(request, repository_id):
     return redirect("dashboard:repositories")
 
 
-@member_required("admin")
+@capability_required("integration.manage")
 def github_settings(request):
     form = forms.TokenForm(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "delete":

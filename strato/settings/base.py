@@ -282,6 +282,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.document_required_roles",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "apps.campaigns.models.Campaign.Status",
         "LeadImportStatusEnum": "apps.campaigns.models.LeadImport.Status",

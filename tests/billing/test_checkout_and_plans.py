@@ -285,8 +285,36 @@ def test_members_get_403_on_every_billing_page(
     assert not stripe_api.calls
 
 
-def test_admins_may_manage_billing(stripe_api, api_client_for, subscribed, tenant, admin_user):
-    assert api_client_for(tenant, admin_user).get("/api/billing").status_code == 200
+def test_admins_see_billing_but_only_owners_change_it(
+    stripe_api, api_client_for, subscribed, tenant, admin_user
+):
+    client = api_client_for(tenant, admin_user)
+    assert client.get("/api/billing").status_code == 200
+    denied = assert_problem(client.post("/api/billing/cancel"), 403, "permission_denied")
+    assert (denied["capability"], denied["required_role"]) == ("billing.manage", "owner")
+    browser = signed_in(tenant, admin_user)
+    page = browser.get("/billing/").content.decode()
+    assert 'data-testid="current-plan"' in page
+    assert "/billing/cancel/" not in page
+    assert "/billing/change/" not in page
+    assert browser.post("/billing/cancel/").status_code == 403
+    assert not stripe_api.calls
+
+
+def test_billing_page_buttons_post_to_the_dashboard_not_to_the_api(
+    stripe_api, subscribed, tenant, owner
+):
+    page = signed_in(tenant, owner).get("/billing/").content.decode()
+    assert 'action="/billing/portal/"' in page
+    assert 'action="/billing/cancel/"' in page
+    assert 'href="/billing/change/?plan=pro"' in page
+    assert "/api/billing" not in page
+
+
+def test_billing_checkout_button_posts_to_the_dashboard(stripe_api, tenant, owner):
+    page = signed_in(tenant, owner).get("/billing/").content.decode()
+    assert 'action="/billing/checkout/"' in page
+    assert "/api/billing" not in page
 
 
 def test_the_plan_catalogue_is_public(public_client, client):

@@ -133,11 +133,23 @@ def test_leads_crud_search_and_gdpr(api):
     assert not Lead.objects.filter(email__iexact="grace@example.com").exists()
 
 
-def test_member_cannot_erase_a_lead(shop, member, api_client_for):
+def test_members_manage_leads_including_erasing_one(shop, member, api_client_for):
     client = api_client_for(shop, member)
     connection.set_tenant(shop)
-    lead = LeadFactory(email="keep@example.com")
-    assert_problem(client.delete(f"/api/leads/{lead.public_id}"), 403, "permission_denied")
+    lead = LeadFactory(email="gone@example.com")
+    assert client.delete(f"/api/leads/{lead.public_id}").status_code == 204
+    assert not Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_members_cannot_export_every_lead(shop, member, admin_user, api_client_for):
+    connection.set_tenant(shop)
+    LeadFactory(email="kept@example.com")
+    denied = assert_problem(
+        api_client_for(shop, member).get("/api/leads/export"), 403, "permission_denied"
+    )
+    assert (denied["capability"], denied["required_role"]) == ("lead.export", "admin")
+    exported = api_client_for(shop, admin_user).get("/api/leads/export")
+    assert b"kept@example.com" in b"".join(exported.streaming_content)
 
 
 def test_preview_endpoint_renders_unsaved_template(api):

@@ -22,8 +22,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def browser(shop, member) -> Client:
-    return signed_in(shop, member)
+def browser(shop, admin_user) -> Client:
+    """An admin's browser: the wizard ends in scheduling or sending, which needs `campaign.send`
+    (what a member sees there is in tests/campaigns/test_roles.py)."""
+    return signed_in(shop, admin_user)
 
 
 def _step(campaign: Campaign, step: str) -> str:

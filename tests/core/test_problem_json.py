@@ -49,9 +49,8 @@ def test_not_authenticated_names_the_scheme(tenant, api_client_for):
 def test_permission_denied(tenant, member, api_client_for):
     body = assert_problem(api_client_for(tenant, member).get("/api/keys"), 403, "permission_denied")
 
-    assert body["detail"] == (
-        "You are not a member of this organisation with the role this action needs."
-    )
+    assert body["detail"] == "This action needs the admin role (capability `api_key.manage`)."
+    assert (body["capability"], body["required_role"]) == ("api_key.manage", "admin")
 
 
 def test_validation_errors_are_listed_per_field(tenant, owner, api_client_for):

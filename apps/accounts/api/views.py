@@ -162,6 +162,7 @@ class LogoutView(TenantHostOnlyMixin, APIView):
 
 
 class ProfileView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "PUT": "profile.manage"}
     serializer_class = s.ProfileSerializer
 
     def _body(self):
@@ -209,7 +210,7 @@ class ApiKeyPagination(CreatedCursorPagination):
 
 
 class ApiKeyListView(TenantAPIView):
-    required_role = "admin"
+    required_capability = "api_key.manage"
     pagination_class = ApiKeyPagination
 
     @extend_schema(
@@ -251,7 +252,7 @@ class ApiKeyListView(TenantAPIView):
 
 
 class ApiKeyDetailView(TenantAPIView):
-    required_role = "admin"
+    required_capability = "api_key.manage"
 
     @extend_schema(
         tags=["api keys"],
@@ -270,6 +271,7 @@ class MemberPagination(CreatedCursorPagination):
 
 
 class MemberListView(TenantAPIView):
+    required_capability = {"GET": "workspace.view"}
     pagination_class = MemberPagination
 
     @extend_schema(
@@ -283,7 +285,7 @@ class MemberListView(TenantAPIView):
 
 
 class MemberDetailView(TenantAPIView):
-    required_role = "member"  # the services decide who may change whom
+    required_capability = {"PATCH": "member.manage", "DELETE": "profile.manage"}
 
     def _membership(self, member_id) -> Membership:
         return get_object_or_404(
@@ -322,7 +324,7 @@ class MemberDetailView(TenantAPIView):
 
 
 class InvitationListView(TenantAPIView):
-    required_role = "admin"
+    required_capability = "member.manage"
 
     @extend_schema(
         tags=["members"],
@@ -361,7 +363,7 @@ class InvitationListView(TenantAPIView):
 
 
 class InvitationDetailView(TenantAPIView):
-    required_role = "admin"
+    required_capability = "member.manage"
 
     @extend_schema(
         tags=["members"],
@@ -406,7 +408,7 @@ class InvitationAcceptView(TenantHostOnlyMixin, APIView):
 
 
 class TenantView(TenantAPIView):
-    required_role = {"GET": "member", "PUT": "admin"}
+    required_capability = {"GET": "workspace.view", "PUT": "organisation.manage"}
 
     @extend_schema(
         tags=["organisation"],

@@ -105,10 +105,12 @@ class PlanListView(APIView):
 
 
 class BillingAdminView(TenantAPIView):
-    required_role = "admin"
+    """Billing endpoints; each names its capability (seeing vs. changing the plan)."""
 
 
 class BillingSummaryView(BillingAdminView):
+    required_capability = "billing.view"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_summary",
@@ -123,6 +125,8 @@ class BillingSummaryView(BillingAdminView):
 
 
 class CheckoutView(BillingAdminView):
+    required_capability = "billing.manage"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_checkout",
@@ -156,6 +160,8 @@ class CheckoutView(BillingAdminView):
 
 
 class PortalView(BillingAdminView):
+    required_capability = "billing.manage"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_portal",
@@ -181,6 +187,8 @@ class PortalView(BillingAdminView):
 
 
 class PlanChangePreviewView(BillingAdminView):
+    required_capability = "billing.view"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_plan_preview",
@@ -220,6 +228,8 @@ class PlanChangePreviewView(BillingAdminView):
 
 
 class PlanChangeView(BillingAdminView):
+    required_capability = "billing.manage"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_plan_change",
@@ -249,6 +259,8 @@ class PlanChangeView(BillingAdminView):
 
 
 class CancelView(BillingAdminView):
+    required_capability = "billing.manage"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_cancel",
@@ -268,6 +280,8 @@ class CancelView(BillingAdminView):
 
 
 class ResumeView(BillingAdminView):
+    required_capability = "billing.manage"
+
     @extend_schema(
         tags=["billing"],
         operation_id="billing_resume",

@@ -1,7 +1,12 @@
 """OpenAPI helpers: every endpoint documents its problem+json error responses."""
 
+import copy
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
+
+from apps.core.permissions import guarded_by_tenant_membership, required_capability_for
+from apps.core.roles import capability, denial_message
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -14,6 +19,12 @@ class ProblemSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages per field, for validation errors.",
+    )
+    capability = serializers.CharField(
+        required=False, help_text="For `permission_denied`: the capability the action needs."
+    )
+    required_role = serializers.CharField(
+        required=False, help_text="For `permission_denied`: the least role holding it."
     )
 
 
@@ -28,7 +39,7 @@ _DESCRIPTIONS = {
     403: (
         "Role does not allow this action",
         "permission_denied",
-        "You are not a member of this organisation with the role this action needs.",
+        "This action needs the admin role (capability `campaign.send`).",
     ),
     404: ("Not found", "not_found", "Not found."),
     409: (
@@ -103,5 +114,49 @@ def problem_responses(*statuses: int) -> dict[tuple[int, str], OpenApiResponse]:
     for status in statuses:
         description, code, detail = _DESCRIPTIONS[status]
         errors = {"email": ["Enter a valid email address."]} if status == 400 else None
-        responses.update(problem_response(status, code, detail, title=description, errors=errors))
+        extra = {"capability": "campaign.send", "required_role": "admin"} if status == 403 else None
+        responses.update(
+            problem_response(status, code, detail, title=description, errors=errors, extra=extra)
+        )
     return responses
+
+
+def document_required_roles(result, generator, request, public):
+    """Postprocessing hook: every tenant operation states the role it needs.
+
+    Adds `x-capability` and `x-required-role` and ends the description with "Requires the <role>
+    role.", read from the view's `required_capability` through `apps.core.roles`, so the document
+    cannot drift from what the permission class enforces.
+    """
+    views = {
+        (path, method.lower()): getattr(callback, "cls", None)
+        for path, _regex, method, callback in generator.endpoints or []
+    }
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            view_class = views.get((path, method))
+            if view_class is None or not guarded_by_tenant_membership(view_class):
+                continue
+            name = required_capability_for(view_class, method)
+            needed = capability(name)
+            operation["x-capability"] = name
+            operation["x-required-role"] = needed.role
+            sentence = f"Requires the {needed.role} role (capability `{name}`)."
+            description = operation.get("description", "").strip()
+            operation["description"] = f"{description}\n\n{sentence}" if description else sentence
+            _denial_examples_name(operation, name=name, role=needed.role)
+    return result
+
+
+def _denial_examples_name(operation: dict, *, name: str, role: str) -> None:
+    """The 403 example names this operation's capability, not the generic one."""
+    responses = operation.get("responses", {})
+    if "403" not in responses:
+        return
+    # A copy: operations may share one response object.
+    denied = responses["403"] = copy.deepcopy(responses["403"])
+    examples = denied.get("content", {}).get("application/problem+json", {}).get("examples", {})
+    for example in examples.values():
+        value = example.get("value", {})
+        if value.get("code") == "permission_denied" and "capability" in value:
+            value.update(detail=denial_message(name), capability=name, required_role=role)

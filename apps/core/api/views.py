@@ -5,7 +5,11 @@ from apps.core.permissions import IsTenantMember
 
 class TenantAPIView(GenericAPIView):
     """Base for tenant endpoints: the tenant comes from the host and the membership from the one
-    permission layer, so handlers never check tenancy by hand."""
+    permission layer, so handlers never check tenancy by hand.
+
+    Subclasses set `required_capability` (a name from `apps.core.roles`, or a dict by HTTP
+    method); there is no default, and `manage.py check` refuses a view without one.
+    """
 
     permission_classes = [IsTenantMember]
 

@@ -86,6 +86,8 @@ REPORT_EXAMPLE = {
 
 
 class AnalyzeView(TenantAPIView):
+    required_capability = "repository.analyze"
+
     @extend_schema(
         tags=["repositories"],
         operation_id="repositories_analyze",
@@ -159,6 +161,7 @@ class AnalyzeView(TenantAPIView):
 
 
 class RepositoryListView(TenantAPIView):
+    required_capability = "workspace.view"
     queryset = Repository.objects.none()
 
     @extend_schema(
@@ -196,7 +199,7 @@ class RepositoryListView(TenantAPIView):
 
 
 class RepositoryDetailView(TenantAPIView):
-    required_role = {"DELETE": "admin", "*": "member"}
+    required_capability = {"GET": "workspace.view", "DELETE": "repository.delete"}
 
     @extend_schema(
         tags=["repositories"],
@@ -228,6 +231,7 @@ class RepositoryDetailView(TenantAPIView):
 
 
 class RepositoryAnalysesView(TenantAPIView):
+    required_capability = "workspace.view"
     queryset = Analysis.objects.none()
 
     @extend_schema(
@@ -265,6 +269,8 @@ class RepositoryAnalysesView(TenantAPIView):
 
 
 class RepositoryDiffView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["repositories"],
         operation_id="repositories_diff",
@@ -340,6 +346,8 @@ class RepositoryDiffView(TenantAPIView):
 
 
 class AnalysisDetailView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["repositories"],
         operation_id="analyses_get",
@@ -391,7 +399,7 @@ CONNECTION_EXAMPLE = {
 
 
 class GitHubConnectionView(TenantAPIView):
-    required_role = {"GET": "member", "*": "admin"}
+    required_capability = "workspace.view"
 
     @extend_schema(
         tags=["github"],
@@ -407,7 +415,7 @@ class GitHubConnectionView(TenantAPIView):
 
 
 class GitHubTokenView(TenantAPIView):
-    required_role = "admin"
+    required_capability = "integration.manage"
 
     @extend_schema(
         tags=["github"],
@@ -449,7 +457,7 @@ class GitHubTokenView(TenantAPIView):
 
 
 class GitHubInstallationView(TenantAPIView):
-    required_role = "admin"
+    required_capability = "integration.manage"
 
     @extend_schema(
         tags=["github"],

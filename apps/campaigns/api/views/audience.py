@@ -31,6 +31,7 @@ from .common import leads_or_404, list_or_404, segment_or_404
 
 
 class LeadListsView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "POST": "lead.manage"}
     serializer_class = s.ListOutput
 
     @extend_schema(
@@ -74,8 +75,13 @@ class LeadListsView(TenantAPIView):
 
 
 class LeadListDetailView(TenantAPIView):
+    required_capability = {
+        "GET": "workspace.view",
+        "PUT": "lead.manage",
+        "PATCH": "lead.manage",
+        "DELETE": "lead.manage",
+    }
     serializer_class = s.ListOutput
-    required_role = {"DELETE": "admin", "*": "member"}
 
     @extend_schema(
         tags=["leads"],
@@ -142,6 +148,8 @@ class LeadListDetailView(TenantAPIView):
 class LeadListLeadsView(TenantAPIView):
     """Bulk membership: add or remove up to 1,000 leads per request."""
 
+    required_capability = "lead.manage"
+
     @extend_schema(
         tags=["leads"],
         operation_id="lists_leads_add",
@@ -206,6 +214,7 @@ class LeadListLeadsView(TenantAPIView):
 
 
 class SegmentsView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "POST": "lead.manage"}
     serializer_class = s.SegmentOutput
 
     @extend_schema(
@@ -259,8 +268,13 @@ def _segment_detail(segment: Segment) -> dict[str, Any]:
 
 
 class SegmentDetailView(TenantAPIView):
+    required_capability = {
+        "GET": "workspace.view",
+        "PUT": "lead.manage",
+        "PATCH": "lead.manage",
+        "DELETE": "lead.manage",
+    }
     serializer_class = s.SegmentDetailOutput
-    required_role = {"DELETE": "admin", "*": "member"}
 
     @extend_schema(
         tags=["leads"],
@@ -334,6 +348,7 @@ class SegmentDetailView(TenantAPIView):
 
 
 class SegmentLeadsView(TenantAPIView):
+    required_capability = "workspace.view"
     serializer_class = s.LeadOutput
 
     @extend_schema(
@@ -361,8 +376,12 @@ class SegmentLeadsView(TenantAPIView):
 
 
 class SuppressionsView(TenantAPIView):
+    required_capability = {
+        "GET": "workspace.view",
+        "POST": "suppression.add",
+        "DELETE": "suppression.remove",
+    }
     serializer_class = s.SuppressionOutput
-    required_role = {"DELETE": "admin", "*": "member"}
 
     @extend_schema(
         tags=["leads"],

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
+from apps.core.roles import capability_for_test_send, ensure_capability, request_role
 
 from ... import selectors, services
 from .. import serializers as s
@@ -28,6 +29,7 @@ from .common import (
 
 
 class CampaignListView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "POST": "campaign.draft"}
     serializer_class = s.CampaignOutput
 
     @extend_schema(
@@ -82,6 +84,11 @@ class CampaignListView(TenantAPIView):
 
 
 class CampaignDetailView(TenantAPIView):
+    required_capability = {
+        "GET": "workspace.view",
+        "PUT": "campaign.draft",
+        "DELETE": "campaign.draft",
+    }
     serializer_class = s.CampaignOutput
 
     @extend_schema(
@@ -158,6 +165,7 @@ class CampaignActionView(TenantAPIView):
 
 
 class CampaignScheduleView(CampaignActionView):
+    required_capability = "campaign.send"
     action_name = "schedule"
 
     @extend_schema(
@@ -175,6 +183,7 @@ class CampaignScheduleView(CampaignActionView):
 
 
 class CampaignSendNowView(CampaignActionView):
+    required_capability = "campaign.send"
     action_name = "send-now"
     success_status = status.HTTP_202_ACCEPTED
 
@@ -191,6 +200,7 @@ class CampaignSendNowView(CampaignActionView):
 
 
 class CampaignPauseView(CampaignActionView):
+    required_capability = "campaign.pause"
     action_name = "pause"
 
     @extend_schema(
@@ -206,6 +216,7 @@ class CampaignPauseView(CampaignActionView):
 
 
 class CampaignResumeView(CampaignActionView):
+    required_capability = "campaign.send"
     action_name = "resume"
 
     @extend_schema(
@@ -222,6 +233,7 @@ class CampaignResumeView(CampaignActionView):
 
 
 class CampaignCancelView(CampaignActionView):
+    required_capability = "campaign.send"
     action_name = "cancel"
 
     @extend_schema(
@@ -237,6 +249,7 @@ class CampaignCancelView(CampaignActionView):
 
 
 class CampaignDuplicateView(CampaignActionView):
+    required_capability = "campaign.draft"
     action_name = "duplicate"
     success_status = status.HTTP_201_CREATED
 
@@ -253,6 +266,7 @@ class CampaignDuplicateView(CampaignActionView):
 
 
 class CampaignRestoreView(CampaignActionView):
+    required_capability = "campaign.draft"
     action_name = "restore"
 
     @extend_schema(
@@ -268,10 +282,14 @@ class CampaignRestoreView(CampaignActionView):
 
 
 class CampaignTestSendView(TenantAPIView):
+    required_capability = "campaign.test_send"
+
     @extend_schema(
         tags=["campaigns"],
         operation_id="campaigns_test_send",
         summary="Send a test to at most 5 addresses",
+        description="A member may only send a test to their own address; other addresses need "
+        "the admin role (403 `permission_denied`, capability `campaign.test_send_any`).",
         request=s.TestSendInput,
         responses={
             200: {"type": "object", "properties": {"sent": {"type": "integer"}}},
@@ -286,6 +304,12 @@ class CampaignTestSendView(TenantAPIView):
         campaign = campaign_or_404(campaign_id)
         data = s.TestSendInput(data=request.data)
         data.is_valid(raise_exception=True)
+        ensure_capability(
+            role=request_role(request),
+            name=capability_for_test_send(
+                own_email=request.user.email, emails=data.validated_data["emails"]
+            ),
+        )
         lead = lead_referenced(data.validated_data.get("lead"))
         sent = services.campaign_test_send(
             campaign=campaign,
@@ -297,6 +321,8 @@ class CampaignTestSendView(TenantAPIView):
 
 
 class CampaignSpamCheckView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["campaigns"],
         operation_id="campaigns_spam_check",
@@ -312,6 +338,8 @@ class CampaignSpamCheckView(TenantAPIView):
 
 
 class CampaignStatsView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["campaigns"],
         operation_id="campaigns_stats",

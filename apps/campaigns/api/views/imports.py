@@ -18,6 +18,7 @@ from .common import import_or_404, list_referenced
 
 
 class LeadImportView(TenantAPIView):
+    required_capability = "lead.manage"
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
@@ -63,6 +64,8 @@ class LeadImportView(TenantAPIView):
 
 
 class LeadImportDetailView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["leads"],
         operation_id="leads_import_status",
@@ -74,6 +77,8 @@ class LeadImportDetailView(TenantAPIView):
 
 
 class LeadImportErrorsView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["leads"],
         operation_id="leads_import_errors",

@@ -49,6 +49,7 @@ def _leads_for(params):
 
 
 class LeadListView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "POST": "lead.manage"}
     serializer_class = s.LeadOutput
 
     @extend_schema(
@@ -80,8 +81,8 @@ class LeadListView(TenantAPIView):
 
 
 class LeadDetailView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "PUT": "lead.manage", "DELETE": "lead.manage"}
     serializer_class = s.LeadOutput
-    required_role = {"DELETE": "admin", "*": "member"}
 
     @extend_schema(
         tags=["leads"],
@@ -125,6 +126,8 @@ class LeadDetailView(TenantAPIView):
 
 
 class LeadDataExportView(TenantAPIView):
+    required_capability = "lead.export"
+
     @extend_schema(
         tags=["leads"],
         operation_id="leads_data_export",
@@ -143,6 +146,8 @@ class LeadDataExportView(TenantAPIView):
 
 
 class LeadHistoryView(TenantAPIView):
+    required_capability = "workspace.view"
+
     @extend_schema(
         tags=["leads"],
         operation_id="leads_messages",
@@ -171,6 +176,8 @@ def csv_stream(rows: Iterable[list[str]], filename: str) -> StreamingHttpRespons
 
 
 class LeadExportView(TenantAPIView):
+    required_capability = "lead.export"
+
     @extend_schema(
         tags=["leads"],
         operation_id="leads_export",

@@ -16,6 +16,7 @@ from .common import lead_or_404, template_or_404
 
 
 class TemplateListView(TenantAPIView):
+    required_capability = {"GET": "workspace.view", "POST": "template.manage"}
     serializer_class = s.TemplateOutput
 
     @extend_schema(
@@ -52,6 +53,11 @@ class TemplateListView(TenantAPIView):
 
 
 class TemplateDetailView(TenantAPIView):
+    required_capability = {
+        "GET": "workspace.view",
+        "PUT": "template.manage",
+        "DELETE": "template.manage",
+    }
     serializer_class = s.TemplateOutput
 
     @extend_schema(
@@ -96,6 +102,8 @@ class TemplateDetailView(TenantAPIView):
 
 
 class TemplatePreviewView(TenantAPIView):
+    required_capability = "template.manage"
+
     @extend_schema(
         tags=["templates"],
         operation_id="templates_preview",
