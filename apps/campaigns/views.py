@@ -16,7 +16,7 @@ from apps.core.errors import DomainError, ValidationFailed
 from apps.core.permissions import member_required
 
 from . import selectors, services
-from .forms import AudienceForm, ContentForm, ScheduleForm
+from .forms import AudienceForm, ContentForm, ScheduleForm, SendingDomainForm
 from .models import Campaign
 
 
@@ -456,3 +456,54 @@ def template_preview(request):
     except DomainError as exc:
         return JsonResponse({"errors": exc.errors or {"html": [exc.detail]}}, status=400)
     return JsonResponse(preview)
+
+
+def _sending_domain_or_404(domain_id):
+    domain = selectors.sending_domain_get(public_id=domain_id)
+    if domain is None:
+        raise Http404("No such sending domain.")
+    return domain
+
+
+@member_required("admin")
+def sending_domains(request):
+    """The organisation's sending domains, and the form that adds one."""
+    form = SendingDomainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain = services.sending_domain_create(
+                name=form.cleaned_data["name"], tenant=request.tenant
+            )
+        except DomainError as exc:
+            form.add_error("name" if "name" in exc.errors else None, _error_text(exc))
+        else:
+            messages.success(
+                request, f"{domain.name} added: publish the DNS records below, then verify it."
+            )
+            return redirect("dashboard:sending-domain", domain_id=domain.public_id)
+    context = {"form": form, "domains": selectors.sending_domain_list()}
+    return render(
+        request, "campaigns/sending_domains.html", context, status=400 if form.errors else 200
+    )
+
+
+@member_required("admin")
+def sending_domain(request, domain_id):
+    """One domain: its status and the DNS records to publish (POST: verify or remove it)."""
+    domain = _sending_domain_or_404(domain_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "verify":
+                domain = services.sending_domain_verify(domain=domain)
+                messages.success(request, f"Resend is checking {domain.name}: {domain.status}.")
+            elif action == "remove":
+                services.sending_domain_delete(domain=domain)
+                messages.success(request, f"{domain.name} removed.")
+                return redirect("dashboard:sending-domains")
+            else:
+                messages.error(request, "Unknown action.")
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("dashboard:sending-domain", domain_id=domain.public_id)
+    return render(request, "campaigns/sending_domain.html", {"domain": domain})

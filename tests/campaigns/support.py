@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
+from apps.campaigns.domain_claims.models import SendingDomainClaim
+from apps.campaigns.models import SendingDomain
 from apps.tenants.models import Tenant
 
 CAMPAIGN_TABLES = [
@@ -17,6 +21,7 @@ CAMPAIGN_TABLES = [
     "campaigns_segment",
     "campaigns_emailtemplate",
     "campaigns_suppression",
+    "campaigns_sendingdomain",
 ]
 
 
@@ -30,3 +35,21 @@ def wipe(tenant: Tenant) -> None:
             + " CASCADE"
         )
         cursor.execute("DELETE FROM billing_usagecounter")
+
+
+def verified_sending_domain(tenant: Tenant, name: str = "acme.example") -> SendingDomain:
+    """`name` as a verified sending domain of `tenant`, claimed for it, as if Resend had
+    verified it: campaigns may then send from any address on it. Idempotent (transactional
+    tests commit the public claim)."""
+    SendingDomainClaim.objects.update_or_create(name=name, defaults={"tenant": tenant})
+    with schema_context(tenant.schema_name):
+        domain, _ = SendingDomain.objects.update_or_create(
+            name=name,
+            defaults={
+                "resend_id": f"verified-{tenant.schema_name}-{name}",
+                "status": SendingDomain.Status.VERIFIED,
+                "verified_at": timezone.now(),
+                "last_checked_at": timezone.now(),
+            },
+        )
+    return domain
