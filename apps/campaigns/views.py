@@ -92,6 +92,7 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
         "steps": [(key, STEP_TITLES[key]) for key in services.WIZARD_STEPS],
         "tenant_timezone": tenant.timezone,
         "errors": {},
+        "verified_domains": selectors.sending_domain_names_verified() if step == "template" else [],
     }
     if step == "review":
         return _wizard_review(request, _wizard_draft(campaign), context)

@@ -553,3 +553,17 @@ def test_dashboard_sending_domains_are_for_admins(shop, tenant):
     browser = signed_in(tenant, member)
 
     assert browser.get("/settings/sending-domains/").status_code == 403
+
+
+def test_the_wizard_names_the_domains_a_campaign_may_send_from(shop, tenant, member, campaign):
+    connection.set_schema_to_public()
+    browser = signed_in(tenant, member)
+
+    page = browser.get(f"/campaigns/{campaign.public_id}/edit/template/").content.decode()
+
+    assert "Send from an address on acme.example;" in page
+    refused = browser.post(
+        f"/campaigns/{campaign.public_id}/edit/template/",
+        {"template": str(campaign.template.public_id), "from_email": "ceo@gmail.com"},
+    )
+    assert "gmail.com is not a verified sending domain" in refused.content.decode()
