@@ -21,50 +21,10 @@ from apps.campaigns.services.lifecycle import _snapshot
 from apps.core.errors import ValidationFailed
 from tests.accounts.factories import add_member
 from tests.campaigns.factories import create_leads
-from tests.campaigns.support import verified_sending_domain
+from tests.campaigns.support import RESEND_ID, resend_domain, verified_sending_domain
 from tests.helpers import assert_problem, signed_in
 
 RESEND = "https://api.resend.test"
-RESEND_ID = "4dd369bc-aa82-4ff3-97de-514ae3000ee0"
-
-
-def resend_domain(name: str, status: str = "not_started", domain_id: str = RESEND_ID) -> dict:
-    """A domain as Resend's `POST /domains` and `GET /domains/{id}` answer it."""
-    return {
-        "object": "domain",
-        "id": domain_id,
-        "name": name,
-        "status": status,
-        "created_at": "2026-12-06T02:00:00.000000+00:00",
-        "region": "us-east-1",
-        "records": [
-            {
-                "record": "SPF",
-                "name": "send",
-                "type": "MX",
-                "ttl": "Auto",
-                "status": status,
-                "value": "feedback-smtp.us-east-1.amazonses.com",
-                "priority": 10,
-            },
-            {
-                "record": "SPF",
-                "name": "send",
-                "value": '"v=spf1 include:amazonses.com ~all"',
-                "type": "TXT",
-                "ttl": "Auto",
-                "status": status,
-            },
-            {
-                "record": "DKIM",
-                "name": "resend._domainkey",
-                "value": "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDsc4Lh8xilsngyKEgN2S84",
-                "type": "TXT",
-                "status": status,
-                "ttl": "Auto",
-            },
-        ],
-    }
 
 
 @pytest.fixture
