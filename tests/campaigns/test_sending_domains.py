@@ -88,12 +88,19 @@ def test_a_domain_name_is_stored_lowercase_in_idna_form(shop, resend_api):
 
 @pytest.mark.parametrize(
     "name",
-    ["strato.localhost", "news.strato.localhost", "gmail.com", "Outlook.com"],
+    [
+        "strato.localhost",
+        "news.strato.localhost",
+        "acme.strato.app",  # a tenant host name
+        "gmail.com",
+        "Outlook.com",
+    ],
 )
 def test_the_platform_domain_its_subdomains_and_public_mailboxes_are_reserved(
     shop, api, resend_api, settings, name
 ):
     settings.PLATFORM_SENDING_DOMAIN = "strato.localhost"
+    settings.STRATO_BASE_DOMAIN = "strato.app"
 
     body = assert_problem(
         api.post("/api/sending-domains", {"name": name}, format="json"),

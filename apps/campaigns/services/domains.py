@@ -9,8 +9,8 @@ and the campaign's address as Reply-To (`campaign_sender`), so nothing is ever s
 unverified domain.
 
 A domain belongs to one tenant: the public `domain_claims` table holds a unique row per name,
-taken in the same transaction as the tenant's own row. The platform's domain, its subdomains and
-the public mailbox providers are reserved.
+taken in the same transaction as the tenant's own row. The platform's mail domain and the base
+domain of tenant hosts, their subdomains, and the public mailbox providers are reserved.
 """
 
 from __future__ import annotations
@@ -130,9 +130,9 @@ def platform_domain() -> str:
 
 def domain_reserved_reason(name: str) -> str:
     """Why a (normalised) domain may not be added by any tenant, or "" when it may."""
-    platform = platform_domain()
-    if platform and (name == platform or name.endswith("." + platform)):
-        return f"{name} belongs to the platform and cannot be used by an organisation."
+    for platform in (platform_domain(), settings.STRATO_BASE_DOMAIN.lower()):
+        if platform and (name == platform or name.endswith("." + platform)):
+            return f"{name} belongs to the platform and cannot be used by an organisation."
     if name in PUBLIC_MAIL_DOMAINS:
         return f"{name} is a public mailbox provider; add a domain your organisation controls."
     return ""

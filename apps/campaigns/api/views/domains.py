@@ -69,7 +69,8 @@ class SendingDomainListView(TenantAPIView):
         "to publish; then call `verify`. Campaign senders may use an address on the domain "
         "once its `status` is `verified`. A domain belongs to one organisation only (409 "
         "`sending_domain_taken`, or `sending_domain_exists` when it is already yours). The "
-        "platform's own domain, its subdomains and public mailbox providers such as gmail.com "
+        "platform's own domains (its mail domain and the base domain of organisation hosts), "
+        "their subdomains and public mailbox providers such as gmail.com "
         "are refused (400 `sending_domain_reserved`); a malformed name is 400 "
         "`sending_domain_invalid`, one Resend refuses 400 `sending_domain_rejected`. "
         f"{RECORDS_NOTE}",
