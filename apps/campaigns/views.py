@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -507,4 +508,5 @@ def sending_domain(request, domain_id):
         except DomainError as exc:
             messages.error(request, _error_text(exc))
         return redirect("dashboard:sending-domain", domain_id=domain.public_id)
-    return render(request, "campaigns/sending_domain.html", {"domain": domain})
+    context = {"domain": domain, "unverified_days": settings.SENDING_DOMAIN_UNVERIFIED_DAYS}
+    return render(request, "campaigns/sending_domain.html", context)

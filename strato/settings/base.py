@@ -468,6 +468,9 @@ RESEND_WEBHOOK_SECRET = env("RESEND_WEBHOOK_SECRET", default="")
 PLATFORM_SENDING_DOMAIN = env(
     "PLATFORM_SENDING_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >")
 )
+# A sending domain never verified within this many days is removed, so a name an organisation
+# cannot prove it controls does not stay blocked for the one that can.
+SENDING_DOMAIN_UNVERIFIED_DAYS = env.int("SENDING_DOMAIN_UNVERIFIED_DAYS", default=14)
 CAMPAIGN_BATCH_SIZE = min(100, env.int("CAMPAIGN_BATCH_SIZE", default=100))
 CAMPAIGN_EXPAND_CHUNK = env.int("CAMPAIGN_EXPAND_CHUNK", default=2000)
 # Whether EMAIL_BACKEND's send can share the status update's transaction (exactly once); unset

@@ -8,11 +8,13 @@ Resend is stubbed at the HTTP boundary (`responses`) with the shapes its domains
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 import responses
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from apps.campaigns import services, tasks
 from apps.campaigns.domain_claims.models import SendingDomainClaim
@@ -483,6 +485,7 @@ def test_dashboard_adds_a_domain_shows_its_records_and_verifies_it(
     assert "mail.shop.example" in page
     assert '<code class="copy">feedback-smtp.us-east-1.amazonses.com</code>' in page
     assert '<code class="copy">resend._domainkey</code>' in page
+    assert "removes a domain not verified within 14 days" in page
     connection.set_tenant(shop)
     domain = SendingDomain.objects.get(name="mail.shop.example")
     connection.set_schema_to_public()
@@ -534,3 +537,38 @@ def test_the_wizard_names_the_domains_a_campaign_may_send_from(shop, tenant, mem
         {"template": str(campaign.template.public_id), "from_email": "ceo@gmail.com"},
     )
     assert "gmail.com is not a verified sending domain" in refused.content.decode()
+
+
+def test_a_domain_never_verified_in_time_is_removed_and_its_name_freed(shop, resend_api, settings):
+    settings.SENDING_DOMAIN_UNVERIFIED_DAYS = 14
+    resend_api.add(responses.POST, f"{RESEND}/domains", json=resend_domain("squat.example"))
+    squatted = services.sending_domain_create(name="squat.example", tenant=shop)
+    resend_api.add(
+        responses.POST,
+        f"{RESEND}/domains",
+        json=resend_domain("late.example", domain_id="late-id"),
+    )
+    late = services.sending_domain_create(name="late.example", tenant=shop)
+    fifteen_days_ago = timezone.now() - timedelta(days=15)
+    SendingDomain.objects.filter(pk__in=[squatted.pk, late.pk]).update(created_at=fifteen_days_ago)
+    resend_api.add(
+        responses.GET,
+        f"{RESEND}/domains/{RESEND_ID}",
+        json=resend_domain("squat.example", "failed"),
+    )
+    resend_api.add(
+        responses.DELETE, f"{RESEND}/domains/{RESEND_ID}", json={"id": RESEND_ID, "deleted": True}
+    )
+    resend_api.add(
+        responses.GET,
+        f"{RESEND}/domains/late-id",
+        json=resend_domain("late.example", "verified", domain_id="late-id"),
+    )
+
+    tasks.refresh_sending_domains()
+
+    assert not SendingDomain.objects.filter(name="squat.example").exists()
+    assert not SendingDomainClaim.objects.filter(name="squat.example").exists()
+    assert SendingDomain.objects.get(name="late.example").status == "verified"
+    assert ("DELETE", f"/domains/{RESEND_ID}") in _calls(resend_api)
+    assert ("DELETE", "/domains/late-id") not in _calls(resend_api)

@@ -47,6 +47,7 @@ from .domains import (
     sending_domain_list,
     sending_domain_names_verified,
     sending_domains_due_for_check,
+    sending_domains_never_verified,
 )
 from .leads import (
     import_get,
@@ -113,6 +114,7 @@ __all__ = [
     "sending_domain_list",
     "sending_domain_names_verified",
     "sending_domains_due_for_check",
+    "sending_domains_never_verified",
     "stale_claims",
     "suppressed_q",
     "suppression_list",

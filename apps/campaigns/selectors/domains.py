@@ -36,3 +36,8 @@ def sending_domains_due_for_check(*, now: datetime) -> QuerySet[SendingDomain]:
     unsettled = Q(status__in=[D.NOT_STARTED, D.PENDING, D.TEMPORARY_FAILURE])
     stale = Q(last_checked_at__isnull=True) | Q(last_checked_at__lt=now - SETTLED_RECHECK)
     return SendingDomain.objects.filter(unsettled | stale).order_by("last_checked_at", "id")
+
+
+def sending_domains_never_verified(*, created_before: datetime) -> QuerySet[SendingDomain]:
+    """Domains added before then that were never verified (abandoned, or not the tenant's)."""
+    return SendingDomain.objects.filter(verified_at__isnull=True, created_at__lt=created_before)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -258,13 +259,26 @@ def sending_domain_delete(*, domain: SendingDomain) -> None:
 
 
 def sending_domains_refresh_due() -> int:
-    """Beat, per tenant: refresh domains still being verified (and settled ones now and then).
+    """Beat, per tenant: refresh domains still being verified (and settled ones now and then),
+    and remove those never verified within `SENDING_DOMAIN_UNVERIFIED_DAYS`.
 
-    A domain Resend cannot be asked about right now is left for the next run."""
+    The removal frees the name: a tenant that cannot prove it controls a domain does not keep
+    its owner from adding it. A domain Resend cannot be asked about right now is left for the
+    next run."""
     if not settings.ANYMAIL.get("RESEND_API_KEY"):
         return 0
+    now = timezone.now()
+    expired = now - timedelta(days=settings.SENDING_DOMAIN_UNVERIFIED_DAYS)
+    for domain in selectors.sending_domains_never_verified(created_before=expired):
+        try:
+            domain = sending_domain_refresh(domain=domain)  # verified at the last minute: kept
+            if domain.verified_at is None:
+                sending_domain_delete(domain=domain)
+                logger.info("sending domain %s removed: never verified", domain.name)
+        except (ResendUnreachable, ResendRefused, ValidationFailed) as exc:
+            logger.warning("sending domain %s not expired: %s", domain.name, exc.detail)
     refreshed = 0
-    for domain in selectors.sending_domains_due_for_check(now=timezone.now()):
+    for domain in selectors.sending_domains_due_for_check(now=now):
         try:
             sending_domain_refresh(domain=domain)
         except (ResendUnreachable, ResendRefused, ValidationFailed) as exc:
