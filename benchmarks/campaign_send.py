@@ -52,6 +52,7 @@ from apps.campaigns.models import Campaign, Lead, Message  # noqa: E402
 from apps.tenants import services as tenant_services  # noqa: E402
 from apps.tenants.models import Tenant  # noqa: E402
 from tests.campaigns.stub_resend import StubResend  # noqa: E402
+from tests.campaigns.support import verified_sending_domain  # noqa: E402
 
 HTML = (
     '<p>Hi {{ lead.first_name|default:"there" }},</p><p>We noticed {{ lead.company }} '
@@ -155,6 +156,7 @@ def postgres_processes() -> list[psutil.Process]:
 
 
 def run_strato(tenant: Tenant, stub: StubResend) -> dict:
+    verified_sending_domain(tenant, "acme.example")
     connection.set_tenant(tenant)
     template = services.template_create(
         name="Bench", subject="Hello {{ lead.first_name }}", html=HTML

@@ -109,3 +109,13 @@ class ScheduleForm(forms.Form):
     @staticmethod
     def initial_for(campaign, local_send_at: str) -> dict:
         return {"when": "later" if campaign.send_at else "now", "send_at": local_send_at}
+
+
+class SendingDomainForm(forms.Form):
+    name = forms.CharField(
+        max_length=253,
+        label="Domain",
+        help_text="The domain your campaigns send from, e.g. mail.acme.example. A subdomain "
+        "keeps your main domain's reputation apart.",
+        widget=forms.TextInput(attrs={"placeholder": "mail.acme.example", "autocomplete": "off"}),
+    )

@@ -288,3 +288,38 @@ class LeadImport(models.Model):
         if not self.file_size:
             return 1.0 if self.status == self.Status.DONE else 0.0
         return min(1.0, self.bytes_read / self.file_size)
+
+
+class SendingDomain(models.Model):
+    """A domain this tenant sends from, registered with Resend; only a verified one may be used
+    in a campaign's sender (`services.domains`). Which tenant owns a name is kept in the public
+    `domain_claims` table, so two tenants can never hold the same domain."""
+
+    class Status(models.TextChoices):
+        # Resend's own statuses, as `GET /domains/{id}` reports them.
+        NOT_STARTED = "not_started", "Not started"
+        PENDING = "pending", "Pending"
+        VERIFIED = "verified", "Verified"
+        FAILED = "failed", "Failed"
+        TEMPORARY_FAILURE = "temporary_failure", "Temporary failure"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=253, unique=True, help_text="IDNA-normalised, lowercase.")
+    resend_id = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NOT_STARTED)
+    region = models.CharField(max_length=32, blank=True)
+    # Resend's `records`: [{record, name, type, value, ttl, priority?, status}, …].
+    records = models.JSONField(default=list, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == self.Status.VERIFIED

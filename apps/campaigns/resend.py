@@ -1,4 +1,5 @@
-"""Resend's batch endpoint: up to 100 distinct, personalised emails per request.
+"""Resend's API: the batch endpoint (up to 100 distinct, personalised emails per request) and
+the domains a tenant sends from.
 
 django-anymail sends one message per API call; a campaign goes through `POST /emails/batch`
 instead. Every call carries an `Idempotency-Key` derived from the messages it holds, so a retry
@@ -127,19 +128,40 @@ def _retry_after(response: requests.Response, default: float) -> float:
         return default
 
 
+def _request(
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    idempotency_key: str = "",
+    timeout: float | None = None,
+) -> requests.Response:
+    """One authenticated call to Resend's API; sending and domains both go through here.
+
+    Network errors propagate (`requests.ConnectionError`, `requests.Timeout`): each caller owns
+    its retry policy. The API key travels only in the header, never in a log line."""
+    headers = {
+        "Authorization": f"Bearer {settings.ANYMAIL.get('RESEND_API_KEY', '')}",
+        "Content-Type": "application/json",
+        "User-Agent": "strato-campaigns",
+    }
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    return _http().request(
+        method,
+        settings.RESEND_API_URL.rstrip("/") + path,
+        json=json,
+        headers=headers,
+        timeout=(3.05, timeout or settings.RESEND_TIMEOUT_SECONDS),
+    )
+
+
 def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
     """Send up to 100 distinct emails in one call; returns Resend's ids in the same order."""
     if not emails:
         return []
     if len(emails) > MAX_BATCH:
         raise ValueError(f"Resend takes at most {MAX_BATCH} emails per batch")
-    url = settings.RESEND_API_URL.rstrip("/") + "/emails/batch"
-    headers = {
-        "Authorization": f"Bearer {settings.ANYMAIL.get('RESEND_API_KEY', '')}",
-        "Content-Type": "application/json",
-        "Idempotency-Key": idempotency_key,
-        "User-Agent": "strato-campaigns",
-    }
     payload = [email.as_json() for email in emails]
     deadline = time.monotonic() + settings.RESEND_MAX_WAIT_SECONDS
     attempt = 0
@@ -148,8 +170,8 @@ def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
         attempt += 1
         limiter.acquire(max_wait=max(1.0, deadline - time.monotonic()))
         try:
-            response = _http().post(
-                url, json=payload, headers=headers, timeout=(3.05, settings.RESEND_TIMEOUT_SECONDS)
+            response = _request(
+                "POST", "/emails/batch", json=payload, idempotency_key=idempotency_key
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             wait, reason = min(30.0, 0.5 * 2 ** (attempt - 1)), f"{type(exc).__name__}: {exc}"
@@ -180,3 +202,73 @@ def send_batch(emails: list[BatchEmail], *, idempotency_key: str) -> list[str]:
             raise ResendUnavailable(f"Resend unavailable after {attempt} attempts: {reason}")
         logger.info("resend batch retry in %.2fs (%s)", wait, reason)
         time.sleep(wait)
+
+
+# --- Domains: https://resend.com/docs/api-reference/domains --------------------------------------
+
+# A person waits on these calls (dashboard, API), so they give up far sooner than a send batch.
+DOMAIN_ATTEMPTS = 3
+DOMAIN_TIMEOUT_SECONDS = 10.0
+
+
+def _error_message(response: requests.Response) -> str:
+    """Resend's error body is `{"statusCode", "name", "message"}`; fall back to the raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])[:300]
+    return response.text[:300]
+
+
+def _domain_call(method: str, path: str, *, json: Any = None) -> dict[str, Any]:
+    """A domains call with a short retry on 429, 5xx and network errors; 4xx → `ResendRejected`."""
+    limiter = bucket()
+    reason = ""
+    for attempt in range(1, DOMAIN_ATTEMPTS + 1):
+        limiter.acquire(max_wait=DOMAIN_TIMEOUT_SECONDS)
+        try:
+            response = _request(method, path, json=json, timeout=DOMAIN_TIMEOUT_SECONDS)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            wait, reason = 0.5 * 2 ** (attempt - 1), f"{type(exc).__name__}: {exc}"
+        else:
+            if response.status_code < 300:
+                body = response.json() if response.content else {}
+                return body if isinstance(body, dict) else {}
+            if response.status_code == 429:
+                wait, reason = min(5.0, _retry_after(response, default=1.0)), "429 rate limited"
+            elif response.status_code >= 500:
+                wait = 0.5 * 2 ** (attempt - 1)
+                reason = f"{response.status_code} {_error_message(response)}"
+            else:
+                raise ResendRejected(_error_message(response), status=response.status_code)
+        if attempt < DOMAIN_ATTEMPTS:
+            logger.info("resend %s %s retry in %.2fs (%s)", method, path, wait, reason)
+            time.sleep(wait)
+    raise ResendUnavailable(f"Resend unavailable after {DOMAIN_ATTEMPTS} attempts: {reason}")
+
+
+def domain_create(*, name: str) -> dict[str, Any]:
+    """`POST /domains`: the new domain with its `id`, `status` and the DNS `records` to publish."""
+    return _domain_call("POST", "/domains", json={"name": name})
+
+
+def domain_get(*, domain_id: str) -> dict[str, Any]:
+    """`GET /domains/{id}`: the domain's current `status` and its `records`, each with a status."""
+    return _domain_call("GET", f"/domains/{domain_id}")
+
+
+def domain_verify(*, domain_id: str) -> dict[str, Any]:
+    """`POST /domains/{id}/verify`: asks Resend to check the DNS records again (asynchronously)."""
+    return _domain_call("POST", f"/domains/{domain_id}/verify")
+
+
+def domain_delete(*, domain_id: str) -> dict[str, Any]:
+    """`DELETE /domains/{id}`; a domain Resend no longer knows (404) counts as deleted."""
+    try:
+        return _domain_call("DELETE", f"/domains/{domain_id}")
+    except ResendRejected as exc:
+        if exc.status == 404:
+            return {"id": domain_id, "deleted": True}
+        raise

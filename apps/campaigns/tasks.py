@@ -122,3 +122,9 @@ def flush_tracking_events(limit: int = 5000) -> int:
 @shared_task(bind=True, max_retries=3, **RELIABLE)
 def import_leads(self, import_pk: int) -> str:
     return services.lead_import_run(import_pk=import_pk)
+
+
+@shared_task(**RELIABLE)
+def refresh_sending_domains() -> int:
+    """Beat, per tenant: follow Resend's verification of the tenant's sending domains."""
+    return services.sending_domains_refresh_due()

@@ -26,4 +26,10 @@ dashboard_patterns = [
     path("templates/new/", views.template_edit, name="template-new"),
     path("templates/<uuid:template_id>/", views.template_edit, name="template-edit"),
     path("templates/preview/", views.template_preview, name="template-preview"),
+    path("settings/sending-domains/", views.sending_domains, name="sending-domains"),
+    path(
+        "settings/sending-domains/<uuid:domain_id>/",
+        views.sending_domain,
+        name="sending-domain",
+    ),
 ]

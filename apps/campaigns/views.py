@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
@@ -17,7 +18,7 @@ from apps.core.permissions import capability_required
 from apps.core.roles import capability_for_test_send, ensure_capability, request_role
 
 from . import selectors, services
-from .forms import AudienceForm, ContentForm, ScheduleForm
+from .forms import AudienceForm, ContentForm, ScheduleForm, SendingDomainForm
 from .models import Campaign
 
 
@@ -95,6 +96,7 @@ def campaign_wizard(request, campaign_id=None, step="audience"):
         "steps": [(key, STEP_TITLES[key]) for key in services.WIZARD_STEPS],
         "tenant_timezone": tenant.timezone,
         "errors": {},
+        "verified_domains": selectors.sending_domain_names_verified() if step == "template" else [],
     }
     if step == "review":
         return _wizard_review(request, _wizard_draft(campaign), context)
@@ -476,3 +478,55 @@ def template_preview(request):
     except DomainError as exc:
         return JsonResponse({"errors": exc.errors or {"html": [exc.detail]}}, status=400)
     return JsonResponse(preview)
+
+
+def _sending_domain_or_404(domain_id):
+    domain = selectors.sending_domain_get(public_id=domain_id)
+    if domain is None:
+        raise Http404("No such sending domain.")
+    return domain
+
+
+@capability_required("sending_domain.manage")
+def sending_domains(request):
+    """The organisation's sending domains, and the form that adds one."""
+    form = SendingDomainForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain = services.sending_domain_create(
+                name=form.cleaned_data["name"], tenant=request.tenant
+            )
+        except DomainError as exc:
+            form.add_error("name" if "name" in exc.errors else None, _error_text(exc))
+        else:
+            messages.success(
+                request, f"{domain.name} added: publish the DNS records below, then verify it."
+            )
+            return redirect("dashboard:sending-domain", domain_id=domain.public_id)
+    context = {"form": form, "domains": selectors.sending_domain_list()}
+    return render(
+        request, "campaigns/sending_domains.html", context, status=400 if form.errors else 200
+    )
+
+
+@capability_required("sending_domain.manage")
+def sending_domain(request, domain_id):
+    """One domain: its status and the DNS records to publish (POST: verify or remove it)."""
+    domain = _sending_domain_or_404(domain_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "verify":
+                domain = services.sending_domain_verify(domain=domain)
+                messages.success(request, f"Resend is checking {domain.name}: {domain.status}.")
+            elif action == "remove":
+                services.sending_domain_delete(domain=domain)
+                messages.success(request, f"{domain.name} removed.")
+                return redirect("dashboard:sending-domains")
+            else:
+                messages.error(request, "Unknown action.")
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("dashboard:sending-domain", domain_id=domain.public_id)
+    context = {"domain": domain, "unverified_days": settings.SENDING_DOMAIN_UNVERIFIED_DAYS}
+    return render(request, "campaigns/sending_domain.html", context)

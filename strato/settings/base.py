@@ -38,6 +38,8 @@ SHARED_APPS = [
     "apps.monitoring",
     # Public lookup tables that route GitHub webhooks to the tenants that track a repository.
     "apps.repos.routing",
+    # Which tenant owns each sending domain (a domain belongs to one tenant only).
+    "apps.campaigns.domain_claims",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -332,6 +334,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "args": ("apps.campaigns.tasks.sweep_campaigns",),
     },
+    "campaigns-sending-domains-refresh": {
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
+        "schedule": 600.0,
+        "args": ("apps.campaigns.tasks.refresh_sending_domains",),
+    },
     "campaigns-tracking-flush": {
         "task": "apps.campaigns.tasks.flush_tracking_events",
         "schedule": 5.0,
@@ -460,6 +467,14 @@ RESEND_RATE_PER_SECOND = env.float("RESEND_RATE_PER_SECOND", default=2.0)
 RESEND_TIMEOUT_SECONDS = env.float("RESEND_TIMEOUT_SECONDS", default=20.0)
 RESEND_MAX_WAIT_SECONDS = env.float("RESEND_MAX_WAIT_SECONDS", default=120.0)
 RESEND_WEBHOOK_SECRET = env("RESEND_WEBHOOK_SECRET", default="")
+# Tenants send only from their own verified domains (apps/campaigns/services/domains.py); this
+# one (default: DEFAULT_FROM_EMAIL's) and its subdomains are the platform's and reserved.
+PLATFORM_SENDING_DOMAIN = env(
+    "PLATFORM_SENDING_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >")
+)
+# A sending domain never verified within this many days is removed, so a name an organisation
+# cannot prove it controls does not stay blocked for the one that can.
+SENDING_DOMAIN_UNVERIFIED_DAYS = env.int("SENDING_DOMAIN_UNVERIFIED_DAYS", default=14)
 CAMPAIGN_BATCH_SIZE = min(100, env.int("CAMPAIGN_BATCH_SIZE", default=100))
 CAMPAIGN_EXPAND_CHUNK = env.int("CAMPAIGN_EXPAND_CHUNK", default=2000)
 # Whether EMAIL_BACKEND's send can share the status update's transaction (exactly once); unset

@@ -10,7 +10,7 @@ from django.db import connection
 from apps.campaigns.models import Campaign, Lead, Message
 from apps.tenants.models import Tenant
 from tests.accounts.factories import PASSWORD
-from tests.campaigns.support import wipe
+from tests.campaigns.support import verified_sending_domain, wipe
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +25,7 @@ def test_import_template_campaign_test_send_send_report(
 ):
     Tenant.objects.filter(pk=tenant.pk).update(postal_address="1 Analytical Way, London")
     wipe(tenant)
+    verified_sending_domain(tenant, "acme.example")
     host = f"http://acme.localhost:{live_urls['port']}"
 
     page.goto(f"{host}/login/")

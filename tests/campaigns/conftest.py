@@ -11,15 +11,17 @@ from apps.campaigns.models import Campaign, EmailTemplate
 from apps.tenants.models import Tenant
 
 from .stub_resend import StubResend
-from .support import wipe
+from .support import verified_sending_domain, wipe
 
 
 @pytest.fixture
 def shop(tenant) -> Tenant:
-    """The `acme` tenant, ready to send: postal address set, campaign tables empty, schema on."""
+    """The `acme` tenant, ready to send: postal address set, campaign tables empty, `acme.example`
+    a verified sending domain (campaigns send as news@acme.example), schema on."""
     Tenant.objects.filter(pk=tenant.pk).update(postal_address="1 Analytical Way\nLondon N1")
     tenant.refresh_from_db()
     wipe(tenant)
+    verified_sending_domain(tenant, "acme.example")
     connection.set_tenant(tenant)
     yield tenant
     connection.set_schema_to_public()

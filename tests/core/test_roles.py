@@ -38,6 +38,11 @@ API_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/api/keys"): "admin",
     ("POST", "/api/keys"): "admin",
     ("DELETE", "/api/keys/<uuid:key_id>"): "admin",
+    ("GET", "/api/sending-domains"): "admin",
+    ("POST", "/api/sending-domains"): "admin",
+    ("GET", "/api/sending-domains/<uuid:domain_id>"): "admin",
+    ("DELETE", "/api/sending-domains/<uuid:domain_id>"): "admin",
+    ("POST", "/api/sending-domains/<uuid:domain_id>/verify"): "admin",
     ("GET", "/api/members"): "member",
     ("PATCH", "/api/members/<uuid:member_id>"): "admin",
     ("DELETE", "/api/members/<uuid:member_id>"): "member",  # leaving; others: see below
@@ -160,6 +165,9 @@ DASHBOARD_FORMS: dict[tuple[str, str], str] = {
     ("/settings/invitations/<uuid:invitation_id>/revoke/", ""): "admin",
     ("/settings/api-keys/", ""): "admin",
     ("/settings/api-keys/<uuid:key_id>/revoke/", ""): "admin",
+    ("/settings/sending-domains/", ""): "admin",
+    ("/settings/sending-domains/<uuid:domain_id>/", "verify"): "admin",
+    ("/settings/sending-domains/<uuid:domain_id>/", "remove"): "admin",
 }
 # Dashboard pages without a form, and the least role that may open them.
 DASHBOARD_PAGES: dict[str, str] = {

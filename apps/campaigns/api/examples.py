@@ -193,3 +193,69 @@ def campaign_action_responses(
             extra={"campaign_status": "sent", "action": action},
         ),
     }
+
+
+SENDING_DOMAIN_ID = "2f7a3c1d-8e4b-4c55-9a61-0b3e5d7f9c21"
+
+# The records Resend asks for (`POST /domains`): return path (MX + SPF on `send`), DKIM.
+SENDING_DOMAIN_EXAMPLE: dict[str, Any] = {
+    "id": SENDING_DOMAIN_ID,
+    "name": "mail.acme.example",
+    "status": "not_started",
+    "region": "us-east-1",
+    "records": [
+        {
+            "record": "SPF",
+            "name": "send.mail",
+            "type": "MX",
+            "ttl": "Auto",
+            "status": "not_started",
+            "value": "feedback-smtp.us-east-1.amazonses.com",
+            "priority": 10,
+        },
+        {
+            "record": "SPF",
+            "name": "send.mail",
+            "type": "TXT",
+            "ttl": "Auto",
+            "status": "not_started",
+            "value": '"v=spf1 include:amazonses.com ~all"',
+        },
+        {
+            "record": "DKIM",
+            "name": "resend._domainkey.mail",
+            "type": "TXT",
+            "ttl": "Auto",
+            "status": "not_started",
+            "value": "p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDsc4Lh8xilsngyKEgN2S84+21gn+x6SEX…",
+        },
+    ],
+    "last_checked_at": "2026-05-01T09:00:00Z",
+    "verified_at": None,
+    "created_at": "2026-05-01T09:00:00Z",
+}
+
+SENDING_DOMAIN_UNVERIFIED_400 = problem_response(
+    400,
+    "sending_domain_unverified",
+    "acme.example is not a verified sending domain of this organisation. Add it under "
+    "Settings → Sending domains and verify it, or leave the sender empty to send from "
+    "Strato's address with your organisation's name.",
+    title="Validation failed",
+    errors={"from_email": ["acme.example is not a verified sending domain of this organisation."]},
+)
+
+RESEND_ERRORS = {
+    **problem_response(
+        502,
+        "resend_error",
+        "Resend refused the request (403): The API key is not allowed to manage domains.",
+        title="The email provider refused the request",
+    ),
+    **problem_response(
+        503,
+        "resend_unavailable",
+        "We could not reach our email provider. Nothing changed: please try again shortly.",
+        title="Email provider unavailable",
+    ),
+}

@@ -1,6 +1,15 @@
 from rest_framework import serializers
 
-from ..models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment, Suppression
+from ..models import (
+    Campaign,
+    EmailTemplate,
+    Lead,
+    LeadImport,
+    LeadList,
+    Segment,
+    SendingDomain,
+    Suppression,
+)
 
 
 class LeadOutput(serializers.ModelSerializer):
@@ -189,7 +198,15 @@ class CampaignInput(serializers.Serializer):
     template = serializers.UUIDField(required=False, allow_null=True)
     list = serializers.UUIDField(required=False, allow_null=True)
     segment = serializers.UUIDField(required=False, allow_null=True)
-    from_email = serializers.CharField(max_length=320, required=False, allow_blank=True)
+    from_email = serializers.CharField(
+        max_length=320,
+        required=False,
+        allow_blank=True,
+        help_text="`ada@acme.example` or `Ada <ada@acme.example>`, on one of the organisation's "
+        "verified sending domains (400 `sending_domain_unverified` otherwise). Empty: the "
+        "platform's address, shown as `<organisation> via Strato`. Should the domain stop being "
+        "verified before sending, the campaign goes out that way, with Reply-To this address.",
+    )
     reply_to = serializers.EmailField(required=False, allow_blank=True)
 
 
@@ -255,3 +272,39 @@ class SuppressionOutput(serializers.ModelSerializer):
 class SuppressionInput(serializers.Serializer):
     email = serializers.EmailField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DnsRecordOutput(serializers.Serializer):
+    record = serializers.CharField(help_text="What the record is for: `SPF`, `DKIM`, …")
+    name = serializers.CharField(help_text="Host name to create, relative to the domain.")
+    type = serializers.CharField(help_text="`MX`, `TXT` or `CNAME`.")
+    value = serializers.CharField()
+    ttl = serializers.CharField(required=False)
+    priority = serializers.IntegerField(required=False, help_text="MX records only.")
+    status = serializers.CharField(help_text="Resend's check of this record.")
+
+
+class SendingDomainOutput(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    records = DnsRecordOutput(many=True, read_only=True)
+
+    class Meta:
+        model = SendingDomain
+        fields = [
+            "id",
+            "name",
+            "status",
+            "region",
+            "records",
+            "last_checked_at",
+            "verified_at",
+            "created_at",
+        ]
+
+
+class SendingDomainInput(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=253,
+        help_text="The domain to send from, e.g. `mail.acme.example` (a subdomain keeps the "
+        "reputation of the main domain apart). Stored lowercase in IDNA form.",
+    )

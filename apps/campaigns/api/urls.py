@@ -83,6 +83,17 @@ tenant_urlpatterns = [
         v.SegmentLeadsView.as_view(),
         name="api-segment-leads",
     ),
+    path("sending-domains", v.SendingDomainListView.as_view(), name="api-sending-domains"),
+    path(
+        "sending-domains/<uuid:domain_id>",
+        v.SendingDomainDetailView.as_view(),
+        name="api-sending-domain-detail",
+    ),
+    path(
+        "sending-domains/<uuid:domain_id>/verify",
+        v.SendingDomainVerifyView.as_view(),
+        name="api-sending-domain-verify",
+    ),
     path("suppressions", v.SuppressionsView.as_view(), name="api-suppressions"),
     path("templates", v.TemplateListView.as_view(), name="api-templates"),
     path("templates/preview", v.TemplatePreviewView.as_view(), name="api-templates-preview"),

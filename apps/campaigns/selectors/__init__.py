@@ -1,7 +1,8 @@
 """Campaign reads, one module per concern; this package re-exports them.
 
 `audience` (segment filters, matching leads, lists, suppression), `campaigns` (campaigns,
-templates, analytics, the sending queues), `leads` (lookups, history, exports, imports, GitHub).
+templates, analytics, the sending queues), `domains` (sending domains), `leads` (lookups,
+history, exports, imports, GitHub).
 """
 
 from .audience import (
@@ -39,6 +40,14 @@ from .campaigns import (
     template_get,
     template_list,
     tenant_sending_rates,
+)
+from .domains import (
+    sending_domain_get,
+    sending_domain_is_verified,
+    sending_domain_list,
+    sending_domain_names_verified,
+    sending_domains_due_for_check,
+    sending_domains_never_verified,
 )
 from .leads import (
     import_get,
@@ -100,6 +109,12 @@ __all__ = [
     "segment_get",
     "segment_leads",
     "segment_list",
+    "sending_domain_get",
+    "sending_domain_is_verified",
+    "sending_domain_list",
+    "sending_domain_names_verified",
+    "sending_domains_due_for_check",
+    "sending_domains_never_verified",
     "stale_claims",
     "suppressed_q",
     "suppression_list",

@@ -4,8 +4,8 @@ Callers write `services.campaign_schedule(...)` or `from apps.campaigns.services
 whichever module holds it: `leads`; `audience` (lists, segments, suppression); `templates`
 (templates, rendering a message, previews); `lifecycle` (the campaign state machine, the
 dashboard's draft wizard, the user actions); `sending` (expand, claim, send, finish, test sends);
-`events` (tracking, ESP events, unsubscribe, sender reputation); `imports` (CSV import of leads);
-`common` (what they share).
+`domains` (sending domains, who a campaign is sent as); `events` (tracking, ESP events,
+unsubscribe, sender reputation); `imports` (CSV import of leads); `common` (what they share).
 """
 
 from .audience import (
@@ -22,6 +22,24 @@ from .audience import (
     suppression_remove,
 )
 from .common import UNCHANGED, CampaignStateConflict, Unchanged
+from .domains import (
+    PUBLIC_MAIL_DOMAINS,
+    ResendNotConfigured,
+    ResendRefused,
+    ResendUnreachable,
+    Sender,
+    SendingDomainExists,
+    SendingDomainTaken,
+    campaign_sender,
+    domain_normalise,
+    platform_sender,
+    sender_check,
+    sending_domain_create,
+    sending_domain_delete,
+    sending_domain_refresh,
+    sending_domain_verify,
+    sending_domains_refresh_due,
+)
 from .events import (
     esp_event_apply,
     message_unsubscribe,
@@ -75,13 +93,20 @@ from .templates import (
 __all__ = [
     "CAMPAIGN_ACTIONS",
     "MULTIPART_ALLOWANCE",
+    "PUBLIC_MAIL_DOMAINS",
     "TEST_SEND_MAX",
     "UNCHANGED",
     "WIZARD_STEPS",
     "AllowanceExhausted",
     "AudienceInUse",
     "CampaignStateConflict",
+    "ResendNotConfigured",
+    "ResendRefused",
+    "ResendUnreachable",
     "SendPostponed",
+    "Sender",
+    "SendingDomainExists",
+    "SendingDomainTaken",
     "Unchanged",
     "campaign_action_apply",
     "campaign_cancel",
@@ -98,11 +123,13 @@ __all__ = [
     "campaign_resume",
     "campaign_schedule",
     "campaign_send_now",
+    "campaign_sender",
     "campaign_spam_check",
     "campaign_test_send",
     "campaign_update",
     "campaigns_purge_deleted",
     "campaigns_start_due",
+    "domain_normalise",
     "esp_event_apply",
     "import_size_check",
     "lead_create",
@@ -119,10 +146,17 @@ __all__ = [
     "local_to_utc",
     "message_unsubscribe",
     "messages_send_batch",
+    "platform_sender",
     "render_message",
     "segment_create",
     "segment_delete",
     "segment_update",
+    "sender_check",
+    "sending_domain_create",
+    "sending_domain_delete",
+    "sending_domain_refresh",
+    "sending_domain_verify",
+    "sending_domains_refresh_due",
     "suppression_add",
     "suppression_remove",
     "template_create",

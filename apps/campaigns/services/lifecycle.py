@@ -24,6 +24,7 @@ from apps.tenants.models import Tenant
 from .. import selectors, spam
 from ..models import Campaign, EmailTemplate, LeadList, Message, Segment
 from .common import UNCHANGED, CampaignStateConflict, S, Unchanged, clean_name
+from .domains import sender_check
 from .events import tenant_sending_paused_reason
 from .templates import template_preview
 
@@ -64,7 +65,8 @@ def _snapshot(campaign: Campaign) -> None:
 
 
 def _clean_sender(from_email: str) -> str:
-    """Empty (the default sender) or an address, optionally with a name: `Ada <ada@x.example>`."""
+    """Empty (the platform's sender) or an address on one of the tenant's verified sending
+    domains, optionally with a name: `Ada <ada@x.example>`."""
     from_email = (from_email or "").strip()
     if not from_email:
         return ""
@@ -77,6 +79,7 @@ def _clean_sender(from_email: str) -> str:
             "Enter a sender address like ada@example.com or Ada <ada@example.com>.",
             code="sender_invalid",
         ) from exc
+    sender_check(from_email=from_email)
     return from_email
 
 

@@ -28,6 +28,7 @@ from apps.tenants.models import Tenant
 from .. import rendering, resend, selectors, tracking
 from ..models import Campaign, Lead, Message, Suppression
 from .common import S, current_schema, current_tenant
+from .domains import campaign_sender
 from .templates import SAMPLE_LEAD, render_checked, render_message
 
 TEST_SEND_MAX = 5
@@ -167,7 +168,7 @@ def _compose(
     A message whose rendering is over a size cap is marked failed with the reason and left
     out; returns the messages to send and their emails, in the same order.
     """
-    sender = campaign.from_email or settings.DEFAULT_FROM_EMAIL
+    sender = campaign_sender(campaign=campaign, tenant=tenant)
     leads = [_lead_of(message) for message in messages]
     stacks = selectors.lead_stacks(leads=leads)
     sendable, out = [], []
@@ -192,13 +193,13 @@ def _compose(
         sendable.append(message)
         out.append(
             resend.BatchEmail(
-                from_email=sender,
+                from_email=sender.from_email,
                 to=message.email,
                 subject=rendered.subject,
                 html=rendered.html,
                 text=rendered.text,
                 headers=_headers(rendered.unsubscribe_url, message),
-                reply_to=campaign.reply_to,
+                reply_to=sender.reply_to,
                 tags=resend.message_tags(schema=tenant.schema_name, message_id=message.pk),
             )
         )
@@ -429,13 +430,15 @@ def campaign_test_send(
         lead=lead or SAMPLE_LEAD,
         campaign_name=campaign.name,
     )
+    sender = campaign_sender(campaign=campaign, tenant=tenant)
     messages = []
     for address in emails:
         message = EmailMultiAlternatives(
             subject=f"[Test] {rendered.subject}",
             body=rendered.text,
-            from_email=campaign.from_email or settings.DEFAULT_FROM_EMAIL,
+            from_email=sender.from_email,
             to=[address],
+            reply_to=[sender.reply_to] if sender.reply_to else None,
         )
         if rendered.html:
             message.attach_alternative(rendered.html, "text/html")

@@ -24,6 +24,7 @@ from .campaigns import (
     CampaignStatsView,
     CampaignTestSendView,
 )
+from .domains import SendingDomainDetailView, SendingDomainListView, SendingDomainVerifyView
 from .imports import LeadImportDetailView, LeadImportErrorsView, LeadImportView
 from .leads import (
     LeadDataExportView,
@@ -64,6 +65,9 @@ __all__ = [
     "SegmentDetailView",
     "SegmentLeadsView",
     "SegmentsView",
+    "SendingDomainDetailView",
+    "SendingDomainListView",
+    "SendingDomainVerifyView",
     "SuppressionsView",
     "TemplateDetailView",
     "TemplateListView",

@@ -15,6 +15,7 @@ from ... import selectors, services
 from .. import serializers as s
 from ..examples import (
     CAMPAIGN_EXAMPLE,
+    SENDING_DOMAIN_UNVERIFIED_400,
     SPAM_REPORT_EXAMPLE,
     STATS_EXAMPLE,
     campaign_action_responses,
@@ -54,8 +55,14 @@ class CampaignListView(TenantAPIView):
         tags=["campaigns"],
         operation_id="campaigns_create",
         summary="Create a draft campaign",
+        description="`from_email` must be on one of the organisation's verified sending "
+        "domains (400 `sending_domain_unverified`), or empty for the platform's address.",
         request=s.CampaignInput,
-        responses={201: s.CampaignOutput, **problem_responses(400, 401, 403, 404)},
+        responses={
+            201: s.CampaignOutput,
+            **problem_responses(400, 401, 403, 404),
+            **SENDING_DOMAIN_UNVERIFIED_400,
+        },
         examples=[
             OpenApiExample(
                 "Create",
@@ -105,9 +112,15 @@ class CampaignDetailView(TenantAPIView):
         tags=["campaigns"],
         operation_id="campaigns_update",
         summary="Edit a campaign (draft, scheduled or paused)",
-        description="Refused with 409 `campaign_not_editable` while sending or once finished.",
+        description="Refused with 409 `campaign_not_editable` while sending or once finished. "
+        "A new `from_email` must be on one of the organisation's verified sending domains "
+        "(400 `sending_domain_unverified`), or empty for the platform's address.",
         request=s.CampaignUpdateInput,
-        responses={200: s.CampaignOutput, **problem_responses(400, 401, 403, 404, 409)},
+        responses={
+            200: s.CampaignOutput,
+            **problem_responses(400, 401, 403, 404, 409),
+            **SENDING_DOMAIN_UNVERIFIED_400,
+        },
         examples=[OpenApiExample("Rename", request_only=True, value={"name": "Spring offer"})],
     )
     def put(self, request, campaign_id):

@@ -9,7 +9,7 @@ from typing import TypeVar
 from apps.core.errors import NotFound
 
 from ... import selectors
-from ...models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment
+from ...models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment, SendingDomain
 
 PublicId = uuid.UUID | str
 Found = TypeVar("Found")
@@ -95,3 +95,7 @@ def template_or_404(template_id: PublicId) -> EmailTemplate:
 
 def import_or_404(import_id: PublicId) -> LeadImport:
     return _found(selectors.import_get(public_id=import_id), "import")
+
+
+def sending_domain_or_404(domain_id: PublicId) -> SendingDomain:
+    return _found(selectors.sending_domain_get(public_id=domain_id), "sending_domain")
