@@ -9,6 +9,7 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -105,43 +106,86 @@ def _email_taken() -> Conflict:
     return Conflict(message, code="email_taken", errors={"email": [message]})
 
 
-def _lockout_key(email: str, ip: str) -> str:
+def _account_failures_key(email: str) -> str:
     # Normalised like the user lookup, so " Ada@X " and "ada@x" share one failure counter.
-    return f"login-failures:{(email or '').strip().lower()}:{ip}"
+    return f"login-failures:account:{(email or '').strip().lower()}"
+
+
+def _ip_failures_key(ip: str) -> str:
+    return f"login-failures:ip:{ip}"
+
+
+def _failure_count(key: str) -> int:
+    return int(cache.get(key, 0))
+
+
+def _failure_record(key: str) -> int:
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+        return 1
+
+
+def _locked_out() -> RateLimited:
+    return RateLimited(
+        "Too many failed logins. Try again later or reset your password.",
+        code="login_locked",
+        headers={"Retry-After": str(settings.LOGIN_LOCKOUT_SECONDS)},
+        extra={"retry_after": settings.LOGIN_LOCKOUT_SECONDS},
+    )
+
+
+def credentials_locked(*, email: str, ip: str) -> bool:
+    """Whether the account or the client address reached its failure limit (login, signup)."""
+    with schema_context(get_public_schema_name()):
+        return (
+            _failure_count(_account_failures_key(email)) >= settings.LOGIN_MAX_FAILURES
+            or _failure_count(_ip_failures_key(ip)) >= settings.LOGIN_MAX_FAILURES_PER_IP
+        )
+
+
+def credentials_failure_record(*, email: str, ip: str) -> bool:
+    """Counts one failure against the account and the address; True when a lock-out starts."""
+    with schema_context(get_public_schema_name()):
+        account_failures = _failure_record(_account_failures_key(email))
+        ip_failures = _failure_record(_ip_failures_key(ip))
+    return (
+        account_failures == settings.LOGIN_MAX_FAILURES
+        or ip_failures == settings.LOGIN_MAX_FAILURES_PER_IP
+    )
 
 
 def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) -> User:
-    """Checks credentials and membership; locks an (email, IP) pair out after repeated failures."""
+    """Checks credentials and membership.
+
+    Failures are counted per account (whatever address they come from: behind a proxy many
+    clients share one) and per client address (one address guessing across many accounts); either
+    limit locks out for LOGIN_LOCKOUT_SECONDS. An unknown email costs one password hash like a
+    known one, so the answer's timing does not tell which emails have accounts.
+    """
+    if credentials_locked(email=email, ip=ip):
+        logger.warning("login refused: locked out", extra={"ip": ip, "tenant": tenant.slug})
+        raise _locked_out()
     with schema_context(get_public_schema_name()):
-        key = _lockout_key(email, ip)
-        failures = cache.get(key, 0)
-        if failures >= settings.LOGIN_MAX_FAILURES:
-            logger.warning("login refused: locked out", extra={"ip": ip, "tenant": tenant.slug})
-            raise RateLimited(
-                "Too many failed logins. Try again later or reset your password.",
-                code="login_locked",
-                headers={"Retry-After": str(settings.LOGIN_LOCKOUT_SECONDS)},
-                extra={"retry_after": settings.LOGIN_LOCKOUT_SECONDS},
-            )
         user = User.objects.filter(email__iexact=(email or "").strip()).first()
-        valid = (
-            user is not None
-            and user.is_active
-            and user.check_password(password)
-            and Membership.objects.filter(user=user, tenant=tenant).exists()
-        )
-        if user is None or not valid:
-            try:
-                failures = cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
-                failures = 1
-            if failures >= settings.LOGIN_MAX_FAILURES:
+        if user is None:
+            make_password(password)  # same work as checking a real password
+            valid = False
+        else:
+            valid = (
+                user.check_password(password)
+                and user.is_active
+                and Membership.objects.filter(user=user, tenant=tenant).exists()
+            )
+        if not valid:
+            if credentials_failure_record(email=email, ip=ip):
                 logger.warning("login lockout started", extra={"ip": ip, "tenant": tenant.slug})
             raise AuthenticationFailed(
                 "Email or password is incorrect for this organisation.", code="invalid_credentials"
             )
-        cache.delete(key)
+        cache.delete(_account_failures_key(email))
+    assert user is not None
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     return user

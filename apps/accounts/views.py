@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.billing.services import PlanLimitExceeded
 from apps.core.errors import DomainError, NotFound
+from apps.core.http import client_ip
 from apps.core.permissions import member_required
 from apps.tenants.selectors import ready_tenant_by_slug, tenant_reverse
 from apps.tenants.services import tenant_update
@@ -89,7 +90,7 @@ class TenantLoginView(auth_views.LoginView):
                 email=email,
                 password=password,
                 tenant=request.tenant,
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request),
             )
         except DomainError as error:
             form.is_valid()

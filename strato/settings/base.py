@@ -447,6 +447,10 @@ TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=3)
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# Failed logins (and signups for an existing email) from one client address, across accounts.
+LOGIN_MAX_FAILURES_PER_IP = env.int("LOGIN_MAX_FAILURES_PER_IP", default=50)
+# A signup waits in Redis for its emailed confirmation link this long.
+SIGNUP_CONFIRM_MAX_AGE_SECONDS = env.int("SIGNUP_CONFIRM_MAX_AGE_SECONDS", default=24 * 3600)
 # Campaigns: how mail goes out ("auto": Resend's batch API when RESEND_API_KEY is set, else
 # EMAIL_BACKEND), Resend's endpoint and account rate limit (requests per second, shared by all
 # workers through Redis), batch and expansion sizes, and the sender-reputation thresholds.

@@ -12,6 +12,7 @@ from apps.accounts.models import ApiKey, Invitation, Membership, User
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
+from apps.core.http import client_ip
 from apps.core.pagination import CreatedCursorPagination
 from apps.core.permissions import IsPublicHost
 from apps.core.throttling import AuthRateThrottle
@@ -21,10 +22,6 @@ from apps.tenants.services import tenant_update
 from . import serializers as s
 
 TOKEN_EXAMPLE = {"access": "eyJhbGciOiJIUzI1NiIs…", "refresh": "eyJhbGciOiJIUzI1NiIs…"}
-
-
-def _client_ip(request) -> str:
-    return AuthRateThrottle().get_ident(request)
 
 
 class TenantHostOnlyMixin(APIView):
@@ -123,7 +120,7 @@ class LoginView(TenantHostOnlyMixin, APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
             tenant=request.tenant,
-            ip=_client_ip(request),
+            ip=client_ip(request),
         )
         return Response(services.tokens_issue(user=user, tenant=request.tenant))
 
