@@ -30,6 +30,7 @@ api_patterns = [
 urlpatterns = [
     path("", billing_views.landing, name="landing"),
     path("signup/", account_views.signup, name="signup"),
+    path("signup/confirm/<str:token>/", account_views.signup_confirm, name="signup-confirm"),
     path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),
     path("admin/", admin.site.urls),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import cast
 
+import jwt
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
@@ -17,9 +19,11 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.billing.services import billing_account_open, billing_welcome_send, entitlement_check
 from apps.core.errors import (
@@ -31,8 +35,12 @@ from apps.core.errors import (
     ValidationFailed,
 )
 from apps.tenants.models import Tenant
-from apps.tenants.selectors import tenant_reverse
-from apps.tenants.services import tenant_provision
+from apps.tenants.selectors import public_url, tenant_reverse
+from apps.tenants.services import (
+    tenant_provision,
+    tenant_slug_from_name,
+    tenant_slug_validate,
+)
 
 from .models import ApiKey, Invitation, Membership, Role, User
 from .selectors import invitations_pending, members_of
@@ -80,7 +88,12 @@ def account_register(
     slug: str | None = None,
     full_name: str = "",
 ) -> tuple[User, Tenant]:
-    """A new organisation with its owner. An existing user proves it with the password."""
+    """A new organisation with its owner, at once (seed data, benchmarks, staff tools).
+
+    Not reachable from the web: people sign up through `signup_request` / `signup_confirm`,
+    which never tell whether an email has an account. Here an existing user proves it with the
+    password.
+    """
     email = email_normalize(email=email)
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -94,11 +107,128 @@ def account_register(
             raise _email_taken() from exc
     elif not user.check_password(password):
         raise _email_taken()
-    tenant = tenant_provision(name=organisation_name, slug=slug, billing_email=email)
+    tenant = _organisation_open(user=user, organisation_name=organisation_name, slug=slug)
+    return user, tenant
+
+
+def _public_path(viewname: str, *args: str) -> str:
+    return reverse(viewname, urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=args)
+
+
+def _signup_pending_key(token: str) -> str:
+    # Only a digest of the emailed token is stored: reading Redis does not give working links.
+    return "signup-pending:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def signup_request(
+    *,
+    email: str,
+    password: str,
+    organisation_name: str,
+    slug: str | None = None,
+    full_name: str = "",
+    ip: str,
+) -> None:
+    """First step of signup: the same answer whether or not the email has an account.
+
+    A new email gets a confirmation link; the pending signup (password already hashed) waits in
+    Redis for SIGNUP_CONFIRM_MAX_AGE_SECONDS and `signup_confirm` creates the organisation. An
+    existing account gets a notice instead ("someone tried to sign up with your address"), so the
+    answer is never a password oracle nor an existence oracle. Every attempt counts against the
+    account and the client address like a failed login, whichever the case.
+    """
+    email = email_normalize(email=email)
+    if not (organisation_name or "").strip():
+        raise ValidationFailed.for_field("organisation_name", "This field may not be blank.")
+    password_check(password=password, user=User(email=email, full_name=full_name))
+    tenant_slug_validate(slug=slug or tenant_slug_from_name(name=organisation_name))
+    if credentials_locked(email=email, ip=ip):
+        logger.warning("signup refused: locked out", extra={"ip": ip})
+        raise _locked_out()
+    if credentials_failure_record(email=email, ip=ip):
+        logger.warning("signup lockout started", extra={"ip": ip})
+    password_hash = make_password(password)  # hashed in both cases: same work, same timing
+    if User.objects.filter(email__iexact=email).exists():
+        context = {"email": email, "login_url": public_url(path=_public_path("login"))}
+        subject = "Someone tried to sign up to Strato with your address"
+        template = "accounts/email/signup_existing.txt"
+    else:
+        token = secrets.token_urlsafe(32)
+        pending = {
+            "email": email,
+            "password_hash": password_hash,
+            "organisation_name": organisation_name.strip(),
+            "slug": (slug or "").strip() or None,
+            "full_name": full_name.strip(),
+        }
+        with schema_context(get_public_schema_name()):
+            cache.set(_signup_pending_key(token), pending, settings.SIGNUP_CONFIRM_MAX_AGE_SECONDS)
+        context = {
+            "url": public_url(path=_public_path("signup-confirm", token)),
+            "organisation_name": pending["organisation_name"],
+            "hours": settings.SIGNUP_CONFIRM_MAX_AGE_SECONDS // 3600,
+        }
+        subject = "Confirm your Strato signup"
+        template = "accounts/email/signup_confirm.txt"
+    send_mail(
+        subject=subject,
+        message=render_to_string(template, context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def _signup_link_invalid() -> NotFound:
+    return NotFound(
+        "This confirmation link is invalid, expired or already used. Sign up again.",
+        code="signup_invalid",
+    )
+
+
+def signup_pending(*, token: str) -> dict[str, str | None]:
+    """The signup waiting for this link (for the confirmation page), without consuming it."""
+    with schema_context(get_public_schema_name()):
+        pending = cache.get(_signup_pending_key(token))
+    if pending is None:
+        raise _signup_link_invalid()
+    return cast(dict[str, "str | None"], pending)
+
+
+@transaction.atomic
+def signup_confirm(*, token: str) -> tuple[User, Tenant]:
+    """Second step: the link proves the mailbox; creates the owner and the organisation once."""
+    pending = signup_pending(token=token)
+    with schema_context(get_public_schema_name()):
+        # Single use: of two concurrent confirmations only the one that deletes the key goes on.
+        if not cache.delete(_signup_pending_key(token)):
+            raise _signup_link_invalid()
+    email = cast(str, pending["email"])
+    if User.objects.filter(email__iexact=email).exists():
+        message = "An account with this email already exists. Sign in, or reset its password."
+        raise Conflict(message, code="email_taken", errors={"email": [message]})
+    try:
+        with transaction.atomic():
+            user = User.objects.create(
+                email=email,
+                password=cast(str, pending["password_hash"]),
+                full_name=cast(str, pending["full_name"] or ""),
+            )
+    except IntegrityError as exc:
+        raise _email_taken() from exc
+    tenant = _organisation_open(
+        user=user,
+        organisation_name=cast(str, pending["organisation_name"]),
+        slug=pending["slug"],
+    )
+    return user, tenant
+
+
+def _organisation_open(*, user: User, organisation_name: str, slug: str | None) -> Tenant:
+    tenant = tenant_provision(name=organisation_name, slug=slug, billing_email=user.email)
     Membership.objects.create(user=user, tenant=tenant, role=Role.OWNER)
     billing_account_open(tenant=tenant)
     billing_welcome_send(tenant=tenant, email=user.email)
-    return user, tenant
+    return tenant
 
 
 def _email_taken() -> Conflict:
@@ -227,6 +357,37 @@ def tokens_revoke(*, refresh: str, tenant: Tenant) -> None:
     _refresh_token_for_tenant(refresh=refresh, tenant=tenant).blacklist()
 
 
+def refresh_tokens_revoke(*, user: User, tenant: Tenant | None = None) -> int:
+    """Blacklists the user's unexpired refresh tokens: all of them, or those of one tenant.
+
+    Access tokens are short-lived (JWT_ACCESS_MINUTES) and checked against the membership on
+    every request; refresh tokens are what keep a stolen or outdated credential alive.
+    """
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    revoked = []
+    for token in outstanding:
+        if tenant is not None:
+            # Rows written by us when the token was issued; only the claim is read here.
+            claims = jwt.decode(token.token, options={"verify_signature": False})
+            if claims.get(TENANT_CLAIM) != str(tenant.public_id):
+                continue
+        revoked.append(BlacklistedToken(token=token))
+    BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
+    return len(revoked)
+
+
+def password_changed(*, user: User) -> None:
+    """After a password change or reset: every refresh token of the user stops working.
+
+    Sessions need nothing here: Django stores a hash of the password in each session and ends
+    any session whose hash no longer matches (the view that changed it keeps its own session
+    with `update_session_auth_hash`).
+    """
+    refresh_tokens_revoke(user=user)
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -245,6 +406,8 @@ def profile_update(
         password_check(password=new_password, user=user, field="new_password")
         user.set_password(new_password)
     user.save()
+    if new_password:
+        password_changed(user=user)
     return user
 
 
@@ -292,6 +455,7 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
     ApiKey.objects.filter(tenant_id=membership.tenant_id, created_by_id=membership.user_id).update(
         revoked=True
     )
+    refresh_tokens_revoke(user=membership.user, tenant=membership.tenant)
     membership.delete()
 
 

@@ -1,11 +1,13 @@
 """Dashboard pages for sign-up, sign-in and settings. Rules live in `services`."""
 
+import math
 from typing import cast
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +15,7 @@ from apps.billing.services import PlanLimitExceeded
 from apps.core.errors import DomainError, NotFound
 from apps.core.http import client_ip
 from apps.core.permissions import member_required
+from apps.core.throttling import AuthRateThrottle
 from apps.tenants.selectors import ready_tenant_by_slug, tenant_reverse
 from apps.tenants.services import tenant_update
 
@@ -28,25 +31,73 @@ def _apply_errors(form, error: DomainError) -> None:
         form.add_error(None, error.detail)
 
 
+def _auth_rate_exceeded(request) -> int | None:
+    """Seconds to wait when this client is over the `auth` rate (shared with the auth API)."""
+    throttle = AuthRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
+
+
+def _too_many_requests(request, template: str, context: dict, wait: int):
+    context["form"].add_error(None, f"Too many attempts. Try again in {wait} seconds.")
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def signup(request):
+    """First step: the same "check your email" answer whether or not the email has an account."""
     form = forms.SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user, tenant = services.account_register(
-                email=data["email"],
-                password=data["password"],
-                organisation_name=data["organisation_name"],
-                slug=data["slug"] or None,
-                full_name=data["full_name"],
+    if request.method == "POST":
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            return _too_many_requests(request, "accounts/signup.html", {"form": form}, wait)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.signup_request(
+                    email=data["email"],
+                    password=data["password"],
+                    organisation_name=data["organisation_name"],
+                    slug=data["slug"] or None,
+                    full_name=data["full_name"],
+                    ip=client_ip(request),
+                )
+            except DomainError as error:
+                _apply_errors(form, error)
+                status = 429 if error.status == 429 else 400
+                return render(request, "accounts/signup.html", {"form": form}, status=status)
+            return render(
+                request, "accounts/signup_sent.html", {"email": data["email"]}, status=202
             )
-        except DomainError as error:
-            _apply_errors(form, error)
-        else:
-            token = services.login_handoff_token(user=user, tenant=tenant)
-            return redirect(tenant_reverse(tenant=tenant, viewname="handoff", args=(token,)))
     status = 400 if form.errors else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def signup_confirm(request, token):
+    """The emailed link: shows what will be created; the button (a POST) creates it.
+
+    A GET changes nothing, so mail scanners that open links cannot use up the link.
+    """
+    try:
+        pending = services.signup_pending(token=token)
+    except DomainError as error:
+        return render(request, "accounts/signup_invalid.html", {"error": error}, status=404)
+    if request.method == "POST":
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            return HttpResponse("Too many attempts.", status=429, headers={"Retry-After": wait})
+        try:
+            user, tenant = services.signup_confirm(token=token)
+        except DomainError as error:
+            # The link is used up either way; the page says what to do next.
+            return render(
+                request, "accounts/signup_invalid.html", {"error": error}, status=error.status
+            )
+        handoff_token = services.login_handoff_token(user=user, tenant=tenant)
+        return redirect(tenant_reverse(tenant=tenant, viewname="handoff", args=(handoff_token,)))
+    return render(request, "accounts/signup_confirm.html", {"pending": pending})
 
 
 def find_organisation(request):
