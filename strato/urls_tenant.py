@@ -61,15 +61,7 @@ auth_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("handoff/<str:token>/", account_views.handoff, name="handoff"),
     path("invitations/<str:token>/", account_views.invitation_accept, name="invitation-accept"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", account_views.TenantPasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
@@ -77,9 +69,7 @@ auth_patterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html"
-        ),
+        account_views.TenantPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

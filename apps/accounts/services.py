@@ -395,7 +395,16 @@ def profile_update(
     full_name: str | None = None,
     current_password: str | None = None,
     new_password: str | None = None,
+    by_api_key: bool = False,
 ) -> User:
+    """Name and password. A password change signs the user out everywhere else (refresh tokens
+    revoked, other sessions ended) and needs the person: a session or a JWT, not an API key,
+    which acts for its creator and could otherwise take over the account."""
+    if new_password and by_api_key:
+        raise PermissionDenied(
+            "Changing the password needs a signed-in session or a JWT, not an API key.",
+            code="password_change_needs_login",
+        )
     if full_name is not None:
         user.full_name = full_name.strip()
     if new_password:

@@ -152,6 +152,33 @@ class TenantLoginView(auth_views.LoginView):
         return redirect(self.get_success_url())
 
 
+class TenantPasswordResetView(auth_views.PasswordResetView):
+    """Throttled per client address like the other auth forms (each request sends a mail)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = forms.TenantPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            context = self.get_context_data(form=self.get_form())
+            return _too_many_requests(request, self.template_name, context, wait)
+        return super().post(request, *args, **kwargs)
+
+
+class TenantPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset ends every other sign-in: sessions (Django's session hash) and refresh tokens."""
+
+    template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        return response
+
+
 @member_required()
 def profile(request):
     form = forms.ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})

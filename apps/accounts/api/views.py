@@ -229,7 +229,10 @@ class ProfileView(TenantAPIView):
         operation_id="auth_profile_update",
         summary="Update your profile",
         description="Change your name; change your password by sending `current_password` "
-        "and `new_password`.",
+        "and `new_password`. A password change needs a JWT or a session (403 "
+        "`password_change_needs_login` with an API key) and revokes every refresh token of the "
+        "account, on every organisation, and ends its other sessions: log in again with the "
+        "new password.",
         request=s.ProfileSerializer,
         responses={200: s.ProfileSerializer, **problem_responses(400, 401, 403)},
         examples=[OpenApiExample("Rename", request_only=True, value={"full_name": "Ada L."})],
@@ -242,6 +245,7 @@ class ProfileView(TenantAPIView):
             full_name=data.validated_data.get("full_name"),
             current_password=data.validated_data.get("current_password"),
             new_password=data.validated_data.get("new_password"),
+            by_api_key=isinstance(request.auth, ApiKey),
         )
         return Response(s.ProfileSerializer(self._body()).data)
 
@@ -355,7 +359,8 @@ class MemberDetailView(TenantAPIView):
         tags=["members"],
         operation_id="members_remove",
         summary="Remove a member",
-        description="Members may remove themselves; the last owner cannot be removed.",
+        description="Members may remove themselves; the last owner cannot be removed. The "
+        "member's API keys and refresh tokens for this organisation stop working.",
         responses={204: None, **problem_responses(401, 403, 404, 409)},
     )
     def delete(self, request, member_id):
