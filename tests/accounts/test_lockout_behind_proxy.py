@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from apps.core.throttling import AuthRateThrottle
 from tests.accounts.factories import PASSWORD, add_member
 from tests.helpers import assert_problem, host_of
+from tests.support.hashers import CountingMD5PasswordHasher
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,15 @@ def test_dashboard_login_lockout_keys_on_the_forwarded_address(behind_proxy, ten
         )
 
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("email", ["nobody@example.com", "OWNER@acme.test"])
+def test_a_failed_login_costs_one_password_hash_whether_or_not_the_email_exists(
+    tenant, owner, email
+):
+    with override_settings(PASSWORD_HASHERS=["tests.support.hashers.CountingMD5PasswordHasher"]):
+        CountingMD5PasswordHasher.hashes = 0
+        response = login(APIClient(HTTP_HOST=host_of(tenant)), email, "wrong-password-1")
+
+    assert_problem(response, 401, "invalid_credentials")
+    assert CountingMD5PasswordHasher.hashes == 1
