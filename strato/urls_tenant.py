@@ -2,7 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import tenant_urlpatterns as account_api
@@ -28,7 +28,7 @@ api_patterns = [
     *repo_api,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_tenant_api"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]
 
 dashboard_patterns = [
