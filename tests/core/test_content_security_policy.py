@@ -28,7 +28,8 @@ def assert_no_inline_script(html: str) -> list[str]:
     sources = []
     for attributes, body in SCRIPT_TAG.findall(html):
         match = re.search(r'src="([^"]+)"', attributes)
-        assert match and not body.strip(), f"inline script: {attributes} {body[:80]}"
+        assert match, f"inline script: {attributes} {body[:80]}"
+        assert not body.strip(), f"inline script: {attributes} {body[:80]}"
         sources.append(match.group(1))
     return sources
 
