@@ -1,0 +1,42 @@
+"""The development outbox shows a tenant's members only the mail of its own campaigns and the
+mail addressed to its own members, never mail to other people sent on its host."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.mail import EmailMessage
+from django_tenants.utils import schema_context
+
+from tests.helpers import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def send(*, tenant, to, subject, headers=None):
+    with schema_context(tenant.schema_name):
+        EmailMessage(subject=subject, body=subject, to=to, headers=headers or {}).send()
+
+
+def test_outbox_shows_own_campaigns_and_members_mail_only(
+    settings, tenant, other_tenant, owner, member, other_owner
+):
+    settings.EMAIL_BACKEND = "apps.core.mail.OutboxEmailBackend"
+    send(tenant=tenant, to=[member.email], subject="To a member")
+    send(
+        tenant=tenant,
+        to=["lead0@example.com"],
+        subject="Campaign mail",
+        headers={"X-Strato-Message": "6f1c2b9e-0000-4000-8000-000000000000"},
+    )
+    # Sent on acme's host to someone who is not an acme member (another tenant's owner).
+    send(tenant=tenant, to=[other_owner.email], subject="Reset link for someone else")
+    send(tenant=tenant, to=[member.email, other_owner.email], subject="Member and outsider")
+    send(tenant=other_tenant, to=[other_owner.email], subject="Globex mail")
+
+    html = signed_in(tenant, owner).get("/outbox/").content.decode()
+
+    assert "To a member" in html
+    assert "Campaign mail" in html
+    assert "Reset link for someone else" not in html
+    assert "Member and outsider" not in html
+    assert "Globex mail" not in html
