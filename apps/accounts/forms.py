@@ -74,9 +74,9 @@ class OrganisationForm(forms.Form):
 class TenantPasswordResetForm(PasswordResetForm):
     """Reset links go only to members of the organisation whose host the form is on."""
 
-    def save(self, *args, request=None, **kwargs):
-        self.tenant = getattr(request, "tenant", None)
-        return super().save(*args, request=request, **kwargs)
+    def save(self, *args, **kwargs):
+        self.tenant = getattr(kwargs.get("request"), "tenant", None)
+        return super().save(*args, **kwargs)
 
     def get_users(self, email):
         tenant = getattr(self, "tenant", None)

@@ -148,13 +148,14 @@ def signup_request(
     if credentials_failure_record(email=email, ip=ip):
         logger.warning("signup lockout started", extra={"ip": ip})
     password_hash = make_password(password)  # hashed in both cases: same work, same timing
+    context: dict[str, object]
     if User.objects.filter(email__iexact=email).exists():
         context = {"email": email, "login_url": public_url(path=_public_path("login"))}
         subject = "Someone tried to sign up to Strato with your address"
         template = "accounts/email/signup_existing.txt"
     else:
         token = secrets.token_urlsafe(32)
-        pending = {
+        pending: dict[str, str | None] = {
             "email": email,
             "password_hash": password_hash,
             "organisation_name": organisation_name.strip(),
@@ -211,7 +212,7 @@ def signup_confirm(*, token: str) -> tuple[User, Tenant]:
             user = User.objects.create(
                 email=email,
                 password=cast(str, pending["password_hash"]),
-                full_name=cast(str, pending["full_name"] or ""),
+                full_name=pending["full_name"] or "",
             )
     except IntegrityError as exc:
         raise _email_taken() from exc
@@ -269,7 +270,7 @@ def _locked_out() -> RateLimited:
 def credentials_locked(*, email: str, ip: str) -> bool:
     """Whether the account or the client address reached its failure limit (login, signup)."""
     with schema_context(get_public_schema_name()):
-        return (
+        return bool(
             _failure_count(_account_failures_key(email)) >= settings.LOGIN_MAX_FAILURES
             or _failure_count(_ip_failures_key(ip)) >= settings.LOGIN_MAX_FAILURES_PER_IP
         )
@@ -280,7 +281,7 @@ def credentials_failure_record(*, email: str, ip: str) -> bool:
     with schema_context(get_public_schema_name()):
         account_failures = _failure_record(_account_failures_key(email))
         ip_failures = _failure_record(_ip_failures_key(ip))
-    return (
+    return bool(
         account_failures == settings.LOGIN_MAX_FAILURES
         or ip_failures == settings.LOGIN_MAX_FAILURES_PER_IP
     )

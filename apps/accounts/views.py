@@ -34,7 +34,8 @@ def _apply_errors(form, error: DomainError) -> None:
 def _auth_rate_exceeded(request) -> int | None:
     """Seconds to wait when this client is over the `auth` rate (shared with the auth API)."""
     throttle = AuthRateThrottle()
-    if throttle.allow_request(request, None):
+    # A Django view, not an APIView: the auth throttle keys on the client address only.
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return None
     return max(1, math.ceil(throttle.wait() or 1))
 
