@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import public_urlpatterns as account_api_public
 from apps.billing import views as billing_views
+from apps.core import views as core_views
 from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.campaigns.api.urls import public_urlpatterns as campaign_api_public
@@ -33,6 +34,7 @@ urlpatterns = [
     path("signup/confirm/<str:token>/", account_views.signup_confirm, name="signup-confirm"),
     path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),
+    path("outbox/", core_views.public_outbox, name="outbox"),
     path("admin/", admin.site.urls),
     # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
     path(

@@ -1,13 +1,15 @@
 """The development outbox shows a tenant's members only the mail of its own campaigns and the
-mail addressed to its own members, never mail to other people sent on its host."""
+mail addressed to its own members, never mail to other people sent on its host; the public
+site's mail (signup links) is for staff, or a developer's DEBUG machine."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.mail import EmailMessage
+from django.test import Client
 from django_tenants.utils import schema_context
 
-from tests.helpers import signed_in
+from tests.helpers import signed_in, staff_signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +42,29 @@ def test_outbox_shows_own_campaigns_and_members_mail_only(
     assert "Reset link for someone else" not in html
     assert "Member and outsider" not in html
     assert "Globex mail" not in html
+
+
+def test_public_outbox_shows_signup_mail_to_staff_only(settings, staff):
+    settings.EMAIL_BACKEND = "apps.core.mail.OutboxEmailBackend"
+    settings.DEBUG = False
+    signup = {
+        "email": "grace@example.com",
+        "password": "correct-horse-battery",
+        "organisation_name": "Hopper Labs",
+    }
+    assert Client(HTTP_HOST="localhost").post("/signup/", signup).status_code == 202
+
+    assert Client(HTTP_HOST="localhost").get("/outbox/").status_code == 404
+    page = staff_signed_in("localhost").get("/outbox/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Confirm your Strato signup" in html
+    assert "/signup/confirm/" in html
+
+
+def test_public_outbox_is_open_on_a_debug_machine(settings):
+    settings.EMAIL_BACKEND = "apps.core.mail.OutboxEmailBackend"
+    settings.DEBUG = True
+
+    assert Client(HTTP_HOST="localhost").get("/outbox/").status_code == 200
