@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import public_urlpatterns as account_api_public
 from apps.billing import views as billing_views
-from apps.core import views as core_views
 from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.campaigns.api.urls import public_urlpatterns as campaign_api_public
 from apps.campaigns.urls import public_patterns as campaign_public
+from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
 from strato.admin_sites import split_admin_sites
