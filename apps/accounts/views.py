@@ -135,6 +135,12 @@ class TenantLoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            form.is_valid()
+            form.errors.clear()
+            context = self.get_context_data(form=form)
+            return _too_many_requests(request, self.template_name, context, wait)
         email = request.POST.get("username", "")
         password = request.POST.get("password", "")
         try:

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from apps.core.throttling import AuthRateThrottle
@@ -109,3 +109,24 @@ def test_a_failed_login_costs_one_password_hash_whether_or_not_the_email_exists(
 
     assert_problem(response, 401, "invalid_credentials")
     assert CountingMD5PasswordHasher.hashes == 1
+
+
+def test_dashboard_login_is_throttled_per_client_behind_the_proxy(
+    behind_proxy, tenant, owner, monkeypatch
+):
+    monkeypatch.setattr(AuthRateThrottle, "THROTTLE_RATES", {"auth": "1/min"})
+
+    def post_login(address):
+        return Client().post(
+            "/login/",
+            {"username": owner.email, "password": PASSWORD},
+            HTTP_HOST=host_of(tenant),
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR=address,
+        )
+
+    assert post_login("203.0.113.7").status_code == 302
+    throttled = post_login("203.0.113.7")
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) > 0
+    assert post_login("198.51.100.1").status_code == 302
