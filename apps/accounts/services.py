@@ -167,7 +167,8 @@ def signup_request(
         context = {
             "url": public_url(path=_public_path("signup-confirm", token)),
             "organisation_name": pending["organisation_name"],
-            "hours": settings.SIGNUP_CONFIRM_MAX_AGE_SECONDS // 3600,
+            "expires_at": timezone.now()
+            + timedelta(seconds=settings.SIGNUP_CONFIRM_MAX_AGE_SECONDS),
         }
         subject = "Confirm your Strato signup"
         template = "accounts/email/signup_confirm.txt"
