@@ -12,10 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.billing.services import PlanLimitExceeded
+from apps.core import http, throttling
 from apps.core.errors import DomainError, NotFound
-from apps.core.http import client_ip
 from apps.core.permissions import member_required
-from apps.core.throttling import AuthRateThrottle
 from apps.tenants.selectors import ready_tenant_by_slug, tenant_reverse
 from apps.tenants.services import tenant_update
 
@@ -33,7 +32,7 @@ def _apply_errors(form, error: DomainError) -> None:
 
 def _auth_rate_exceeded(request) -> int | None:
     """Seconds to wait when this client is over the `auth` rate (shared with the auth API)."""
-    throttle = AuthRateThrottle()
+    throttle = throttling.AuthRateThrottle()
     # A Django view, not an APIView: the auth throttle keys on the client address only.
     if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return None
@@ -63,7 +62,7 @@ def signup(request):
                     organisation_name=data["organisation_name"],
                     slug=data["slug"] or None,
                     full_name=data["full_name"],
-                    ip=client_ip(request),
+                    ip=http.client_ip(request),
                 )
             except DomainError as error:
                 _apply_errors(form, error)
@@ -148,7 +147,7 @@ class TenantLoginView(auth_views.LoginView):
                 email=email,
                 password=password,
                 tenant=request.tenant,
-                ip=client_ip(request),
+                ip=http.client_ip(request),
             )
         except DomainError as error:
             form.is_valid()
