@@ -126,6 +126,33 @@ def handoff(request, token):
     return redirect("dashboard:home")
 
 
+class TenantPasswordResetView(auth_views.PasswordResetView):
+    """Throttled per client address like the other auth forms (each request sends a mail)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = forms.TenantPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            context = self.get_context_data(form=self.get_form())
+            return _too_many_requests(request, self.template_name, context, wait)
+        return super().post(request, *args, **kwargs)
+
+
+class TenantPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset ends every other sign-in: sessions (Django's session hash) and refresh tokens."""
+
+    template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        return response
+
+
 class TenantLoginView(auth_views.LoginView):
     """Session login on a tenant host: credentials, membership and the lockout rule."""
 
@@ -156,33 +183,6 @@ class TenantLoginView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=form), status=error.status)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(self.get_success_url())
-
-
-class TenantPasswordResetView(auth_views.PasswordResetView):
-    """Throttled per client address like the other auth forms (each request sends a mail)."""
-
-    template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
-    form_class = forms.TenantPasswordResetForm
-
-    def post(self, request, *args, **kwargs):
-        wait = _auth_rate_exceeded(request)
-        if wait is not None:
-            context = self.get_context_data(form=self.get_form())
-            return _too_many_requests(request, self.template_name, context, wait)
-        return super().post(request, *args, **kwargs)
-
-
-class TenantPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """A reset ends every other sign-in: sessions (Django's session hash) and refresh tokens."""
-
-    template_name = "accounts/password_reset_confirm.html"
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        services.password_changed(user=form.user)
-        return response
 
 
 @member_required()
