@@ -67,7 +67,10 @@ def signup(request):
             except DomainError as error:
                 _apply_errors(form, error)
                 status = 429 if error.status == 429 else 400
-                return render(request, "accounts/signup.html", {"form": form}, status=status)
+                response = render(request, "accounts/signup.html", {"form": form}, status=status)
+                for header, value in error.headers.items():
+                    response[header] = value  # Retry-After of a lock-out
+                return response
             return render(
                 request, "accounts/signup_sent.html", {"email": data["email"]}, status=202
             )

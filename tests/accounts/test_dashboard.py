@@ -226,6 +226,18 @@ def test_signup_page_is_throttled(monkeypatch):
     assert len(mail.outbox) == 1
 
 
+def test_signup_page_locks_out_like_a_failed_login(settings):
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert browser().post("/signup/", SIGNUP).status_code == 202
+
+    response = browser().post("/signup/", SIGNUP)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(settings.LOGIN_LOCKOUT_SECONDS)
+    assert "Too many failed logins" in response.content.decode()
+    assert len(mail.outbox) == settings.LOGIN_MAX_FAILURES
+
+
 def test_signup_confirm_link_creates_the_org_and_hands_off_once(public_client):
     signup = browser()
     assert signup.post("/signup/", SIGNUP).status_code == 202
