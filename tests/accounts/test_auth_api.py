@@ -194,7 +194,7 @@ def test_register_is_throttled_per_client_address(public_client, monkeypatch):
 def test_confirm_after_the_email_got_an_account_meanwhile(public_client):
     register(public_client, slug="hopper")
     token = signup_confirm_token("grace@example.com")
-    User.objects.create_user(email="grace@example.com", password="something-else-9")
+    User.objects.create_user(email="grace@example.com", password=NEW_PASSWORD)
 
     assert_problem(confirm(public_client, token), 409, "email_taken")
     assert not Tenant.objects.filter(slug="hopper").exists()

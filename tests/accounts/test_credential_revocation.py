@@ -19,7 +19,7 @@ from tests.helpers import assert_problem, host_of, signed_in
 
 pytestmark = pytest.mark.django_db
 
-NEW_PASSWORD = "Another-Sturdy-Phrase-77"
+NEW_PASSWORD = "Another-Sturdy-Phrase-77"  # pragma: allowlist secret (test users only)
 
 
 def refresh(tenant, token):

@@ -19,6 +19,7 @@ from tests.support.hashers import CountingMD5PasswordHasher
 pytestmark = pytest.mark.django_db
 
 PROXY = "10.0.0.2"
+WRONG_PASSWORD = "wrong-password-1"  # pragma: allowlist secret (a failed login)
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_dashboard_login_lockout_keys_on_the_forwarded_address(behind_proxy, ten
         for _ in range(2):
             response = client.post(
                 "/login/",
-                {"username": "nobody@example.com", "password": "wrong-1"},
+                {"username": "nobody@example.com", "password": WRONG_PASSWORD},
                 HTTP_HOST=host_of(tenant),
                 REMOTE_ADDR=PROXY,
                 HTTP_X_FORWARDED_FOR="203.0.113.7",
