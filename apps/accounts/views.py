@@ -100,7 +100,9 @@ def signup_confirm(request, token):
             )
         handoff_token = services.login_handoff_token(user=user, tenant=tenant)
         return redirect(tenant_reverse(tenant=tenant, viewname="handoff", args=(handoff_token,)))
-    return render(request, "accounts/signup_confirm.html", {"pending": pending})
+    # Only what the page shows (the pending signup also holds the password hash).
+    context = {"organisation_name": pending["organisation_name"], "email": pending["email"]}
+    return render(request, "accounts/signup_confirm.html", context)
 
 
 def find_organisation(request):
