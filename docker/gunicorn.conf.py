@@ -7,6 +7,10 @@ through the environment without rebuilding the image.
 
 import os
 
+from gunicorn.glogging import Logger
+
+from apps.core.accesslog import forwarded_client, redact_secrets
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"  # inside a container, behind a proxy
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
@@ -27,3 +31,26 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" request_id=%({x-request-id}o)s'
+
+
+class StratoAccessLogger(Logger):
+    """The access log as the app sees requests: `h` is the client behind NUM_PROXIES trusted
+    proxies (not the proxy), and link secrets (hand-off, invitation, signup and password-reset
+    tokens) are redacted from the request line, path, query, referrer and every header."""
+
+    num_proxies = int(os.environ.get("NUM_PROXIES", "0"))
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["h"] = forwarded_client(
+            environ.get("REMOTE_ADDR", "-"),
+            environ.get("HTTP_X_FORWARDED_FOR", ""),
+            self.num_proxies,
+        )
+        return {
+            key: redact_secrets(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
+
+
+logger_class = StratoAccessLogger

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import public_urlpatterns as account_api_public
@@ -11,6 +11,7 @@ from apps.billing import webhooks as billing_webhooks
 from apps.billing.api.urls import public_urlpatterns as billing_api_public
 from apps.campaigns.api.urls import public_urlpatterns as campaign_api_public
 from apps.campaigns.urls import public_patterns as campaign_public
+from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
 from strato.admin_sites import split_admin_sites
@@ -24,14 +25,16 @@ api_patterns = [
     *repo_api_public,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_public_api"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]
 
 urlpatterns = [
     path("", billing_views.landing, name="landing"),
     path("signup/", account_views.signup, name="signup"),
+    path("signup/confirm/<str:token>/", account_views.signup_confirm, name="signup-confirm"),
     path("pricing/", billing_views.pricing, name="pricing"),
     path("login/", account_views.find_organisation, name="login"),
+    path("outbox/", core_views.public_outbox, name="outbox"),
     path("admin/", admin.site.urls),
     # Stripe webhooks: dj-stripe's UUID endpoint /stripe/webhook/<uuid>/ (apps.billing.webhooks).
     path(

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.accounts import views as account_views
 from apps.accounts.api.urls import tenant_urlpatterns as account_api
@@ -28,7 +28,7 @@ api_patterns = [
     *repo_api,
     path("health", ReadinessView.as_view(), name="health"),
     path("schema/", SpectacularAPIView.as_view(urlconf="strato.urls_tenant_api"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]
 
 dashboard_patterns = [
@@ -64,15 +64,7 @@ auth_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("handoff/<str:token>/", account_views.handoff, name="handoff"),
     path("invitations/<str:token>/", account_views.invitation_accept, name="invitation-accept"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", account_views.TenantPasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
@@ -80,9 +72,7 @@ auth_patterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html"
-        ),
+        account_views.TenantPasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 
 from .models import Role
 
@@ -68,3 +69,19 @@ class OrganisationForm(forms.Form):
         help_text="Required before the first campaign: it goes in the footer of every email.",
     )
     timezone = forms.CharField(max_length=64)
+
+
+class TenantPasswordResetForm(PasswordResetForm):
+    """Reset links go only to members of the organisation whose host the form is on."""
+
+    def save(self, *args, **kwargs):
+        self.tenant = getattr(kwargs.get("request"), "tenant", None)
+        return super().save(*args, **kwargs)
+
+    def get_users(self, email):
+        tenant = getattr(self, "tenant", None)
+        return (
+            user
+            for user in super().get_users(email)
+            if tenant is not None and user.memberships.filter(tenant=tenant).exists()
+        )

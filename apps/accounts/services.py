@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import cast
 
+import jwt
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,9 +19,11 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.billing.services import billing_account_open, billing_welcome_send, entitlement_check
 from apps.core.errors import (
@@ -31,8 +36,12 @@ from apps.core.errors import (
 )
 from apps.core.roles import capability_denied, role_can
 from apps.tenants.models import Tenant
-from apps.tenants.selectors import tenant_reverse
-from apps.tenants.services import tenant_provision
+from apps.tenants.selectors import public_url, tenant_reverse
+from apps.tenants.services import (
+    tenant_provision,
+    tenant_slug_from_name,
+    tenant_slug_validate,
+)
 
 from .models import ApiKey, Invitation, Membership, Role, User
 from .selectors import invitations_pending, members_of
@@ -80,7 +89,12 @@ def account_register(
     slug: str | None = None,
     full_name: str = "",
 ) -> tuple[User, Tenant]:
-    """A new organisation with its owner. An existing user proves it with the password."""
+    """A new organisation with its owner, at once (seed data, benchmarks, staff tools).
+
+    Not reachable from the web: people sign up through `signup_request` / `signup_confirm`,
+    which never tell whether an email has an account. Here an existing user proves it with the
+    password.
+    """
     email = email_normalize(email=email)
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -94,11 +108,130 @@ def account_register(
             raise _email_taken() from exc
     elif not user.check_password(password):
         raise _email_taken()
-    tenant = tenant_provision(name=organisation_name, slug=slug, billing_email=email)
+    tenant = _organisation_open(user=user, organisation_name=organisation_name, slug=slug)
+    return user, tenant
+
+
+def _public_path(viewname: str, *args: str) -> str:
+    return reverse(viewname, urlconf=settings.PUBLIC_SCHEMA_URLCONF, args=args)
+
+
+def _signup_pending_key(token: str) -> str:
+    # Only a digest of the emailed token is stored: reading Redis does not give working links.
+    return "signup-pending:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def signup_request(
+    *,
+    email: str,
+    password: str,
+    organisation_name: str,
+    slug: str | None = None,
+    full_name: str = "",
+    ip: str,
+) -> None:
+    """First step of signup: the same answer whether or not the email has an account.
+
+    A new email gets a confirmation link; the pending signup (password already hashed) waits in
+    Redis for SIGNUP_CONFIRM_MAX_AGE_SECONDS and `signup_confirm` creates the organisation. An
+    existing account gets a notice instead ("someone tried to sign up with your address"), so the
+    answer is never a password oracle nor an existence oracle. Every attempt counts against the
+    account and the client address like a failed login, whichever the case.
+    """
+    email = email_normalize(email=email)
+    if not (organisation_name or "").strip():
+        raise ValidationFailed.for_field("organisation_name", "This field may not be blank.")
+    password_check(password=password, user=User(email=email, full_name=full_name))
+    tenant_slug_validate(slug=slug or tenant_slug_from_name(name=organisation_name))
+    if credentials_locked(email=email, ip=ip):
+        logger.warning("signup refused: locked out", extra={"ip": ip})
+        raise _locked_out()
+    if credentials_failure_record(email=email, ip=ip):
+        logger.warning("signup lockout started", extra={"ip": ip})
+    password_hash = make_password(password)  # hashed in both cases: same work, same timing
+    context: dict[str, object]
+    if User.objects.filter(email__iexact=email).exists():
+        context = {"email": email, "login_url": public_url(path=_public_path("login"))}
+        subject = "Someone tried to sign up to Strato with your address"
+        template = "accounts/email/signup_existing.txt"
+    else:
+        token = secrets.token_urlsafe(32)
+        pending: dict[str, str | None] = {
+            "email": email,
+            "password_hash": password_hash,
+            "organisation_name": organisation_name.strip(),
+            "slug": (slug or "").strip() or None,
+            "full_name": full_name.strip(),
+        }
+        with schema_context(get_public_schema_name()):
+            cache.set(_signup_pending_key(token), pending, settings.SIGNUP_CONFIRM_MAX_AGE_SECONDS)
+        context = {
+            "url": public_url(path=_public_path("signup-confirm", token)),
+            "organisation_name": pending["organisation_name"],
+            "expires_at": timezone.now()
+            + timedelta(seconds=settings.SIGNUP_CONFIRM_MAX_AGE_SECONDS),
+        }
+        subject = "Confirm your Strato signup"
+        template = "accounts/email/signup_confirm.txt"
+    send_mail(
+        subject=subject,
+        message=render_to_string(template, context),
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def _signup_link_invalid() -> NotFound:
+    return NotFound(
+        "This confirmation link is invalid, expired or already used. Sign up again.",
+        code="signup_invalid",
+    )
+
+
+def signup_pending(*, token: str) -> dict[str, str | None]:
+    """The signup waiting for this link (for the confirmation page), without consuming it."""
+    with schema_context(get_public_schema_name()):
+        pending = cache.get(_signup_pending_key(token))
+    if pending is None:
+        raise _signup_link_invalid()
+    return cast(dict[str, "str | None"], pending)
+
+
+@transaction.atomic
+def signup_confirm(*, token: str) -> tuple[User, Tenant]:
+    """Second step: the link proves the mailbox; creates the owner and the organisation once."""
+    pending = signup_pending(token=token)
+    with schema_context(get_public_schema_name()):
+        # Single use: of two concurrent confirmations only the one that deletes the key goes on.
+        if not cache.delete(_signup_pending_key(token)):
+            raise _signup_link_invalid()
+    email = cast(str, pending["email"])
+    if User.objects.filter(email__iexact=email).exists():
+        message = "An account with this email already exists. Sign in, or reset its password."
+        raise Conflict(message, code="email_taken", errors={"email": [message]})
+    try:
+        with transaction.atomic():
+            user = User.objects.create(
+                email=email,
+                password=cast(str, pending["password_hash"]),
+                full_name=pending["full_name"] or "",
+            )
+    except IntegrityError as exc:
+        raise _email_taken() from exc
+    tenant = _organisation_open(
+        user=user,
+        organisation_name=cast(str, pending["organisation_name"]),
+        slug=pending["slug"],
+    )
+    return user, tenant
+
+
+def _organisation_open(*, user: User, organisation_name: str, slug: str | None) -> Tenant:
+    tenant = tenant_provision(name=organisation_name, slug=slug, billing_email=user.email)
     Membership.objects.create(user=user, tenant=tenant, role=Role.OWNER)
     billing_account_open(tenant=tenant)
     billing_welcome_send(tenant=tenant, email=user.email)
-    return user, tenant
+    return tenant
 
 
 def _email_taken() -> Conflict:
@@ -106,43 +239,86 @@ def _email_taken() -> Conflict:
     return Conflict(message, code="email_taken", errors={"email": [message]})
 
 
-def _lockout_key(email: str, ip: str) -> str:
+def _account_failures_key(email: str) -> str:
     # Normalised like the user lookup, so " Ada@X " and "ada@x" share one failure counter.
-    return f"login-failures:{(email or '').strip().lower()}:{ip}"
+    return f"login-failures:account:{(email or '').strip().lower()}"
+
+
+def _ip_failures_key(ip: str) -> str:
+    return f"login-failures:ip:{ip}"
+
+
+def _failure_count(key: str) -> int:
+    return int(cache.get(key, 0))
+
+
+def _failure_record(key: str) -> int:
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+        return 1
+
+
+def _locked_out() -> RateLimited:
+    return RateLimited(
+        "Too many failed logins. Try again later or reset your password.",
+        code="login_locked",
+        headers={"Retry-After": str(settings.LOGIN_LOCKOUT_SECONDS)},
+        extra={"retry_after": settings.LOGIN_LOCKOUT_SECONDS},
+    )
+
+
+def credentials_locked(*, email: str, ip: str) -> bool:
+    """Whether the account or the client address reached its failure limit (login, signup)."""
+    with schema_context(get_public_schema_name()):
+        return bool(
+            _failure_count(_account_failures_key(email)) >= settings.LOGIN_MAX_FAILURES
+            or _failure_count(_ip_failures_key(ip)) >= settings.LOGIN_MAX_FAILURES_PER_IP
+        )
+
+
+def credentials_failure_record(*, email: str, ip: str) -> bool:
+    """Counts one failure against the account and the address; True when a lock-out starts."""
+    with schema_context(get_public_schema_name()):
+        account_failures = _failure_record(_account_failures_key(email))
+        ip_failures = _failure_record(_ip_failures_key(ip))
+    return bool(
+        account_failures == settings.LOGIN_MAX_FAILURES
+        or ip_failures == settings.LOGIN_MAX_FAILURES_PER_IP
+    )
 
 
 def login_authenticate(*, email: str, password: str, tenant: Tenant, ip: str) -> User:
-    """Checks credentials and membership; locks an (email, IP) pair out after repeated failures."""
+    """Checks credentials and membership.
+
+    Failures are counted per account (whatever address they come from: behind a proxy many
+    clients share one) and per client address (one address guessing across many accounts); either
+    limit locks out for LOGIN_LOCKOUT_SECONDS. An unknown email costs one password hash like a
+    known one, so the answer's timing does not tell which emails have accounts.
+    """
+    if credentials_locked(email=email, ip=ip):
+        logger.warning("login refused: locked out", extra={"ip": ip, "tenant": tenant.slug})
+        raise _locked_out()
     with schema_context(get_public_schema_name()):
-        key = _lockout_key(email, ip)
-        failures = cache.get(key, 0)
-        if failures >= settings.LOGIN_MAX_FAILURES:
-            logger.warning("login refused: locked out", extra={"ip": ip, "tenant": tenant.slug})
-            raise RateLimited(
-                "Too many failed logins. Try again later or reset your password.",
-                code="login_locked",
-                headers={"Retry-After": str(settings.LOGIN_LOCKOUT_SECONDS)},
-                extra={"retry_after": settings.LOGIN_LOCKOUT_SECONDS},
-            )
         user = User.objects.filter(email__iexact=(email or "").strip()).first()
-        valid = (
-            user is not None
-            and user.is_active
-            and user.check_password(password)
-            and Membership.objects.filter(user=user, tenant=tenant).exists()
-        )
-        if user is None or not valid:
-            try:
-                failures = cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
-                failures = 1
-            if failures >= settings.LOGIN_MAX_FAILURES:
+        if user is None:
+            make_password(password)  # same work as checking a real password
+            valid = False
+        else:
+            valid = (
+                user.check_password(password)
+                and user.is_active
+                and Membership.objects.filter(user=user, tenant=tenant).exists()
+            )
+        if not valid:
+            if credentials_failure_record(email=email, ip=ip):
                 logger.warning("login lockout started", extra={"ip": ip, "tenant": tenant.slug})
             raise AuthenticationFailed(
                 "Email or password is incorrect for this organisation.", code="invalid_credentials"
             )
-        cache.delete(key)
+        cache.delete(_account_failures_key(email))
+    assert user is not None
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
     return user
@@ -184,6 +360,37 @@ def tokens_revoke(*, refresh: str, tenant: Tenant) -> None:
     _refresh_token_for_tenant(refresh=refresh, tenant=tenant).blacklist()
 
 
+def refresh_tokens_revoke(*, user: User, tenant: Tenant | None = None) -> int:
+    """Blacklists the user's unexpired refresh tokens: all of them, or those of one tenant.
+
+    Access tokens are short-lived (JWT_ACCESS_MINUTES) and checked against the membership on
+    every request; refresh tokens are what keep a stolen or outdated credential alive.
+    """
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    revoked = []
+    for token in outstanding:
+        if tenant is not None:
+            # Rows written by us when the token was issued; only the claim is read here.
+            claims = jwt.decode(token.token, options={"verify_signature": False})
+            if claims.get(TENANT_CLAIM) != str(tenant.public_id):
+                continue
+        revoked.append(BlacklistedToken(token=token))
+    BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
+    return len(revoked)
+
+
+def password_changed(*, user: User) -> None:
+    """After a password change or reset: every refresh token of the user stops working.
+
+    Sessions need nothing here: Django stores a hash of the password in each session and ends
+    any session whose hash no longer matches (the view that changed it keeps its own session
+    with `update_session_auth_hash`).
+    """
+    refresh_tokens_revoke(user=user)
+
+
 @transaction.atomic
 def profile_update(
     *,
@@ -191,7 +398,16 @@ def profile_update(
     full_name: str | None = None,
     current_password: str | None = None,
     new_password: str | None = None,
+    by_api_key: bool = False,
 ) -> User:
+    """Name and password. A password change signs the user out everywhere else (refresh tokens
+    revoked, other sessions ended) and needs the person: a session or a JWT, not an API key,
+    which acts for its creator and could otherwise take over the account."""
+    if new_password and by_api_key:
+        raise PermissionDenied(
+            "Changing the password needs a signed-in session or a JWT, not an API key.",
+            code="password_change_needs_login",
+        )
     if full_name is not None:
         user.full_name = full_name.strip()
     if new_password:
@@ -202,6 +418,8 @@ def profile_update(
         password_check(password=new_password, user=user, field="new_password")
         user.set_password(new_password)
     user.save()
+    if new_password:
+        password_changed(user=user)
     return user
 
 
@@ -253,6 +471,7 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
     ApiKey.objects.filter(tenant_id=membership.tenant_id, created_by_id=membership.user_id).update(
         revoked=True
     )
+    refresh_tokens_revoke(user=membership.user, tenant=membership.tenant)
     membership.delete()
 
 

@@ -1,15 +1,18 @@
 """Dashboard pages for sign-up, sign-in and settings. Rules live in `services`."""
 
+import math
 from typing import cast
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.billing.services import PlanLimitExceeded
+from apps.core import http, throttling
 from apps.core.errors import DomainError, NotFound
 from apps.core.permissions import capability_required
 from apps.tenants.selectors import ready_tenant_by_slug, tenant_reverse
@@ -27,25 +30,79 @@ def _apply_errors(form, error: DomainError) -> None:
         form.add_error(None, error.detail)
 
 
+def _auth_rate_exceeded(request) -> int | None:
+    """Seconds to wait when this client is over the `auth` rate (shared with the auth API)."""
+    throttle = throttling.AuthRateThrottle()
+    # A Django view, not an APIView: the auth throttle keys on the client address only.
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
+        return None
+    return max(1, math.ceil(throttle.wait() or 1))
+
+
+def _too_many_requests(request, template: str, context: dict, wait: int):
+    context["form"].add_error(None, f"Too many attempts. Try again in {wait} seconds.")
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def signup(request):
+    """First step: the same "check your email" answer whether or not the email has an account."""
     form = forms.SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            user, tenant = services.account_register(
-                email=data["email"],
-                password=data["password"],
-                organisation_name=data["organisation_name"],
-                slug=data["slug"] or None,
-                full_name=data["full_name"],
+    if request.method == "POST":
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            return _too_many_requests(request, "accounts/signup.html", {"form": form}, wait)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.signup_request(
+                    email=data["email"],
+                    password=data["password"],
+                    organisation_name=data["organisation_name"],
+                    slug=data["slug"] or None,
+                    full_name=data["full_name"],
+                    ip=http.client_ip(request),
+                )
+            except DomainError as error:
+                _apply_errors(form, error)
+                status = 429 if error.status == 429 else 400
+                response = render(request, "accounts/signup.html", {"form": form}, status=status)
+                for header, value in error.headers.items():
+                    response[header] = value  # Retry-After of a lock-out
+                return response
+            return render(
+                request, "accounts/signup_sent.html", {"email": data["email"]}, status=202
             )
-        except DomainError as error:
-            _apply_errors(form, error)
-        else:
-            token = services.login_handoff_token(user=user, tenant=tenant)
-            return redirect(tenant_reverse(tenant=tenant, viewname="handoff", args=(token,)))
     status = 400 if form.errors else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def signup_confirm(request, token):
+    """The emailed link: shows what will be created; the button (a POST) creates it.
+
+    A GET changes nothing, so mail scanners that open links cannot use up the link.
+    """
+    try:
+        pending = services.signup_pending(token=token)
+    except DomainError as error:
+        return render(request, "accounts/signup_invalid.html", {"error": error}, status=404)
+    if request.method == "POST":
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            return HttpResponse("Too many attempts.", status=429, headers={"Retry-After": wait})
+        try:
+            user, tenant = services.signup_confirm(token=token)
+        except DomainError as error:
+            # The link is used up either way; the page says what to do next.
+            return render(
+                request, "accounts/signup_invalid.html", {"error": error}, status=error.status
+            )
+        handoff_token = services.login_handoff_token(user=user, tenant=tenant)
+        return redirect(tenant_reverse(tenant=tenant, viewname="handoff", args=(handoff_token,)))
+    # Only what the page shows (the pending signup also holds the password hash).
+    context = {"organisation_name": pending["organisation_name"], "email": pending["email"]}
+    return render(request, "accounts/signup_confirm.html", context)
 
 
 def find_organisation(request):
@@ -74,6 +131,33 @@ def handoff(request, token):
     return redirect("dashboard:home")
 
 
+class TenantPasswordResetView(auth_views.PasswordResetView):
+    """Throttled per client address like the other auth forms (each request sends a mail)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = forms.TenantPasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            context = self.get_context_data(form=self.get_form())
+            return _too_many_requests(request, self.template_name, context, wait)
+        return super().post(request, *args, **kwargs)
+
+
+class TenantPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A reset ends every other sign-in: sessions (Django's session hash) and refresh tokens."""
+
+    template_name = "accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user)
+        return response
+
+
 class TenantLoginView(auth_views.LoginView):
     """Session login on a tenant host: credentials, membership and the lockout rule."""
 
@@ -82,6 +166,12 @@ class TenantLoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
+        wait = _auth_rate_exceeded(request)
+        if wait is not None:
+            form.is_valid()
+            form.errors.clear()
+            context = self.get_context_data(form=form)
+            return _too_many_requests(request, self.template_name, context, wait)
         email = request.POST.get("username", "")
         password = request.POST.get("password", "")
         try:
@@ -89,7 +179,7 @@ class TenantLoginView(auth_views.LoginView):
                 email=email,
                 password=password,
                 tenant=request.tenant,
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=http.client_ip(request),
             )
         except DomainError as error:
             form.is_valid()

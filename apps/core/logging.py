@@ -1,5 +1,6 @@
 import logging
 
+from .accesslog import redact_secrets
 from .context import request_id_var, tenant_var, user_var
 
 
@@ -10,4 +11,16 @@ class ContextFilter(logging.Filter):
         record.request_id = request_id_var.get()
         record.tenant = tenant_var.get()
         record.user_id = user_var.get()
+        return True
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Replaces link secrets (hand-off, invitation, signup and reset tokens) in log lines, such
+    as runserver's request lines and Django's "Not Found: <path>" warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True

@@ -1,7 +1,16 @@
 from rest_framework.throttling import SimpleRateThrottle
 
+from .http import client_ip
 
-class PrincipalRateThrottle(SimpleRateThrottle):
+
+class ClientIpMixin:
+    """Keys "per IP" on the client's address behind the configured proxies (`client_ip`)."""
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
+
+
+class PrincipalRateThrottle(ClientIpMixin, SimpleRateThrottle):
     """Per API key, else per user, else per client IP, at the configured `principal` rate; keys
     carry the schema via the cache. Billing's `PlanRateThrottle` sets the rate from the plan."""
 
@@ -18,7 +27,7 @@ class PrincipalRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AuthRateThrottle(SimpleRateThrottle):
+class AuthRateThrottle(ClientIpMixin, SimpleRateThrottle):
     """Per client IP on authentication endpoints."""
 
     scope = "auth"

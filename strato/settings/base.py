@@ -187,7 +187,11 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "script-src": ["'self'", "'unsafe-inline'"],
+        # Scripts only from our own static files (the Swagger UI page included: its start-up
+        # script is served from /api/docs/?script): no inline script can run.
+        "script-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
         "frame-ancestors": ["'none'"],
         # Signup on the public host redirects to the new tenant's host.
         "form-action": [
@@ -387,7 +391,10 @@ LOG_FORMAT = env("LOG_FORMAT", default="text")  # "json" in production
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "apps.core.logging.ContextFilter"}},
+    "filters": {
+        "context": {"()": "apps.core.logging.ContextFilter"},
+        "redact_secrets": {"()": "apps.core.logging.RedactSecretsFilter"},
+    },
     "formatters": {
         "text": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(tenant)s] %(message)s"
@@ -403,12 +410,14 @@ LOGGING: dict[str, Any] = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["context"],
+            "filters": ["context", "redact_secrets"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's access log, through our handler so link secrets are redacted.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
@@ -458,6 +467,10 @@ TENANT_SPARE_POOL_SIZE = env.int("TENANT_SPARE_POOL_SIZE", default=3)
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# Failed logins (and signups for an existing email) from one client address, across accounts.
+LOGIN_MAX_FAILURES_PER_IP = env.int("LOGIN_MAX_FAILURES_PER_IP", default=50)
+# A signup waits in Redis for its emailed confirmation link this long.
+SIGNUP_CONFIRM_MAX_AGE_SECONDS = env.int("SIGNUP_CONFIRM_MAX_AGE_SECONDS", default=24 * 3600)
 # Campaigns: how mail goes out ("auto": Resend's batch API when RESEND_API_KEY is set, else
 # EMAIL_BACKEND), Resend's endpoint and account rate limit (requests per second, shared by all
 # workers through Redis), batch and expansion sizes, and the sender-reputation thresholds.

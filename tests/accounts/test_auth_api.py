@@ -10,14 +10,19 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import schema_exists
 from rest_framework.test import APIClient
 
 from apps.accounts.models import Membership, Role, User
 from apps.accounts.tokens import TenantRefreshToken
+from apps.core.throttling import AuthRateThrottle
 from apps.tenants.models import Domain, Tenant
 from tests.accounts.factories import PASSWORD, add_member
+from tests.accounts.support import signup_confirm_token
 from tests.helpers import assert_problem, host_of
 
 pytestmark = pytest.mark.django_db
@@ -25,14 +30,21 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "Another-Sturdy-Phrase-77"
 
 
-def register(client, **overrides):
-    body = {
+def signup_body(**overrides):
+    return {
         "email": "grace@example.com",
         "password": "correct-horse-battery",
         "organisation_name": "Hopper Labs",
         **overrides,
     }
-    return client.post("/api/auth/register", body, format="json")
+
+
+def register(client, **overrides):
+    return client.post("/api/auth/register", signup_body(**overrides), format="json")
+
+
+def confirm(client, token):
+    return client.post("/api/auth/register/confirm", {"token": token}, format="json")
 
 
 def login(client, email, password=PASSWORD):
@@ -49,8 +61,21 @@ def assert_nothing_created(*, email: str, slug: str) -> None:
 # --- Register -----------------------------------------------------------------------------------
 
 
-def test_register_creates_user_tenant_schema_domain_and_owner_membership(public_client):
+def test_register_mails_a_link_and_creates_nothing_until_it_is_confirmed(public_client):
     response = register(public_client, slug="hopper", full_name="Grace Hopper")
+
+    assert response.status_code == 202, response.content
+    assert response.json()["detail"].startswith("Check your email")
+    (sent,) = mail.outbox
+    assert (sent.to, sent.subject) == (["grace@example.com"], "Confirm your Strato signup")
+    assert "http://localhost/signup/confirm/" in sent.body
+    assert_nothing_created(email="grace@example.com", slug="hopper")
+
+
+def test_register_confirm_creates_user_tenant_schema_domain_and_owner_membership(public_client):
+    assert register(public_client, slug="hopper", full_name="Grace Hopper").status_code == 202
+
+    response = confirm(public_client, signup_confirm_token("grace@example.com"))
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -76,6 +101,38 @@ def test_register_creates_user_tenant_schema_domain_and_owner_membership(public_
     assert client.get("/api/auth/profile").json()["role"] == "owner"
 
 
+def test_register_confirm_link_works_once(public_client):
+    register(public_client, slug="hopper")
+    token = signup_confirm_token("grace@example.com")
+    assert confirm(public_client, token).status_code == 201
+
+    assert_problem(confirm(public_client, token), 404, "signup_invalid")
+    assert Tenant.objects.filter(slug="hopper").count() == 1
+
+
+def test_register_confirm_with_an_unknown_or_expired_token(public_client):
+    assert_problem(confirm(public_client, "not-a-token"), 404, "signup_invalid")
+
+    register(public_client, slug="hopper")
+    token = signup_confirm_token("grace@example.com")
+    cache.delete_pattern("*signup-pending:*")  # what Redis does when the entry's TTL runs out
+
+    assert_problem(confirm(public_client, token), 404, "signup_invalid")
+    assert_nothing_created(email="grace@example.com", slug="hopper")
+
+
+def test_register_keeps_only_a_password_hash_in_redis(public_client):
+    register(public_client, slug="hopper")
+
+    (key,) = cache.keys("*signup-pending:*")
+    pending = cache.get(key)
+    assert pending["email"] == "grace@example.com"
+    assert "correct-horse-battery" not in json.dumps(pending)
+    assert check_password("correct-horse-battery", pending["password_hash"])
+    # The key is a digest of the emailed token, not the token itself.
+    assert signup_confirm_token("grace@example.com") not in key
+
+
 def test_register_on_a_tenant_host_is_refused_and_creates_nothing(tenant):
     client = APIClient(HTTP_HOST=host_of(tenant))
 
@@ -87,28 +144,60 @@ def test_register_on_a_tenant_host_is_refused_and_creates_nothing(tenant):
     assert_nothing_created(email="grace@example.com", slug="sneaky")
 
 
-def test_register_with_existing_email_and_wrong_password_is_email_taken(public_client):
-    assert register(public_client, slug="first-org").status_code == 201
+@pytest.mark.parametrize("password", ["not-the-password-1", PASSWORD])
+def test_register_with_an_existing_email_answers_the_same_and_mails_a_notice(
+    public_client, owner, password
+):
+    new_email_answer = register(public_client, email="newcomer@example.com", slug="first-org")
 
-    response = register(public_client, slug="second-org", password="not-the-password-1")
+    response = register(public_client, email=owner.email, slug="second-org", password=password)
 
-    body = assert_problem(response, 409, "email_taken")
-    assert "email" in body["errors"]
+    # Same status and body as for a new email: nothing tells that the account exists, nor
+    # whether the password was right.
+    assert response.status_code == 202, response.content
+    assert response.json() == new_email_answer.json()
+    notice = mail.outbox[-1]
+    assert notice.to == [owner.email]
+    assert notice.subject == "Someone tried to sign up to Strato with your address"
+    assert "sign in instead" in notice.body
+    assert "/signup/confirm/" not in notice.body
     assert not Tenant.objects.filter(slug="second-org").exists()
     assert not schema_exists("t_second_org")
+    assert len(cache.keys("*signup-pending:*")) == 1  # the newcomer's only
 
 
-def test_existing_user_adds_an_organisation_with_the_right_password(public_client):
-    assert register(public_client, slug="first-org").status_code == 201
+def test_register_for_an_existing_email_counts_as_a_failed_login(public_client, owner, tenant):
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert register(public_client, email=owner.email, slug="second-org").status_code == 202
+    notices = len(mail.outbox)
 
-    response = register(
-        public_client, slug="second-org", organisation_name="Second", email="GRACE@example.com"
-    )
+    # Locked out like after failed logins: on signup (whatever the email) and on login.
+    assert_problem(register(public_client, email=owner.email), 429, "login_locked")
+    assert len(mail.outbox) == notices
+    assert_problem(login(APIClient(HTTP_HOST=host_of(tenant)), owner.email), 429, "login_locked")
 
-    assert response.status_code == 201, response.content
-    user = User.objects.get(email="grace@example.com")
-    assert sorted(m.tenant.slug for m in user.memberships.all()) == ["first-org", "second-org"]
-    assert User.objects.filter(email__iexact="grace@example.com").count() == 1
+
+def test_register_for_a_new_email_is_locked_out_the_same_way(public_client):
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert register(public_client, slug="hopper").status_code == 202
+
+    assert_problem(register(public_client, slug="hopper"), 429, "login_locked")
+
+
+def test_register_is_throttled_per_client_address(public_client, monkeypatch):
+    monkeypatch.setattr(AuthRateThrottle, "THROTTLE_RATES", {"auth": "1/min"})
+    assert register(public_client, slug="hopper").status_code == 202
+
+    assert_problem(register(public_client, slug="hopper"), 429, "rate_limited")
+
+
+def test_confirm_after_the_email_got_an_account_meanwhile(public_client):
+    register(public_client, slug="hopper")
+    token = signup_confirm_token("grace@example.com")
+    User.objects.create_user(email="grace@example.com", password=NEW_PASSWORD)
+
+    assert_problem(confirm(public_client, token), 409, "email_taken")
+    assert not Tenant.objects.filter(slug="hopper").exists()
 
 
 def test_register_duplicate_slug_is_slug_taken(public_client, tenant):

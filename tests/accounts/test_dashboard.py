@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from apps.accounts.models import ApiKey, Membership, Role, User
+from apps.core.throttling import AuthRateThrottle
 from apps.tenants.models import Tenant
 from tests.accounts.factories import PASSWORD, add_member
+from tests.accounts.support import signup_confirm_link
 from tests.helpers import assert_problem, host_of, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -185,19 +188,68 @@ def test_logout_ends_the_session(tenant, owner):
     assert client.get("/").status_code == 302
 
 
-def test_signup_creates_the_org_and_hands_off_once(public_client):
-    signup = browser()
+SIGNUP = {
+    "full_name": "Grace Hopper",
+    "email": "grace@example.com",
+    "password": "correct-horse-battery",
+    "organisation_name": "Hopper Labs",
+    "slug": "",
+}
 
-    response = signup.post(
-        "/signup/",
-        {
-            "full_name": "Grace Hopper",
-            "email": "grace@example.com",
-            "password": "correct-horse-battery",
-            "organisation_name": "Hopper Labs",
-            "slug": "",
-        },
-    )
+
+def test_signup_says_check_your_email_and_creates_nothing_yet():
+    response = browser().post("/signup/", SIGNUP)
+
+    assert response.status_code == 202
+    assert "Check your email" in response.content.decode()
+    assert not Tenant.objects.filter(slug="hopper-labs").exists()
+    assert mail.outbox[-1].to == ["grace@example.com"]
+
+
+def test_signup_for_an_existing_email_shows_the_same_page(owner):
+    response = browser().post("/signup/", {**SIGNUP, "email": owner.email})
+
+    assert response.status_code == 202
+    assert "Check your email" in response.content.decode()
+    assert mail.outbox[-1].subject == "Someone tried to sign up to Strato with your address"
+    assert not Tenant.objects.filter(slug="hopper-labs").exists()
+
+
+def test_signup_page_is_throttled(monkeypatch):
+    monkeypatch.setattr(AuthRateThrottle, "THROTTLE_RATES", {"auth": "1/min"})
+    assert browser().post("/signup/", SIGNUP).status_code == 202
+
+    response = browser().post("/signup/", SIGNUP)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert len(mail.outbox) == 1
+
+
+def test_signup_page_locks_out_like_a_failed_login(settings):
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        assert browser().post("/signup/", SIGNUP).status_code == 202
+
+    response = browser().post("/signup/", SIGNUP)
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(settings.LOGIN_LOCKOUT_SECONDS)
+    assert "Too many failed logins" in response.content.decode()
+    assert len(mail.outbox) == settings.LOGIN_MAX_FAILURES
+
+
+def test_signup_confirm_link_creates_the_org_and_hands_off_once(public_client):
+    signup = browser()
+    assert signup.post("/signup/", SIGNUP).status_code == 202
+    link = signup_confirm_link("grace@example.com")
+    path = link.split("localhost", 1)[1]
+
+    # Opening the link (as a mail scanner would) creates nothing; the button does.
+    page = signup.get(path)
+    assert page.status_code == 200
+    assert "Create Hopper Labs" in page.content.decode()
+    assert not Tenant.objects.filter(slug="hopper-labs").exists()
+    response = signup.post(path)
 
     assert response.status_code == 302
     match = re.fullmatch(
@@ -222,19 +274,17 @@ def test_signup_creates_the_org_and_hands_off_once(public_client):
     assert "already used" in replay.content.decode()
     assert second.get("/").status_code == 302
 
+    # The confirmation link itself is used up too.
+    used = browser().post(path)
+    assert used.status_code == 404
+    assert "invalid, expired or already used" in used.content.decode()
+
 
 def test_handoff_token_is_worthless_on_another_tenant(tenant, other_tenant):
     signup = browser()
-    response = signup.post(
-        "/signup/",
-        {
-            "email": "grace@example.com",
-            "password": "correct-horse-battery",
-            "organisation_name": "Hopper Labs",
-            "slug": "hopper",
-            "full_name": "",
-        },
-    )
+    signup.post("/signup/", {**SIGNUP, "slug": "hopper"})
+    path = signup_confirm_link("grace@example.com").split("localhost", 1)[1]
+    response = signup.post(path)
     token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
 
     client = browser(other_tenant)

@@ -1,16 +1,15 @@
 import pytest
 
+from tests.accounts.support import register_and_confirm
+
 
 @pytest.mark.django_db
 def test_register_then_call_profile_with_jwt(public_client, api_client_for):
-    response = public_client.post(
-        "/api/auth/register",
-        {
-            "email": "Ada@Example.com",
-            "password": "correct-horse-battery",
-            "organisation_name": "Initech Labs",
-        },
-        format="json",
+    response = register_and_confirm(
+        public_client,
+        email="Ada@Example.com",
+        password="correct-horse-battery",
+        organisation_name="Initech Labs",
     )
     assert response.status_code == 201, response.content
     body = response.json()

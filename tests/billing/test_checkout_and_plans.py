@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from apps.billing.models import BillingAccount
 from apps.billing.services import billing_subscription_apply
+from tests.accounts.support import register_and_confirm
 from tests.billing.factories import BillingAccountFactory
 from tests.helpers import assert_problem, signed_in
 
@@ -425,17 +426,14 @@ def test_sync_plans_to_stripe_creates_products_and_prices_from_the_catalogue(str
 
 def test_welcome_email_on_signup(public_client, send_emails):
     with send_emails(execute=True):
-        response = public_client.post(
-            "/api/auth/register",
-            {
-                "email": "grace@example.com",
-                "password": "Compilers-Are-Fun-1952",
-                "organisation_name": "Hopper Labs",
-            },
-            format="json",
+        response = register_and_confirm(
+            public_client,
+            email="grace@example.com",
+            password="Compilers-Are-Fun-1952",
+            organisation_name="Hopper Labs",
         )
     assert response.status_code == 201, response.content
-    (welcome,) = [m for m in mail.outbox if m.extra_headers["X-Strato-Email"] == "welcome"]
+    (welcome,) = [m for m in mail.outbox if m.extra_headers.get("X-Strato-Email") == "welcome"]
     assert welcome.to == ["grace@example.com"]
     assert welcome.subject == "Welcome to Strato, Hopper Labs"
     assert "14-day free trial" in welcome.body

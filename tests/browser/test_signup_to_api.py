@@ -1,6 +1,7 @@
 import pytest
 
 from apps.accounts.models import ApiKey, Membership
+from tests.accounts.support import signup_confirm_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,6 +13,12 @@ def test_signup_dashboard_api_key_and_api_call(page, live_urls, tmp_path):
     page.fill("#id_email", "grace@example.com")
     page.fill("#id_password", "Compilers-Are-Fun-1952")
     page.fill("#id_organisation_name", "Hopper Labs")
+    page.click("button[type=submit]")
+    assert page.locator("h1").inner_text() == "Check your email"
+
+    # The emailed link (read from the mail backend) shows what it creates; its button creates it.
+    page.goto(signup_confirm_link("grace@example.com"))
+    assert page.locator("h1").inner_text() == "Create Hopper Labs"
     page.click("button[type=submit]")
 
     # The handoff link signs the new owner in on the organisation's own host.

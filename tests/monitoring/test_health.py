@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.monitoring.checks import WORKER_HEARTBEAT_KEY, record_worker_heartbeat
-from tests.helpers import host_of
+from tests.helpers import host_of, signed_in, staff_signed_in
 
 ROOMY = {"HEALTH_MIN_FREE_DISK_MB": 0, "HEALTH_MIN_FREE_MEMORY_MB": 0}
 
@@ -34,8 +34,8 @@ def test_liveness_on_any_host_without_the_database(host):
 
 @pytest.mark.django_db
 @override_settings(**ROOMY)
-def test_readiness_without_a_worker_is_degraded_but_200():
-    response = Client(HTTP_HOST="localhost").get("/api/health")
+def test_readiness_without_a_worker_is_degraded_but_200(staff):
+    response = staff_signed_in("localhost").get("/api/health")
 
     assert response.status_code == 200
     body = response.json()
@@ -65,10 +65,10 @@ def test_readiness_without_a_worker_is_degraded_but_200():
 
 @pytest.mark.django_db
 @override_settings(**ROOMY)
-def test_readiness_with_a_fresh_heartbeat_is_ok():
+def test_readiness_with_a_fresh_heartbeat_is_ok(staff):
     record_worker_heartbeat()
 
-    response = Client(HTTP_HOST="localhost").get("/api/health")
+    response = staff_signed_in("localhost").get("/api/health")
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
@@ -90,16 +90,32 @@ def test_readiness_on_a_tenant_host_sees_the_same_worker(tenant):
 
 @pytest.mark.django_db
 @override_settings(**ROOMY)
-def test_stale_heartbeat_is_degraded():
+def test_stale_heartbeat_is_degraded(staff):
     with schema_context(get_public_schema_name()):
         cache.set(WORKER_HEARTBEAT_KEY, time.time() - 600)
 
-    body = Client(HTTP_HOST="localhost").get("/api/health").json()
+    body = staff_signed_in("localhost").get("/api/health").json()
 
     assert body["status"] == "degraded"
     assert checks_by_name(body)["celery_worker"]["detail"] == (
         "RuntimeError: last worker heartbeat 600s ago"
     )
+
+
+@pytest.mark.django_db
+@override_settings(**ROOMY)
+def test_readiness_shows_check_details_to_staff_only(tenant, owner):
+    anonymous = Client(HTTP_HOST="localhost").get("/api/health").json()
+    member = signed_in(tenant, owner).get("/api/health").json()
+
+    for body in (anonymous, member):
+        assert checks_by_name(body)["celery_worker"] == {
+            "name": "celery_worker",
+            "status": "fail",
+            "critical": False,
+            "duration_ms": checks_by_name(body)["celery_worker"]["duration_ms"],
+        }
+        assert all("detail" not in check for check in body["checks"])
 
 
 @pytest.mark.django_db

@@ -31,6 +31,14 @@ class RegisterInputSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
+class SignupSentSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class RegisterConfirmInputSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="From the emailed confirmation link.")
+
+
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField(help_text="Short-lived JWT bound to this organisation.")
     refresh = serializers.CharField(help_text="Single-use refresh token (rotated on use).")

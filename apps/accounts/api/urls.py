@@ -4,6 +4,9 @@ from . import views
 
 public_urlpatterns = [
     path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    path(
+        "auth/register/confirm", views.RegisterConfirmView.as_view(), name="auth-register-confirm"
+    ),
 ]
 
 tenant_urlpatterns = [

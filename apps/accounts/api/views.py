@@ -12,6 +12,7 @@ from apps.accounts.models import ApiKey, Invitation, Membership, User
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
+from apps.core.http import client_ip
 from apps.core.pagination import CreatedCursorPagination
 from apps.core.permissions import IsPublicHost
 from apps.core.throttling import AuthRateThrottle
@@ -21,10 +22,6 @@ from apps.tenants.services import tenant_update
 from . import serializers as s
 
 TOKEN_EXAMPLE = {"access": "eyJhbGciOiJIUzI1NiIs…", "refresh": "eyJhbGciOiJIUzI1NiIs…"}
-
-
-def _client_ip(request) -> str:
-    return AuthRateThrottle().get_ident(request)
 
 
 class TenantHostOnlyMixin(APIView):
@@ -42,6 +39,12 @@ class TenantHostOnlyMixin(APIView):
             )
 
 
+SIGNUP_SENT_DETAIL = (
+    "Check your email: we sent a link to finish creating your organisation. "
+    "It expires, and works once."
+)
+
+
 class RegisterView(APIView):
     authentication_classes: list = []
     permission_classes = [IsPublicHost]
@@ -50,13 +53,17 @@ class RegisterView(APIView):
     @extend_schema(
         tags=["auth"],
         operation_id="auth_register",
-        summary="Create an organisation and its owner",
-        description="Public host only. Creates the user (or reuses an existing one whose password "
-        "matches), a ready organisation with its own schema and subdomain, and the "
-        "owner membership, in one transaction. Returns a token pair for the new "
-        "organisation's host.",
+        summary="Start creating an organisation and its owner",
+        description="Public host only. Answers 202 whether or not the email already has an "
+        "account, so it tells nothing about who has one: a new email receives a link to "
+        "`/signup/confirm/<token>/` (valid for SIGNUP_CONFIRM_MAX_AGE_SECONDS, once), whose "
+        "token `POST /api/auth/register/confirm` accepts; an existing account receives a "
+        "notice to sign in or reset its password instead. Input is validated first (400: "
+        "email, password strength, organisation address; 409 `slug_taken`). Every attempt "
+        "counts against the email and the client address like a failed login (429 "
+        "`login_locked`), and the endpoint is throttled per client address (429).",
         request=s.RegisterInputSerializer,
-        responses={201: s.RegisterOutputSerializer, **problem_responses(400, 409, 415, 429)},
+        responses={202: s.SignupSentSerializer, **problem_responses(400, 409, 415, 429)},
         examples=[
             OpenApiExample(
                 "Register",
@@ -68,6 +75,47 @@ class RegisterView(APIView):
                     "slug": "acme",
                 },
             ),
+            OpenApiExample(
+                "Check your email",
+                response_only=True,
+                status_codes=["202"],
+                value={"detail": SIGNUP_SENT_DETAIL},
+            ),
+        ],
+    )
+    def post(self, request):
+        data = s.RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.signup_request(
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+            organisation_name=data.validated_data["organisation_name"],
+            slug=data.validated_data.get("slug") or None,
+            full_name=data.validated_data.get("full_name", ""),
+            ip=client_ip(request),
+        )
+        return Response({"detail": SIGNUP_SENT_DETAIL}, status=status.HTTP_202_ACCEPTED)
+
+
+class RegisterConfirmView(APIView):
+    authentication_classes: list = []
+    permission_classes = [IsPublicHost]
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        operation_id="auth_register_confirm",
+        summary="Finish creating an organisation and its owner",
+        description="Public host only. `token` is the last part of the emailed confirmation "
+        "link. Creates the user, a ready organisation with its own schema and subdomain, and "
+        "the owner membership, in one transaction, and returns a token pair for the new "
+        "organisation's host. A link works once (404 `signup_invalid` when unknown, expired "
+        "or used); 409 `email_taken` when the email got an account meanwhile, `slug_taken` "
+        "when the address did.",
+        request=s.RegisterConfirmInputSerializer,
+        responses={201: s.RegisterOutputSerializer, **problem_responses(400, 404, 409, 415, 429)},
+        examples=[
+            OpenApiExample("Confirm", request_only=True, value={"token": "kq3V0-8s1Jx…"}),
             OpenApiExample(
                 "Registered",
                 response_only=True,
@@ -86,15 +134,9 @@ class RegisterView(APIView):
         ],
     )
     def post(self, request):
-        data = s.RegisterInputSerializer(data=request.data)
+        data = s.RegisterConfirmInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user, tenant = services.account_register(
-            email=data.validated_data["email"],
-            password=data.validated_data["password"],
-            organisation_name=data.validated_data["organisation_name"],
-            slug=data.validated_data.get("slug") or None,
-            full_name=data.validated_data.get("full_name", ""),
-        )
+        user, tenant = services.signup_confirm(token=data.validated_data["token"])
         tenant.url = tenant_url(tenant=tenant)
         body = {"user": user, "tenant": tenant, **services.tokens_issue(user=user, tenant=tenant)}
         return Response(s.RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
@@ -123,7 +165,7 @@ class LoginView(TenantHostOnlyMixin, APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
             tenant=request.tenant,
-            ip=_client_ip(request),
+            ip=client_ip(request),
         )
         return Response(services.tokens_issue(user=user, tenant=request.tenant))
 
@@ -188,7 +230,10 @@ class ProfileView(TenantAPIView):
         operation_id="auth_profile_update",
         summary="Update your profile",
         description="Change your name; change your password by sending `current_password` "
-        "and `new_password`.",
+        "and `new_password`. A password change needs a JWT or a session (403 "
+        "`password_change_needs_login` with an API key) and revokes every refresh token of the "
+        "account, on every organisation, and ends its other sessions: log in again with the "
+        "new password.",
         request=s.ProfileSerializer,
         responses={200: s.ProfileSerializer, **problem_responses(400, 401, 403)},
         examples=[OpenApiExample("Rename", request_only=True, value={"full_name": "Ada L."})],
@@ -201,6 +246,7 @@ class ProfileView(TenantAPIView):
             full_name=data.validated_data.get("full_name"),
             current_password=data.validated_data.get("current_password"),
             new_password=data.validated_data.get("new_password"),
+            by_api_key=isinstance(request.auth, ApiKey),
         )
         return Response(s.ProfileSerializer(self._body()).data)
 
@@ -315,7 +361,8 @@ class MemberDetailView(TenantAPIView):
         tags=["members"],
         operation_id="members_remove",
         summary="Remove a member",
-        description="Members may remove themselves; the last owner cannot be removed.",
+        description="Members may remove themselves; the last owner cannot be removed. The "
+        "member's API keys and refresh tokens for this organisation stop working.",
         responses={204: None, **problem_responses(401, 403, 404, 409)},
     )
     def delete(self, request, member_id):
