@@ -13,6 +13,7 @@ from apps.campaigns.api.urls import public_urlpatterns as campaign_api_public
 from apps.campaigns.urls import public_patterns as campaign_public
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
+from apps.repos.urls import public_patterns as repo_public
 from strato.admin_sites import split_admin_sites
 
 split_admin_sites()
@@ -41,4 +42,5 @@ urlpatterns = [
     ),
     path("api/", include(api_patterns)),
     *campaign_public,
+    *repo_public,
 ]

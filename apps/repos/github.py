@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 USER_AGENT = "Strato-Repository-Analysis"
+OAUTH_TOKEN_URL = "https://github.com/login/oauth/access_token"
 
 # --- URL parsing --------------------------------------------------------------------------------
 
@@ -478,6 +479,27 @@ class GitHubClient:
         body = self._json(response, what="The token's user")
         return body, response.headers.get("X-OAuth-Scopes", "")
 
+    def user_installations(self) -> list[dict]:
+        """The App's installations the token's user can administer (a user-to-server token).
+
+        GitHub lists only installations on the user's own account and on organisations where
+        the user is an owner, or the installations it was granted access to as an admin.
+        """
+        installations: list[dict] = []
+        page = 1
+        while True:
+            response = self.request("GET", f"/user/installations?per_page=100&page={page}")
+            if response.status_code in (401, 403):
+                raise GitHubAuthFailed(
+                    "GitHub rejected the user token.", code="github_code_invalid"
+                )
+            body = self._json(response, what="The user's installations")
+            batch = body.get("installations") or []
+            installations.extend(batch)
+            if len(batch) < 100 or len(installations) >= int(body.get("total_count") or 0):
+                return installations
+            page += 1
+
     # -- GitHub App --
 
     def installation(self, installation_id: int) -> dict:
@@ -513,6 +535,35 @@ def app_jwt() -> str:
             code="github_app_not_configured",
         )
     return Auth.AppAuth(settings.GITHUB_APP_ID, settings.GITHUB_APP_PRIVATE_KEY).create_jwt()
+
+
+def oauth_user_token(code: str) -> str:
+    """Exchange the `code` GitHub hands to the App's Setup URL for a user-to-server token."""
+    if not (settings.GITHUB_APP_CLIENT_ID and settings.GITHUB_APP_CLIENT_SECRET):
+        raise GitHubError(
+            "The GitHub App's OAuth client is not configured "
+            "(GITHUB_APP_CLIENT_ID, GITHUB_APP_CLIENT_SECRET).",
+            code="github_app_not_configured",
+        )
+    response = GitHubClient().request(
+        "POST",
+        OAUTH_TOKEN_URL,
+        headers={"Accept": "application/json"},
+        json={
+            "client_id": settings.GITHUB_APP_CLIENT_ID,
+            "client_secret": settings.GITHUB_APP_CLIENT_SECRET,
+            "code": code,
+        },
+    )
+    body = response.json() if response.status_code < 500 else {}
+    token = body.get("access_token") if isinstance(body, dict) else None
+    if response.status_code >= 400 or not token:
+        # GitHub answers 200 {"error": "bad_verification_code", ...} for a wrong or used code.
+        raise GitHubAuthFailed(
+            "GitHub did not accept the authorisation code: it is wrong, expired or already used.",
+            code="github_code_invalid",
+        )
+    return str(token)
 
 
 def client_for(*, token: str = "", installation_id: int | None = None) -> GitHubClient:
