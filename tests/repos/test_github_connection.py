@@ -408,3 +408,28 @@ def test_another_signed_in_user_cannot_complete_someone_elses_link(
     )
     assert b"not valid for you here" in done.content
     assert not InstallationRoute.objects.exists()
+
+
+def test_an_installation_waiting_for_an_owners_approval_links_nothing(
+    tenant, admin_user, github_api, github_app
+):
+    browser = signed_in(tenant, admin_user)
+    started = browser.post("/repositories/github/", {"action": "install"})
+    state = parse_qs(urlsplit(started["Location"]).query)["state"][0]
+    done = browser.get(
+        "/repositories/github/link/", {"setup_action": "request", "state": state}, follow=True
+    )
+    assert b"asked the account&#x27;s owners to approve the installation" in done.content
+    assert len(github_api.calls) == 0
+    assert not InstallationRoute.objects.exists()
+
+
+def test_the_install_button_explains_a_missing_oauth_client(tenant, admin_user, github_app):
+    github_app.GITHUB_APP_CLIENT_SECRET = ""
+    done = signed_in(tenant, admin_user).post(
+        "/repositories/github/", {"action": "install"}, follow=True
+    )
+    assert done.redirect_chain[-1][0] == "/repositories/github/"
+    assert b"GITHUB_APP_CLIENT_SECRET" in done.content
+    with schema_context(tenant.schema_name):
+        assert not GitHubLinkState.objects.exists()
