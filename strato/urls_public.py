@@ -14,6 +14,7 @@ from apps.campaigns.urls import public_patterns as campaign_public
 from apps.core import views as core_views
 from apps.monitoring.views import ReadinessView
 from apps.repos.api.urls import public_urlpatterns as repo_api_public
+from apps.repos.urls import public_patterns as repo_public
 from strato.admin_sites import split_admin_sites
 
 split_admin_sites()
@@ -44,4 +45,5 @@ urlpatterns = [
     ),
     path("api/", include(api_patterns)),
     *campaign_public,
+    *repo_public,
 ]

@@ -40,6 +40,24 @@ class GitHubConnection(models.Model):
         return bool(self.token)
 
 
+class GitHubLinkState(models.Model):
+    """One pending "install the GitHub App" flow, started by one user of this organisation.
+
+    The install URL carries a signed `state` naming the tenant and this row's nonce; only the
+    nonce's SHA-256 is stored. The row is consumed once (`used_at`), expires after
+    `GITHUB_LINK_STATE_MAX_AGE_SECONDS` and is deleted when a later flow starts.
+    """
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    user_public_id = models.UUIDField(help_text="The user who started the flow (public schema).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"GitHub link state (expires {self.expires_at:%Y-%m-%d %H:%M})"
+
+
 class Repository(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -1,5 +1,6 @@
 """Dashboard pages for repositories and analyses; the same services as the API."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -128,9 +129,21 @@ def delete(request, repository_id):
 @capability_required("integration.manage")
 def github_settings(request):
     form = forms.TokenForm(request.POST or None)
-    if request.method == "POST" and request.POST.get("action") == "delete":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "delete":
         services.github_token_delete()
         messages.success(request, "The GitHub token was removed.")
+        return redirect("dashboard:repositories-github")
+    if action == "install":
+        try:
+            link = services.github_link_state_create(tenant=request.tenant, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect("dashboard:repositories-github")
+        return redirect(link.install_url)
+    if action == "unlink":
+        services.github_installation_unlink(tenant=request.tenant)
+        messages.success(request, "The GitHub App installation was unlinked.")
         return redirect("dashboard:repositories-github")
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,6 +159,38 @@ def github_settings(request):
         {
             "form": form,
             "connection": selectors.github_connection(),
+            "app_available": bool(settings.GITHUB_APP_SLUG),
         },
         status=400 if form.errors else 200,
     )
+
+
+@capability_required("integration.manage")
+def github_link(request):
+    """Where the public Setup URL callback sends the installer back, on their tenant's host."""
+    params = request.GET
+    if params.get("setup_action") == "request":
+        messages.info(
+            request,
+            "GitHub asked the account's owners to approve the installation; once one of them "
+            "has, an admin links it from here.",
+        )
+        return redirect("dashboard:repositories-github")
+    try:
+        installation_id = int(params.get("installation_id", ""))
+    except ValueError:
+        messages.error(request, "GitHub did not say which installation to link.")
+        return redirect("dashboard:repositories-github")
+    try:
+        row = services.github_installation_link(
+            tenant=request.tenant,
+            user=request.user,
+            installation_id=installation_id,
+            code=params.get("code", ""),
+            state=params.get("state", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"GitHub App installation for {row.installation_account} linked.")
+    return redirect("dashboard:repositories-github")

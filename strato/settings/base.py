@@ -448,6 +448,12 @@ GITHUB_WEBHOOK_PREVIOUS_SECRET_EXPIRES_AT = env(
 GITHUB_APP_ID = env("GITHUB_APP_ID", default="")
 GITHUB_APP_PRIVATE_KEY = env("GITHUB_APP_PRIVATE_KEY", default="").replace("\\n", "\n")
 GITHUB_APP_SLUG = env("GITHUB_APP_SLUG", default="")
+# The App's OAuth client: linking an installation exchanges the `code` GitHub hands to the Setup
+# URL for a user token, and links only installations that token's user administers.
+GITHUB_APP_CLIENT_ID = env("GITHUB_APP_CLIENT_ID", default="")
+GITHUB_APP_CLIENT_SECRET = env("GITHUB_APP_CLIENT_SECRET", default="")
+# How long the signed `state` of an install link stays valid (GitHub's own `code` lives 10 min).
+GITHUB_LINK_STATE_MAX_AGE_SECONDS = env.int("GITHUB_LINK_STATE_MAX_AGE_SECONDS", default=1800)
 # Limits for one repository tarball.
 REPO_ARCHIVE_MAX_BYTES = env.int("REPO_ARCHIVE_MAX_BYTES", default=200 * 1024 * 1024)
 REPO_ARCHIVE_MAX_UNPACKED_BYTES = env.int(

@@ -122,6 +122,7 @@ API_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("DELETE", "/api/github/token"): "admin",
     ("PUT", "/api/github/installation"): "admin",
     ("DELETE", "/api/github/installation"): "admin",
+    ("POST", "/api/github/installation/state"): "admin",
     ("GET", "/api/health"): None,
     ("GET", "/api/schema/"): None,
     ("GET", "/api/docs/"): None,
@@ -179,6 +180,7 @@ DASHBOARD_PAGES: dict[str, str] = {
     "/repositories/<uuid:repository_id>/": "member",
     "/repositories/<uuid:repository_id>/analyses/<uuid:analysis_id>/": "member",
     "/billing/": "admin",
+    "/repositories/github/link/": "admin",
     "/outbox/": "member",
 }
 # Pages for people who are not signed in yet.

@@ -128,7 +128,11 @@ class GitHubConnectionSerializer(serializers.Serializer):
     token_validated_at = serializers.DateTimeField(allow_null=True)
     installation_id = serializers.IntegerField(allow_null=True)
     installation_account = serializers.CharField(allow_blank=True)
-    app_install_url = serializers.CharField(allow_blank=True)
+    app_install_url = serializers.CharField(
+        allow_blank=True,
+        help_text="The App's public install page. To link an installation, start from "
+        "`POST /api/github/installation/state`, whose `install_url` carries the state.",
+    )
 
 
 class TokenInputSerializer(serializers.Serializer):
@@ -136,4 +140,25 @@ class TokenInputSerializer(serializers.Serializer):
 
 
 class InstallationInputSerializer(serializers.Serializer):
-    installation_id = serializers.IntegerField(min_value=1)
+    installation_id = serializers.IntegerField(
+        min_value=1, help_text="`installation_id` GitHub added to the App's Setup URL."
+    )
+    code = serializers.CharField(
+        max_length=100,
+        write_only=True,
+        help_text="The OAuth `code` GitHub added to the Setup URL (the App requests user "
+        "authorisation during installation).",
+    )
+    state = serializers.CharField(
+        max_length=500,
+        write_only=True,
+        help_text="The `state` from `POST /api/github/installation/state`, handed back by GitHub.",
+    )
+
+
+class InstallLinkSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="Signed, single use, bound to this user.")
+    install_url = serializers.CharField(
+        help_text="Send the person who administers the GitHub account here."
+    )
+    expires_at = serializers.DateTimeField()

@@ -33,6 +33,11 @@ tenant_urlpatterns = [
         views.GitHubInstallationView.as_view(),
         name="api-github-installation",
     ),
+    path(
+        "github/installation/state",
+        views.GitHubInstallationStateView.as_view(),
+        name="api-github-installation-state",
+    ),
 ]
 
 public_urlpatterns = [

@@ -463,17 +463,54 @@ class GitHubInstallationView(TenantAPIView):
         tags=["github"],
         operation_id="github_installation_link",
         summary="Link a GitHub App installation",
-        description="Checks the installation with the App's credentials and links it; its "
-        "`installation_repositories` webhooks then add repositories here.",
+        description="Links the installation GitHub handed to the App's Setup URL, with the "
+        "`code` and `state` that came with it: the state must come from "
+        "`POST /api/github/installation/state` by this same user (400 `github_state_invalid`, "
+        "`github_state_expired`, `github_state_used`), the code is exchanged for a user token "
+        "(400 `github_code_invalid`), and the installation must be one GitHub lists for that "
+        "user in `GET /user/installations`, i.e. one they own or administer (403 "
+        "`github_installation_forbidden`). An installation linked to another organisation is "
+        "409 `github_installation_taken`. A bare installation id is never enough. Its "
+        "`installation_repositories` webhooks then add repositories here. Admins only.",
         request=s.InstallationInputSerializer,
-        responses={200: s.GitHubConnectionSerializer, **problem_responses(400, 401, 403, 409)},
-        examples=[OpenApiExample("Link", request_only=True, value={"installation_id": 957387})],
+        responses={
+            200: s.GitHubConnectionSerializer,
+            **problem_responses(400, 401, 403, 415),
+            **problem_response(
+                409,
+                "github_installation_taken",
+                title="Conflict",
+                detail="This GitHub App installation is linked to another organisation.",
+            ),
+            **problem_response(
+                503,
+                "github_unavailable",
+                title="GitHub unavailable",
+                detail="GitHub could not be reached.",
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Link",
+                request_only=True,
+                value={
+                    "installation_id": 957387,
+                    "code": "0f3c9a1b2d4e5f60718a",
+                    "state": "eyJ0ZW5hbnQiOiIuLi4ifQ:1tL0aB:Zm9v…",
+                },
+            ),
+            OpenApiExample("Connection", response_only=True, value=CONNECTION_EXAMPLE),
+        ],
     )
     def put(self, request):
         data = s.InstallationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.github_installation_link(
-            tenant=self.tenant, installation_id=data.validated_data["installation_id"]
+            tenant=self.tenant,
+            user=request.user,
+            installation_id=data.validated_data["installation_id"],
+            code=data.validated_data["code"],
+            state=data.validated_data["state"],
         )
         return Response(s.GitHubConnectionSerializer(_connection_body()).data)
 
@@ -486,3 +523,36 @@ class GitHubInstallationView(TenantAPIView):
     def delete(self, request):
         services.github_installation_unlink(tenant=self.tenant)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GitHubInstallationStateView(TenantAPIView):
+    required_capability = "integration.manage"
+
+    @extend_schema(
+        tags=["github"],
+        operation_id="github_installation_state_create",
+        summary="Start linking the GitHub App",
+        description="A signed, single-use state bound to this organisation and user, valid "
+        "`GITHUB_LINK_STATE_MAX_AGE_SECONDS`, and the App's install URL carrying it. GitHub "
+        "sends the installer to the App's Setup URL (`/github/callback/` on the public host) "
+        "with `installation_id`, `setup_action`, `code` and this `state`; the dashboard then "
+        "links it, or an API client sends them to `PUT /api/github/installation`. 400 "
+        "`github_app_not_configured` when the App or its OAuth client is not configured. "
+        "Admins only.",
+        request=None,
+        responses={201: s.InstallLinkSerializer, **problem_responses(400, 401, 403)},
+        examples=[
+            OpenApiExample(
+                "Install link",
+                response_only=True,
+                value={
+                    "state": "eyJ0ZW5hbnQiOiIuLi4ifQ:1tL0aB:Zm9v…",
+                    "install_url": "https://github.com/apps/strato/installations/new?state=eyJ0…",
+                    "expires_at": "2026-03-02T10:30:00Z",
+                },
+            )
+        ],
+    )
+    def post(self, request):
+        link = services.github_link_state_create(tenant=self.tenant, user=request.user)
+        return Response(s.InstallLinkSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -10,8 +10,11 @@ from __future__ import annotations
 from .accounts import github_account_analyse, github_account_analyse_later
 from .analyses import analysis_execute, analysis_fail, analysis_queue, analysis_request
 from .connections import (
+    InstallLink,
     github_installation_link,
     github_installation_unlink,
+    github_link_state_create,
+    github_link_state_tenant,
     github_token_delete,
     github_token_set,
 )
@@ -24,6 +27,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "InstallLink",
     "analysis_execute",
     "analysis_fail",
     "analysis_queue",
@@ -34,6 +38,8 @@ __all__ = [
     "github_installation_link",
     "github_installation_repositories_apply",
     "github_installation_unlink",
+    "github_link_state_create",
+    "github_link_state_tenant",
     "github_push_apply",
     "github_token_delete",
     "github_token_set",
