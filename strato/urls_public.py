@@ -42,3 +42,6 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     *campaign_public,
 ]
+
+# A database or Redis outage answers 503 with Retry-After (problem+json under /api/).
+handler500 = "apps.core.views.server_error"

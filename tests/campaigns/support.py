@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
 from django.db import connection
 
 from apps.tenants.models import Tenant
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CAMPAIGN_TABLES = [
     "campaigns_event",
@@ -30,3 +39,72 @@ def wipe(tenant: Tenant) -> None:
             + " CASCADE"
         )
         cursor.execute("DELETE FROM billing_usagecounter")
+
+
+def worker_process(stub_url: str, *, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A real `celery worker` (prefork, 2 children) on the test database, sending to `stub_url`
+    (the stub Resend); `env` adds or overrides environment variables (the broker, caps)."""
+    database = connection.settings_dict["NAME"]
+    url = os.environ["DATABASE_URL"]
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "strato.settings.test",
+        "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + database,
+        "CAMPAIGN_TRANSPORT": "resend",
+        "RESEND_API_URL": stub_url,
+        "RESEND_API_KEY": "re_test",
+        "RESEND_RATE_PER_SECOND": "0",
+        **(env or {}),
+    }
+    celery = Path(sys.executable).parent / "celery"
+    return subprocess.Popen(
+        [
+            str(celery),
+            "-A",
+            "strato",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "2",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "WARNING",
+            "-n",
+            f"kill-test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for_children(master: psutil.Process, count: int = 2, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while len(master.children()) < count:
+        assert time.monotonic() < deadline, "worker did not start"
+        time.sleep(0.1)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def child_holding_an_answer(master: psutil.Process, stub) -> psutil.Process | None:
+    """The worker child whose accepted batch's answer the stub is holding right now."""
+    held = set(stub.holding)
+    for child in master.children():
+        try:
+            ports = {conn.laddr.port for conn in child.net_connections(kind="tcp")}
+        except psutil.NoSuchProcess:
+            continue
+        if ports & held:
+            return child
+    return None

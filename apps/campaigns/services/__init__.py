@@ -61,6 +61,7 @@ from .sending import (
     campaign_expand_step,
     campaign_finish_if_done,
     campaign_test_send,
+    messages_park_batch,
     messages_send_batch,
     transport,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "list_update",
     "local_to_utc",
     "message_unsubscribe",
+    "messages_park_batch",
     "messages_send_batch",
     "render_message",
     "segment_create",
