@@ -22,10 +22,11 @@ from typing import Any
 
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django_redis import get_redis_connection
-from tenant_schemas_celery.app import get_schema_name_from_task
+from django_tenants.utils import get_public_schema_name
+from tenant_schemas_celery.app import get_schema_name_from_task, switch_schema
 from tenant_schemas_celery.task import TenantTask
 
 from .transient import TRANSIENT_ERRORS
@@ -66,6 +67,7 @@ class StratoTask(TenantTask):
             return super().__call__(*args, **kwargs)
         transient = self._transient_retries()
         try:
+            self._ensure_schema(kwargs)
             if self.acks_late:
                 deliveries = self._count_delivery(transient)
                 if deliveries > settings.TASK_MAX_DELIVERIES:
@@ -99,6 +101,16 @@ class StratoTask(TenantTask):
             )
             self._retry_transient(args, kwargs, retries=transient + 1, countdown=countdown)
             raise Retry(exc=exc, when=countdown) from exc
+
+    def _ensure_schema(self, kwargs: dict[str, Any]) -> None:
+        """Switch to the task's schema if the prerun signal could not (database unreachable).
+
+        Celery logs and swallows errors of signal handlers, so without this the task would run
+        on the previous schema; here the error is raised and the task retried.
+        """
+        schema_name = get_schema_name_from_task(self, kwargs) or get_public_schema_name()
+        if connection.schema_name != schema_name:  # type: ignore[attr-defined]  # django-tenants
+            switch_schema(self, kwargs)
 
     def _transient_retries(self) -> int:
         # Redis merges custom headers into the request; other brokers keep them in `headers`.

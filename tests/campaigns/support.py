@@ -57,6 +57,9 @@ def worker_process(stub_url: str, *, env: dict[str, str] | None = None) -> subpr
         **(env or {}),
     }
     celery = Path(sys.executable).parent / "celery"
+    # STRATO_TEST_WORKER_LOG=<file> keeps the worker's log for debugging a failing test.
+    log_path = os.environ.get("STRATO_TEST_WORKER_LOG")
+    log = open(log_path, "a") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the worker's
     return subprocess.Popen(
         [
             str(celery),
@@ -76,8 +79,8 @@ def worker_process(stub_url: str, *, env: dict[str, str] | None = None) -> subpr
         ],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
 
 

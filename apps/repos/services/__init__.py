@@ -8,7 +8,13 @@ webhook services (public host) switch to each tenant that tracks a repository. C
 from __future__ import annotations
 
 from .accounts import github_account_analyse, github_account_analyse_later
-from .analyses import analysis_execute, analysis_fail, analysis_queue, analysis_request
+from .analyses import (
+    analyses_sweep,
+    analysis_execute,
+    analysis_fail,
+    analysis_queue,
+    analysis_request,
+)
 from .connections import (
     github_installation_link,
     github_installation_unlink,
@@ -24,6 +30,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "analyses_sweep",
     "analysis_execute",
     "analysis_fail",
     "analysis_queue",
