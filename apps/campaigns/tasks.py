@@ -46,7 +46,9 @@ def expand_campaign(self, campaign_pk: int, requeue: bool = False) -> int:
 
 
 class SendBatchTask(StratoTask):
-    def on_parked(self, args: tuple[Any, ...], kwargs: dict[str, Any], reason: str) -> dict:
+    def on_parked(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], reason: str
+    ) -> tuple[list[Any], dict[str, Any]]:
         """Hold the batch's messages for the requeue, which must reuse this batch's key."""
         call = inspect.signature(self.run).bind(*args, **kwargs).arguments
         key = call.get("batch_key") or self.request.id
@@ -56,7 +58,7 @@ class SendBatchTask(StratoTask):
             batch_key=key,
             reason=reason,
         )
-        return {
+        return [], {
             "campaign_pk": call["campaign_pk"],
             "message_ids": call["message_ids"],
             "batch_key": key,

@@ -54,12 +54,14 @@ def transient_backoff(retries: int) -> float:
 class StratoTask(TenantTask):
     abstract = True
 
-    def on_parked(self, args: tuple[Any, ...], kwargs: dict[str, Any], reason: str) -> dict:
-        """Hold the task's work when it is parked; returns the kwargs a requeue should use.
+    def on_parked(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], reason: str
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Hold the task's work when it is parked; returns the args and kwargs a requeue sends.
 
         Runs in the task's schema, in the transaction that records the dead letter.
         """
-        return kwargs
+        return list(args), kwargs
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
@@ -155,12 +157,12 @@ class StratoTask(TenantTask):
         schema_name = get_schema_name_from_task(self, kwargs) or "public"
         logger.error("task %s[%s] parked: %s", self.name, self.request.id, reason)
         with transaction.atomic():
-            requeue_kwargs = self.on_parked(args, kwargs, reason)
+            requeue_args, requeue_kwargs = self.on_parked(args, kwargs, reason)
             task_parked.send(
                 sender=type(self),
                 task_name=self.name,
                 task_id=self.request.id,
-                args=list(args),
+                args=requeue_args,
                 kwargs=requeue_kwargs,
                 schema_name=schema_name,
                 reason=reason,

@@ -11,7 +11,7 @@ class MonitoringConfig(AppConfig):
 
         from .services import dead_letter_record
 
-        def record(sender, **fields) -> None:
+        def record(sender, signal, **fields) -> None:
             dead_letter_record(**fields)
 
         # Strong reference: the receiver lives as long as the process.

@@ -73,7 +73,7 @@ def worker_process(stub_url: str, *, env: dict[str, str] | None = None) -> subpr
             "--without-mingle",
             "--without-gossip",
             "-l",
-            "WARNING",
+            os.environ.get("STRATO_TEST_WORKER_LOGLEVEL", "WARNING"),
             "-n",
             f"kill-test-{os.getpid()}-{time.monotonic_ns()}@%h",
         ],
