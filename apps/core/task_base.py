@@ -22,7 +22,7 @@ from typing import Any
 
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.dispatch import Signal
 from django_redis import get_redis_connection
 from django_tenants.utils import get_public_schema_name
@@ -49,6 +49,22 @@ def transient_backoff(retries: int) -> float:
     """Seconds before transient retry number `retries` (0-based), with up to 20 % jitter."""
     base = min(TRANSIENT_BACKOFF_MAX_SECONDS, 2**retries)
     return float(base + random.uniform(0, base / 5))
+
+
+def _drop_broken_connections() -> None:
+    """Close database connections a transient error left broken.
+
+    Workers reuse connections across tasks (CELERY_DB_REUSE_MAX) and nothing else checks them
+    between tasks, so a connection cut by a database restart would fail every later task on
+    this process; closed, the next query connects again.
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.in_atomic_block:
+            continue  # an eager caller's transaction; it owns the connection
+        try:
+            conn.close()
+        except DatabaseError:
+            logger.debug("closing a broken connection failed", exc_info=True)
 
 
 class StratoTask(TenantTask):
@@ -83,6 +99,7 @@ class StratoTask(TenantTask):
                     return None
             return super().__call__(*args, **kwargs)
         except TRANSIENT_ERRORS as exc:
+            _drop_broken_connections()
             if transient >= settings.TASK_TRANSIENT_MAX_RETRIES:
                 self.park(
                     args,
