@@ -44,18 +44,27 @@ def pg_ctl() -> str:
 def restart_postgres_immediately(*, down_seconds: float) -> None:
     """`pg_ctl restart -m immediate` of the test server (every backend killed, no clean
     shutdown), kept down for `down_seconds` so that work in flight really meets the outage;
-    returns once it accepts connections again."""
-    import pgserver
-
+    returns once it accepts connections again (after crash recovery)."""
     pgdata = data_dir("test") / "pg"
+    user = "pgserver" if os.geteuid() == 0 else None
     subprocess.run(
         [pg_ctl(), "-D", str(pgdata), "-m", "immediate", "-w", "stop"],
         check=True,
         capture_output=True,
-        user="pgserver" if os.geteuid() == 0 else None,
+        user=user,
     )
     time.sleep(down_seconds)
-    pgserver.get_server(pgdata, cleanup_mode=None)  # started as scripts/services.py does
+    # The options pgserver starts it with (scripts/services.py); output to its log file, so
+    # the server does not hold this process's pipes.
+    subprocess.run(
+        [
+            pg_ctl(), "-D", str(pgdata), "-w", "-t", "120", "-o", '-h ""',
+            "-o", f"-k {pgdata}", "-l", str(pgdata / "log"), "start",
+        ],
+        check=True,
+        capture_output=True,
+        user=user,
+    )  # fmt: skip
 
 
 def test_database_restart_mid_send_resumes_within_a_minute_without_duplicates(
