@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from datetime import timedelta
 
@@ -102,3 +103,42 @@ def test_batch_killing_its_worker_is_parked_then_requeued_once(
     assert len(recipients) == 60
     assert len(set(recipients)) == 60
     assert Message.objects.filter(status="sent", error="").exclude(esp_message_id="").count() == 60
+
+
+def test_a_task_still_failing_on_a_transient_error_is_parked_after_its_retries(
+    shop, campaign, stub_resend
+):
+    """The worker's cache Redis (where deliveries are counted) is unreachable, its broker is
+    not: every run fails on a connection error, is retried with backoff, and after
+    TASK_TRANSIENT_MAX_RETRIES is parked instead of dropped or retried forever."""
+    from strato.celery import app
+
+    app.control.purge()
+    DeadLetter.objects.all().delete()
+    create_leads(5)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    worker = worker_process(
+        stub_resend.url,
+        env={
+            "CELERY_BROKER_URL": os.environ["REDIS_URL"],
+            "REDIS_URL": f"redis://127.0.0.1:{closed}/0",
+            "TASK_TRANSIENT_MAX_RETRIES": "2",
+        },
+    )
+    try:
+        wait_for_children(psutil.Process(worker.pid))
+        services.campaign_send_now(campaign=campaign, tenant=shop)
+        wait_for(DeadLetter.objects.exists, seconds=60)
+    finally:
+        stop_worker(worker)
+    dead = DeadLetter.objects.get()
+    assert dead.task_name == "apps.campaigns.tasks.expand_campaign"
+    assert dead.args == [campaign.pk]
+    assert dead.schema_name == shop.schema_name
+    assert dead.deliveries == 3
+    assert dead.reason.startswith("Still failing after 2 retries on a transient error:")
+    assert "Connection" in dead.reason
+    assert Message.objects.count() == 0  # never ran: the campaign waits for the requeue
+    assert Campaign.objects.get(pk=campaign.pk).status == "sending"
