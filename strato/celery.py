@@ -1,4 +1,5 @@
-"""The Celery app. Tasks run in the schema of whoever queued them (tenant-schemas-celery)."""
+"""The Celery app. Tasks run in the schema of whoever queued them (tenant-schemas-celery), on the
+base in apps/core/task_base.py."""
 
 import os
 
@@ -6,6 +7,7 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "strato.settings.dev")
 
-app = CeleryApp("strato")
+# StratoTask: capped deliveries and retries on transient errors for every task.
+app = CeleryApp("strato", task_cls="apps.core.task_base:StratoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -47,3 +47,6 @@ urlpatterns = [
     *campaign_public,
     *repo_public,
 ]
+
+# A database or Redis outage answers 503 with Retry-After (problem+json under /api/).
+handler500 = "apps.core.views.server_error"

@@ -92,3 +92,6 @@ urlpatterns = [
     path("admin/", tenant_admin_site.urls),
     path("api/", include(api_patterns)),
 ]
+
+# A database or Redis outage answers 503 with Retry-After (problem+json under /api/).
+handler500 = "apps.core.views.server_error"

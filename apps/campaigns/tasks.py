@@ -7,12 +7,15 @@ its task redelivered, and the services are idempotent under that.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 
+from apps.core.task_base import StratoTask
 from apps.core.tasks import RELIABLE
 
 from . import selectors, services, tracking
@@ -42,7 +45,27 @@ def expand_campaign(self, campaign_pk: int, requeue: bool = False) -> int:
     return queued
 
 
-@shared_task(bind=True, max_retries=None, **RELIABLE)
+class SendBatchTask(StratoTask):
+    def on_parked(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], reason: str
+    ) -> tuple[list[Any], dict[str, Any]]:
+        """Hold the batch's messages for the requeue, which must reuse this batch's key."""
+        call = inspect.signature(self.run).bind(*args, **kwargs).arguments
+        key = call.get("batch_key") or self.request.id
+        services.messages_park_batch(
+            campaign_pk=call["campaign_pk"],
+            message_ids=call["message_ids"],
+            batch_key=key,
+            reason=reason,
+        )
+        return [], {
+            "campaign_pk": call["campaign_pk"],
+            "message_ids": call["message_ids"],
+            "batch_key": key,
+        }
+
+
+@shared_task(bind=True, base=SendBatchTask, max_retries=None, **RELIABLE)
 def send_batch(self, campaign_pk: int, message_ids: list[int], batch_key: str = "") -> str:
     # The key is the first delivery's task id: a redelivery (same id) or a retry (passed on)
     # reuses it, so the ESP sees the same Idempotency-Key and the claim is recognised as ours.

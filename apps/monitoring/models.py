@@ -38,3 +38,28 @@ class BackupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation} {self.scope} {self.status}"
+
+
+class DeadLetter(models.Model):
+    """A Celery task parked instead of run: delivered too often without finishing (a poison
+    task that kills its worker), or still failing on a transient error after every retry.
+
+    Public schema; the tenant schema it ran in is kept by name so a requeue runs it there.
+    Staff requeue it from the admin once the cause is fixed.
+    """
+
+    task_name = models.CharField(max_length=200, db_index=True)
+    task_id = models.CharField(max_length=255)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    schema_name = models.CharField(max_length=63, help_text="Schema the task ran in.")
+    reason = models.TextField()
+    deliveries = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    requeued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}]"

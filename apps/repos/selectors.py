@@ -111,6 +111,16 @@ def analysis_for_delivery(*, repository: Repository, delivery_id: str) -> Analys
     return Analysis.objects.filter(repository=repository, delivery_id=delivery_id).first()
 
 
+def analyses_stuck(*, status: str, since_before: datetime) -> list[Analysis]:
+    """Analyses in `status` (queued or running) since before `since_before`, oldest first."""
+    since = "created_at" if status == Analysis.Status.QUEUED else "started_at"
+    return list(
+        Analysis.objects.select_related("repository")
+        .filter(status=status, **{f"{since}__lt": since_before})
+        .order_by(since)[:500]
+    )
+
+
 def analysis_waiting(*, repository: Repository) -> Analysis | None:
     return Analysis.objects.filter(repository=repository, status=Analysis.Status.QUEUED).first()
 

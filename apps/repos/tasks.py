@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection
 
 from apps.core.tasks import RELIABLE
@@ -51,3 +53,13 @@ def github_account_analyse(self, login: str = "", url: str = "") -> int:
             return 0
         raise self.retry(exc=exc, countdown=_retry_countdown(exc, self.request.retries)) from exc
     return len(analyses)
+
+
+@shared_task(**RELIABLE)
+def sweep_analyses() -> tuple[int, int]:
+    """Beat, per tenant (through for_each_ready_tenant): queue again analyses whose task was lost,
+    fail those whose worker was lost; returns (queued again, failed)."""
+    return services.analyses_sweep(
+        queued_after=timedelta(seconds=settings.ANALYSIS_QUEUED_TIMEOUT_SECONDS),
+        running_after=timedelta(seconds=settings.ANALYSIS_RUNNING_TIMEOUT_SECONDS),
+    )

@@ -277,7 +277,9 @@ SPECTACULAR_SETTINGS = {
         "personalised email campaigns. Tenant endpoints live on `https://<tenant>.<base domain>"
         "/api/`; registration lives on the public host. Authenticate with a tenant-bound JWT "
         "(`Authorization: Bearer <access>`) or an API key (`Authorization: Api-Key <key>`). "
-        "Errors are `application/problem+json` with a stable `code`."
+        "Errors are `application/problem+json` with a stable `code`. Any endpoint answers "
+        "503 `service_unavailable` with a `Retry-After` header while the database or Redis is "
+        "unreachable: retry after that many seconds."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -313,6 +315,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = False
+# apps/core/task_base.py: a task delivered more often than this without finishing (its worker
+# died each time) is parked as a dead letter; a transient database or broker error is retried
+# with backoff up to this many times before the task is parked.
+TASK_MAX_DELIVERIES = env.int("TASK_MAX_DELIVERIES", default=5)
+TASK_TRANSIENT_MAX_RETRIES = env.int("TASK_TRANSIENT_MAX_RETRIES", default=20)
 CELERY_BEAT_SCHEDULE = {
     "tenant-pool-refill": {
         "task": "apps.tenants.tasks.refill_spare_schemas",
@@ -342,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.tenants.tasks.for_each_ready_tenant",
         "schedule": 600.0,
         "args": ("apps.campaigns.tasks.refresh_sending_domains",),
+    },
+    "repos-sweep-analyses": {
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
+        "schedule": 60.0,
+        "args": ("apps.repos.tasks.sweep_analyses",),
     },
     "campaigns-tracking-flush": {
         "task": "apps.campaigns.tasks.flush_tracking_events",
@@ -438,6 +450,10 @@ GITHUB_MAX_RETRIES = env.int("GITHUB_MAX_RETRIES", default=3)
 GITHUB_RETRY_BACKOFF_SECONDS = env.float("GITHUB_RETRY_BACKOFF_SECONDS", default=1.0)
 # A rate-limit reset closer than this is waited for in place; a later one reschedules the task.
 GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS = env.int("GITHUB_RATE_LIMIT_MAX_WAIT_SECONDS", default=60)
+# The sweep_analyses beat job queues again an analysis queued longer than this (its task was
+# lost), and fails one running longer than this (its worker died past every redelivery).
+ANALYSIS_QUEUED_TIMEOUT_SECONDS = env.int("ANALYSIS_QUEUED_TIMEOUT_SECONDS", default=600)
+ANALYSIS_RUNNING_TIMEOUT_SECONDS = env.int("ANALYSIS_RUNNING_TIMEOUT_SECONDS", default=3600)
 # Push webhook secrets: the current one, and during a rotation the previous one until it expires.
 GITHUB_WEBHOOK_SECRET = env("GITHUB_WEBHOOK_SECRET", default="")
 GITHUB_WEBHOOK_PREVIOUS_SECRET = env("GITHUB_WEBHOOK_PREVIOUS_SECRET", default="")

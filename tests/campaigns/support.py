@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -9,6 +16,8 @@ from django_tenants.utils import schema_context
 from apps.campaigns.domain_claims.models import SendingDomainClaim
 from apps.campaigns.models import SendingDomain
 from apps.tenants.models import Tenant
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CAMPAIGN_TABLES = [
     "campaigns_event",
@@ -96,3 +105,75 @@ def resend_domain(name: str, status: str = "not_started", domain_id: str = RESEN
             },
         ],
     }
+
+
+def worker_process(stub_url: str, *, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """A real `celery worker` (prefork, 2 children) on the test database, sending to `stub_url`
+    (the stub Resend); `env` adds or overrides environment variables (the broker, caps)."""
+    database = connection.settings_dict["NAME"]
+    url = os.environ["DATABASE_URL"]
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "strato.settings.test",
+        "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + database,
+        "CAMPAIGN_TRANSPORT": "resend",
+        "RESEND_API_URL": stub_url,
+        "RESEND_API_KEY": "re_test",
+        "RESEND_RATE_PER_SECOND": "0",
+        **(env or {}),
+    }
+    celery = Path(sys.executable).parent / "celery"
+    # STRATO_TEST_WORKER_LOG=<file> keeps the worker's log for debugging a failing test.
+    log_path = os.environ.get("STRATO_TEST_WORKER_LOG")
+    log = open(log_path, "a") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the worker's
+    return subprocess.Popen(
+        [
+            str(celery),
+            "-A",
+            "strato",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "2",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            os.environ.get("STRATO_TEST_WORKER_LOGLEVEL", "WARNING"),
+            "-n",
+            f"kill-test-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=log,
+    )
+
+
+def wait_for_children(master: psutil.Process, count: int = 2, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while len(master.children()) < count:
+        assert time.monotonic() < deadline, "worker did not start"
+        time.sleep(0.1)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def child_holding_an_answer(master: psutil.Process, stub) -> psutil.Process | None:
+    """The worker child whose accepted batch's answer the stub is holding right now."""
+    held = set(stub.holding)
+    for child in master.children():
+        try:
+            ports = {conn.laddr.port for conn in child.net_connections(kind="tcp")}
+        except psutil.NoSuchProcess:
+            continue
+        if ports & held:
+            return child
+    return None

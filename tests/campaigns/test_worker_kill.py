@@ -11,72 +11,22 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
-from django.db import connection
 
 from apps.campaigns import services
 from apps.campaigns.models import Campaign, Message
 from tests.campaigns.factories import create_leads
+from tests.campaigns.support import (
+    child_holding_an_answer,
+    stop_worker,
+    wait_for_children,
+    worker_process,
+)
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def worker_process(stub_url: str) -> subprocess.Popen:
-    database = connection.settings_dict["NAME"]
-    url = os.environ["DATABASE_URL"]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "strato.settings.test",
-        "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + database,
-        "CAMPAIGN_TRANSPORT": "resend",
-        "RESEND_API_URL": stub_url,
-        "RESEND_API_KEY": "re_test",
-        "RESEND_RATE_PER_SECOND": "0",
-    }
-    celery = Path(sys.executable).parent / "celery"
-    return subprocess.Popen(
-        [
-            str(celery),
-            "-A",
-            "strato",
-            "worker",
-            "-P",
-            "prefork",
-            "-c",
-            "2",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "WARNING",
-            "-n",
-            f"kill-test-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def child_holding_an_answer(master: psutil.Process, stub) -> psutil.Process | None:
-    """The worker child whose accepted batch's answer the stub is holding right now."""
-    held = set(stub.holding)
-    for child in master.children():
-        try:
-            ports = {conn.laddr.port for conn in child.net_connections(kind="tcp")}
-        except psutil.NoSuchProcess:
-            continue
-        if ports & held:
-            return child
-    return None
 
 
 def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_resend):
@@ -92,10 +42,7 @@ def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_
     master = psutil.Process(worker.pid)
     killed = []
     try:
-        deadline = time.monotonic() + 30
-        while len(master.children()) < 2:
-            assert time.monotonic() < deadline, "worker did not start"
-            time.sleep(0.1)
+        wait_for_children(master)
         services.campaign_send_now(campaign=campaign, tenant=shop)
         deadline = time.monotonic() + 120
         while Campaign.objects.get(pk=campaign.pk).status != "sent":
@@ -120,11 +67,7 @@ def test_sigkill_mid_campaign_loses_and_duplicates_nothing(shop, campaign, stub_
                     killed.append(victim.pid)
             time.sleep(0.05)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
     recipients = stub_resend.delivered_to()
     assert killed
     # The killed child's batch had been accepted: its redelivery was answered by key.

@@ -79,6 +79,7 @@ from .sending import (
     campaign_expand_step,
     campaign_finish_if_done,
     campaign_test_send,
+    messages_park_batch,
     messages_send_batch,
     transport,
 )
@@ -145,6 +146,7 @@ __all__ = [
     "list_update",
     "local_to_utc",
     "message_unsubscribe",
+    "messages_park_batch",
     "messages_send_batch",
     "platform_sender",
     "render_message",

@@ -344,6 +344,32 @@ def _send_batch(*, campaign_pk: int, message_ids: list[int], batch_key: str) -> 
     return "sent"
 
 
+def messages_park_batch(
+    *, campaign_pk: int, message_ids: list[int], batch_key: str, reason: str
+) -> int:
+    """Hold the messages of a batch whose send task was parked as a dead letter.
+
+    Those still queued or claimed by this batch become claimed by it with no claim time: the
+    sweeper (which re-queues old queued messages and old claims) leaves them alone, the
+    campaign stays `sending` with the reason on each message, and the dead letter's requeue
+    (same batch key) claims them as its own and sends them under the same Idempotency-Key.
+    Returns how many messages are held.
+    """
+    return (
+        Message.objects.filter(pk__in=message_ids, campaign_id=campaign_pk)
+        .filter(
+            models.Q(status=Message.Status.QUEUED)
+            | models.Q(status=Message.Status.SENDING, batch_key=batch_key)
+        )
+        .update(
+            status=Message.Status.SENDING,
+            batch_key=batch_key,
+            claimed_at=None,
+            error=f"Parked: {reason}"[:2000],
+        )
+    )
+
+
 def _backend_is_transactional() -> bool:
     if settings.CAMPAIGN_BACKEND_TRANSACTIONAL is not None:
         return bool(settings.CAMPAIGN_BACKEND_TRANSACTIONAL)

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from apps.core.errors import DomainError
+from apps.core.transient import RETRY_AFTER_SECONDS, is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,25 @@ def _detail_and_code(detail: Any) -> tuple[str, str | None]:
     return str(detail), getattr(detail, "code", None)
 
 
+def service_unavailable_body() -> dict[str, Any]:
+    return problem(
+        status_code=503,
+        code="service_unavailable",
+        title="Service unavailable",
+        detail="A service this request needs is unreachable for a moment. Try again shortly.",
+    )
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if is_transient(exc):
+        # The database or Redis is unreachable: the request may succeed later, so not a 500.
+        logger.warning("API request failed on an unavailable service: %s", type(exc).__name__)
+        return Response(
+            service_unavailable_body(),
+            status=503,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
         body = problem(
             status_code=exc.status,

@@ -8,7 +8,13 @@ webhook services (public host) switch to each tenant that tracks a repository. C
 from __future__ import annotations
 
 from .accounts import github_account_analyse, github_account_analyse_later
-from .analyses import analysis_execute, analysis_fail, analysis_queue, analysis_request
+from .analyses import (
+    analyses_sweep,
+    analysis_execute,
+    analysis_fail,
+    analysis_queue,
+    analysis_request,
+)
 from .connections import (
     InstallLink,
     github_installation_link,
@@ -28,6 +34,7 @@ from .webhooks import (
 
 __all__ = [
     "InstallLink",
+    "analyses_sweep",
     "analysis_execute",
     "analysis_fail",
     "analysis_queue",

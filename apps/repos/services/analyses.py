@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -128,8 +130,18 @@ def analysis_queue(
 
 @transaction.atomic
 def _analysis_start(*, analysis_id: str) -> Analysis | None:
+    # Locks in the one order every writer uses, the repository row before the analysis row
+    # (`analysis_queue` does so too): a push queueing while this starts waits, not deadlocks.
+    repository_id = (
+        Analysis.objects.filter(public_id=analysis_id)
+        .values_list("repository_id", flat=True)
+        .first()
+    )
+    if repository_id is None:
+        return None  # deleted with its repository
+    Repository.objects.select_for_update().filter(pk=repository_id).first()
     analysis = (
-        Analysis.objects.select_for_update()
+        Analysis.objects.select_for_update(of=("self",))
         .select_related("repository")
         .filter(public_id=analysis_id)
         .first()
@@ -150,12 +162,13 @@ def _analysis_start(*, analysis_id: str) -> Analysis | None:
 def _analysis_finish(
     *, analysis: Analysis, repository_fields: dict[str, Any], **fields: Any
 ) -> Analysis:
+    # The repository row first, as everywhere (see `_analysis_start`).
+    repository = Repository.objects.select_for_update().get(pk=analysis.repository_id)
     for name, value in fields.items():
         setattr(analysis, name, value)
     analysis.finished_at = timezone.now()
     analysis.save()
     newest = selectors.latest_analysis(repository=analysis.repository)
-    repository = Repository.objects.select_for_update().get(pk=analysis.repository_id)
     for name, value in repository_fields.items():
         setattr(repository, name, value)
     if newest is None or newest.pk == analysis.pk or newest.is_finished:
@@ -193,6 +206,42 @@ def analysis_fail(
         failure_code=code,
         failure_reason=reason[:4000],
     )
+
+
+def analyses_sweep(*, queued_after: timedelta, running_after: timedelta) -> tuple[int, int]:
+    """Rescue analyses nothing will finish: returns (queued again, failed).
+
+    An analysis queued longer than `queued_after` lost its task (a crash between commit and
+    enqueue, a task that failed on the database): it is queued again, at most once per
+    `queued_after` (a task that is merely late then runs twice, which is harmless: the second
+    run records the same outcome). One running longer than `running_after` lost its worker past
+    every redelivery: it fails with the reason, so the repository is not shown analysing forever.
+    """
+    now = timezone.now()
+    requeued = 0
+    for analysis in selectors.analyses_stuck(
+        status=Analysis.Status.QUEUED, since_before=now - queued_after
+    ):
+        marker = f"repos:analysis-requeued:{analysis.public_id}"
+        if cache.add(marker, 1, timeout=max(1, int(queued_after.total_seconds()))):
+            logger.warning(
+                "analysis %s queued since %s: queued again", analysis.public_id, analysis.created_at
+            )
+            with transaction.atomic():
+                _enqueue(analysis)
+            requeued += 1
+    failed = 0
+    for analysis in selectors.analyses_stuck(
+        status=Analysis.Status.RUNNING, since_before=now - running_after
+    ):
+        analysis_fail(
+            analysis=analysis,
+            code="analysis_timed_out",
+            reason=f"The analysis was still running after {int(running_after.total_seconds())} "
+            "seconds; its worker was lost. Request a new analysis.",
+        )
+        failed += 1
+    return requeued, failed
 
 
 def analysis_execute(*, analysis_id: str, final_attempt: bool = True) -> Analysis | None:
