@@ -122,3 +122,9 @@ def flush_tracking_events(limit: int = 5000) -> int:
 @shared_task(bind=True, max_retries=3, **RELIABLE)
 def import_leads(self, import_pk: int) -> str:
     return services.lead_import_run(import_pk=import_pk)
+
+
+@shared_task
+def purge_import_files() -> int:
+    """Beat, per tenant: delete import uploads and error reports past their retention."""
+    return services.lead_import_files_purge()

@@ -235,7 +235,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.permissions.IsTenantMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.StrictJSONParser"],
+    "DEFAULT_METADATA_CLASS": "apps.core.api.metadata.EndpointMetadata",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -282,6 +283,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.document_throttling_and_not_found",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CampaignStatusEnum": "apps.campaigns.models.Campaign.Status",
         "LeadImportStatusEnum": "apps.campaigns.models.LeadImport.Status",
@@ -327,6 +332,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.tenants.tasks.for_each_ready_tenant",
         "schedule": 300.0,
         "args": ("apps.campaigns.tasks.sweep_campaigns",),
+    },
+    "campaigns-import-files-purge": {
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
+        "schedule": 3600.0,
+        "args": ("apps.campaigns.tasks.purge_import_files",),
     },
     "campaigns-tracking-flush": {
         "task": "apps.campaigns.tasks.flush_tracking_events",
@@ -470,6 +480,9 @@ CAMPAIGN_MAX_BOUNCE_RATE = env.float("CAMPAIGN_MAX_BOUNCE_RATE", default=0.05)
 CAMPAIGN_MAX_COMPLAINT_RATE = env.float("CAMPAIGN_MAX_COMPLAINT_RATE", default=0.003)
 CAMPAIGN_HEALTH_MIN_SENT = env.int("CAMPAIGN_HEALTH_MIN_SENT", default=200)
 CAMPAIGN_IMPORT_MAX_BYTES = env.int("CAMPAIGN_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# Lead import uploads and their per-row error reports are deleted this many days after the import
+# finished (the job's counts and status stay).
+CAMPAIGN_IMPORT_RETENTION_DAYS = env.int("CAMPAIGN_IMPORT_RETENTION_DAYS", default=7)
 CAMPAIGN_FILES_DIR = env("CAMPAIGN_FILES_DIR", default=str(BASE_DIR / ".data" / "files"))
 
 RESERVED_TENANT_SLUGS = {

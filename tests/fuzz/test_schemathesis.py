@@ -22,7 +22,7 @@ from tests.helpers import host_of
 
 SCHEMATHESIS = Path(sys.executable).with_name("st")
 SEED = 20261206
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 4
 # Wall-clock cap per run, so a slow machine degrades coverage rather than the suite's budget.
 MAX_SECONDS_PER_RUN = 60
 
@@ -54,7 +54,7 @@ def schemathesis_run(*, base_url: str, host: str, headers: dict[str, str], tmp_p
     ]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
-    return subprocess.run(  # noqa: S603  # our own venv's schemathesis, fixed arguments
+    result = subprocess.run(  # our own venv's schemathesis, fixed arguments
         command,
         capture_output=True,
         text=True,
@@ -62,6 +62,8 @@ def schemathesis_run(*, base_url: str, host: str, headers: dict[str, str], tmp_p
         cwd=tmp_path,
         check=False,
     )
+    (tmp_path / "schemathesis.txt").write_text(result.stdout + result.stderr)
+    return result
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def test_public_host_conforms_to_its_schema(served, tmp_path):
         headers={},
         tmp_path=tmp_path,
     )
-    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.ADMIN, Role.OWNER])
@@ -100,4 +102,4 @@ def test_tenant_host_conforms_to_its_schema(served, tenant, role, tmp_path):
         headers={"Authorization": f"Bearer {access}"},
         tmp_path=tmp_path,
     )
-    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout + result.stderr

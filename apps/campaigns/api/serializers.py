@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment, Suppression
@@ -61,8 +62,44 @@ class NameInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
 
 
+_TAGS = {"type": "array", "items": {"type": "string"}}
+_DAYS = {"type": "integer", "minimum": 1, "maximum": 3650}
+SEGMENT_FILTERS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Every filter given must match (AND); an empty object matches every lead.",
+    "properties": {
+        "tags_any": {**_TAGS, "description": "Has any of these tags."},
+        "tags_all": {**_TAGS, "description": "Has all of these tags."},
+        "technologies": {
+            **_TAGS,
+            "description": "Detector slugs: the lead's GitHub account owns a repository whose "
+            "latest analysis found one of them.",
+        },
+        "attributes": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Custom attributes with exactly these values.",
+        },
+        "company": {"type": "string", "description": "Company, case-insensitive."},
+        "email_domain": {"type": "string", "description": "Email address domain."},
+        "search": {"type": "string", "description": "Email, name or company contains."},
+        "list": {"type": "string", "format": "uuid", "description": "Member of this list."},
+        "opened_within_days": {**_DAYS, "description": "Opened (human) recently."},
+        "clicked_within_days": {**_DAYS, "description": "Clicked recently."},
+        "not_opened_within_days": {**_DAYS, "description": "Not opened recently."},
+    },
+}
+
+
+@extend_schema_field(SEGMENT_FILTERS_SCHEMA)
+class SegmentFiltersField(serializers.DictField):
+    """A segment's filters; checked rule by rule by `segment_filter_errors` in the service."""
+
+
 class SegmentOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    filters = SegmentFiltersField(read_only=True)
 
     class Meta:
         model = Segment
@@ -81,7 +118,7 @@ class SegmentDetailOutput(SegmentOutput):
 
 class SegmentInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    filters = serializers.DictField()
+    filters = SegmentFiltersField()
 
 
 class LeadIdsInput(serializers.Serializer):
@@ -255,3 +292,43 @@ class SuppressionOutput(serializers.ModelSerializer):
 class SuppressionInput(serializers.Serializer):
     email = serializers.EmailField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LeadFilterQuery(serializers.Serializer):
+    """Query parameters of the lead list and export."""
+
+    search = serializers.CharField(
+        required=False, max_length=200, help_text="Email, name or company contains."
+    )
+    tag = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        help_text="Has any of these tags (repeat the parameter).",
+    )
+    list = serializers.UUIDField(required=False, help_text="Member of this list (id).")
+    segment = serializers.UUIDField(required=False, help_text="Matches this saved segment (id).")
+    opened_within_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=3650, help_text="Opened (human) recently."
+    )
+
+
+class CampaignListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Campaign.Status.choices, required=False, help_text="Only campaigns in this state."
+    )
+    deleted = serializers.BooleanField(
+        required=False, default=False, help_text="Only soft-deleted ones."
+    )
+
+
+class LeadIdsQuery(serializers.Serializer):
+    lead = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=1000,
+        help_text="Lead id (repeat the parameter).",
+    )
+
+
+class SuppressionQuery(serializers.Serializer):
+    email = serializers.EmailField(help_text="The suppressed address.")

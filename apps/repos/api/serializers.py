@@ -137,3 +137,23 @@ class TokenInputSerializer(serializers.Serializer):
 
 class InstallationInputSerializer(serializers.Serializer):
     installation_id = serializers.IntegerField(min_value=1)
+
+
+class RepositoryListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Repository.Status.choices,
+        required=False,
+        help_text="Only repositories in this status.",
+    )
+    q = serializers.CharField(required=False, max_length=200, help_text="Owner or name contains.")
+
+
+class AnalysisListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Analysis.Status.choices, required=False, help_text="Only analyses in this status."
+    )
+
+
+class DiffQuery(serializers.Serializer):
+    base = serializers.UUIDField(required=False, help_text="Analysis id (older); with `head`.")
+    head = serializers.UUIDField(required=False, help_text="Analysis id (newer); with `base`.")
