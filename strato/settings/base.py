@@ -272,7 +272,9 @@ SPECTACULAR_SETTINGS = {
         "personalised email campaigns. Tenant endpoints live on `https://<tenant>.<base domain>"
         "/api/`; registration lives on the public host. Authenticate with a tenant-bound JWT "
         "(`Authorization: Bearer <access>`) or an API key (`Authorization: Api-Key <key>`). "
-        "Errors are `application/problem+json` with a stable `code`."
+        "Errors are `application/problem+json` with a stable `code`. A NUL character "
+        "(`\\u0000`) anywhere in a request body is refused with 400 `nul_character`; a throttled "
+        "request is 429 `rate_limited` with `Retry-After` in seconds."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -19,8 +19,10 @@ from apps.accounts.services import tokens_issue
 from tests.accounts.factories import add_member
 from tests.billing.factories import BillingAccountFactory
 from tests.helpers import host_of
+from tests.support.github import API as GITHUB_API
 
 SCHEMATHESIS = Path(sys.executable).with_name("st")
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = 20261206
 MAX_EXAMPLES = 4
 # Wall-clock cap per run, so a slow machine degrades coverage rather than the suite's budget.
@@ -30,6 +32,8 @@ MAX_SECONDS_PER_RUN = 60
 def schemathesis_run(*, base_url: str, host: str, headers: dict[str, str], tmp_path: Path):
     command = [
         str(SCHEMATHESIS),
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{base_url}/api/schema/?format=json",
         "--url",
@@ -67,7 +71,7 @@ def schemathesis_run(*, base_url: str, host: str, headers: dict[str, str], tmp_p
 
 
 @pytest.fixture
-def served(live_server, settings, tenant):
+def served(live_server, settings, tenant, github_api, fast_github):
     from apps.tenants.services import tenancy_bootstrap
 
     # An earlier transactional test's flush removed the public tenant and its domain.
@@ -79,6 +83,12 @@ def served(live_server, settings, tenant):
     settings.RESEND_WEBHOOK_SECRET = "whsec_" + "ZnV6ei1yZXNlbmQtc2VjcmV0"
     # Enterprise allows 3 000 requests a minute per principal: enough not to throttle the fuzzer.
     BillingAccountFactory(tenant=tenant, plan="enterprise", comped=True)
+    # GitHub is stubbed at the HTTP layer in this process, where the live server's threads run.
+    github_api.get(
+        f"{GITHUB_API}/user",
+        json={"login": "octocat", "id": 1},
+        headers={"X-OAuth-Scopes": "repo, read:org"},
+    )
     return {"base_url": f"http://127.0.0.1:{port}", "port": port}
 
 

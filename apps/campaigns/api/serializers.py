@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.serializers import StrictSerializer
+
 from ..models import Campaign, EmailTemplate, Lead, LeadImport, LeadList, Segment, Suppression
 
 
@@ -29,7 +31,7 @@ class LeadOutput(serializers.ModelSerializer):
         return [str(item.public_id) for item in lead.lists.all()]
 
 
-class LeadInput(serializers.Serializer):
+class LeadInput(StrictSerializer):
     email = serializers.EmailField(max_length=320)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -58,7 +60,7 @@ class ListOutput(serializers.ModelSerializer):
         fields = ["id", "name", "lead_count", "created_at"]
 
 
-class NameInput(serializers.Serializer):
+class NameInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
 
 
@@ -116,23 +118,23 @@ class SegmentDetailOutput(SegmentOutput):
         fields = [*SegmentOutput.Meta.fields, "lead_count", "recipient_count"]
 
 
-class SegmentInput(serializers.Serializer):
+class SegmentInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     filters = SegmentFiltersField()
 
 
-class LeadIdsInput(serializers.Serializer):
+class LeadIdsInput(StrictSerializer):
     leads = serializers.ListField(
         child=serializers.UUIDField(), min_length=1, max_length=1000, help_text="Lead ids."
     )
 
 
-class ListLeadsAddedOutput(serializers.Serializer):
+class ListLeadsAddedOutput(StrictSerializer):
     added = serializers.IntegerField(help_text="Leads that were not members yet.")
     lead_count = serializers.IntegerField(help_text="Members of the list now.")
 
 
-class ListLeadsRemovedOutput(serializers.Serializer):
+class ListLeadsRemovedOutput(StrictSerializer):
     removed = serializers.IntegerField(help_text="Leads that were members.")
     lead_count = serializers.IntegerField(help_text="Members of the list now.")
 
@@ -155,21 +157,21 @@ class TemplateOutput(serializers.ModelSerializer):
         ]
 
 
-class TemplateInput(serializers.Serializer):
+class TemplateInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     subject = serializers.CharField(max_length=998)
     html = serializers.CharField(required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TemplateUpdateInput(serializers.Serializer):
+class TemplateUpdateInput(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
     subject = serializers.CharField(max_length=998, required=False)
     html = serializers.CharField(required=False, allow_blank=True)
     text = serializers.CharField(required=False, allow_blank=True)
 
 
-class PreviewInput(serializers.Serializer):
+class PreviewInput(StrictSerializer):
     template = serializers.UUIDField(required=False)
     subject = serializers.CharField(max_length=998, required=False, allow_blank=True)
     html = serializers.CharField(required=False, allow_blank=True)
@@ -177,7 +179,7 @@ class PreviewInput(serializers.Serializer):
     lead = serializers.UUIDField(required=False)
 
 
-class PreviewOutput(serializers.Serializer):
+class PreviewOutput(StrictSerializer):
     subject = serializers.CharField()
     html = serializers.CharField()
     text = serializers.CharField()
@@ -221,7 +223,7 @@ class CampaignOutput(serializers.ModelSerializer):
         ]
 
 
-class CampaignInput(serializers.Serializer):
+class CampaignInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     template = serializers.UUIDField(required=False, allow_null=True)
     list = serializers.UUIDField(required=False, allow_null=True)
@@ -234,19 +236,19 @@ class CampaignUpdateInput(CampaignInput):
     name = serializers.CharField(max_length=200, required=False)
 
 
-class ScheduleInput(serializers.Serializer):
+class ScheduleInput(StrictSerializer):
     send_at = serializers.DateTimeField(
         help_text="ISO 8601. Without an offset it is read in the organisation's time zone.",
         default_timezone=None,
     )
 
 
-class TestSendInput(serializers.Serializer):
+class TestSendInput(StrictSerializer):
     emails = serializers.ListField(child=serializers.EmailField(), min_length=1, max_length=5)
     lead = serializers.UUIDField(required=False, help_text="Personalise with this lead.")
 
 
-class SpamCheckOutput(serializers.Serializer):
+class SpamCheckOutput(StrictSerializer):
     score = serializers.FloatField()
     threshold = serializers.FloatField()
     blocked = serializers.BooleanField()
@@ -275,7 +277,7 @@ class ImportOutput(serializers.ModelSerializer):
         ]
 
 
-class ImportInput(serializers.Serializer):
+class ImportInput(StrictSerializer):
     file = serializers.FileField()
     list = serializers.UUIDField(required=False)
     mapping = serializers.JSONField(
@@ -289,12 +291,12 @@ class SuppressionOutput(serializers.ModelSerializer):
         fields = ["email", "reason", "note", "created_at"]
 
 
-class SuppressionInput(serializers.Serializer):
+class SuppressionInput(StrictSerializer):
     email = serializers.EmailField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class LeadFilterQuery(serializers.Serializer):
+class LeadFilterQuery(StrictSerializer):
     """Query parameters of the lead list and export."""
 
     search = serializers.CharField(
@@ -312,7 +314,7 @@ class LeadFilterQuery(serializers.Serializer):
     )
 
 
-class CampaignListQuery(serializers.Serializer):
+class CampaignListQuery(StrictSerializer):
     status = serializers.ChoiceField(
         choices=Campaign.Status.choices, required=False, help_text="Only campaigns in this state."
     )
@@ -321,7 +323,7 @@ class CampaignListQuery(serializers.Serializer):
     )
 
 
-class LeadIdsQuery(serializers.Serializer):
+class LeadIdsQuery(StrictSerializer):
     lead = serializers.ListField(
         child=serializers.UUIDField(),
         required=False,
@@ -330,5 +332,5 @@ class LeadIdsQuery(serializers.Serializer):
     )
 
 
-class SuppressionQuery(serializers.Serializer):
+class SuppressionQuery(StrictSerializer):
     email = serializers.EmailField(help_text="The suppressed address.")

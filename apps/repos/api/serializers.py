@@ -1,10 +1,11 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.core.api.serializers import StrictSerializer
 from apps.repos.models import Analysis, Repository
 
 
-class AnalyzeInputSerializer(serializers.Serializer):
+class AnalyzeInputSerializer(StrictSerializer):
     url = serializers.CharField(
         max_length=500,
         help_text="Any GitHub repository form: https URL (with `.git`, "
@@ -90,13 +91,13 @@ class RepositorySerializer(serializers.ModelSerializer):
         return AnalysisSummarySerializer(latest).data if latest else None
 
 
-class AnalyzeOutputSerializer(serializers.Serializer):
+class AnalyzeOutputSerializer(StrictSerializer):
     analysis = AnalysisSummarySerializer()
     repository = RepositorySerializer()
     status_url = serializers.CharField()
 
 
-class TechnologyChangeSerializer(serializers.Serializer):
+class TechnologyChangeSerializer(StrictSerializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     category = serializers.CharField()
@@ -104,14 +105,14 @@ class TechnologyChangeSerializer(serializers.Serializer):
     version = serializers.CharField(allow_null=True)
 
 
-class VersionChangeSerializer(serializers.Serializer):
+class VersionChangeSerializer(StrictSerializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     from_version = serializers.CharField(allow_null=True)
     to_version = serializers.CharField(allow_null=True)
 
 
-class DiffSerializer(serializers.Serializer):
+class DiffSerializer(StrictSerializer):
     base = AnalysisSummarySerializer()
     head = AnalysisSummarySerializer()
     added = TechnologyChangeSerializer(many=True)
@@ -119,7 +120,7 @@ class DiffSerializer(serializers.Serializer):
     changed = VersionChangeSerializer(many=True)
 
 
-class GitHubConnectionSerializer(serializers.Serializer):
+class GitHubConnectionSerializer(StrictSerializer):
     token_set = serializers.BooleanField(
         help_text="Whether a token is stored; it is never returned."
     )
@@ -131,15 +132,15 @@ class GitHubConnectionSerializer(serializers.Serializer):
     app_install_url = serializers.CharField(allow_blank=True)
 
 
-class TokenInputSerializer(serializers.Serializer):
+class TokenInputSerializer(StrictSerializer):
     token = serializers.CharField(max_length=255, write_only=True, trim_whitespace=True)
 
 
-class InstallationInputSerializer(serializers.Serializer):
+class InstallationInputSerializer(StrictSerializer):
     installation_id = serializers.IntegerField(min_value=1)
 
 
-class RepositoryListQuery(serializers.Serializer):
+class RepositoryListQuery(StrictSerializer):
     status = serializers.ChoiceField(
         choices=Repository.Status.choices,
         required=False,
@@ -148,12 +149,12 @@ class RepositoryListQuery(serializers.Serializer):
     q = serializers.CharField(required=False, max_length=200, help_text="Owner or name contains.")
 
 
-class AnalysisListQuery(serializers.Serializer):
+class AnalysisListQuery(StrictSerializer):
     status = serializers.ChoiceField(
         choices=Analysis.Status.choices, required=False, help_text="Only analyses in this status."
     )
 
 
-class DiffQuery(serializers.Serializer):
+class DiffQuery(StrictSerializer):
     base = serializers.UUIDField(required=False, help_text="Analysis id (older); with `head`.")
     head = serializers.UUIDField(required=False, help_text="Analysis id (newer); with `base`.")

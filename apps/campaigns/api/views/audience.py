@@ -181,8 +181,8 @@ class LeadListLeadsView(TenantAPIView):
         summary="Remove leads from a list",
         description="The leads themselves stay. Give the ids as repeated `lead` query "
         'parameters, or (for more than fit in a URL) as a JSON body `{"leads": [...]}`; '
-        "at most 1,000. Leads that are not members count as not `removed`; unknown ids are "
-        "404 `lead_not_found` and nothing changes.",
+        "at most 1,000 (no ids in the URL removes nothing). Leads that are not members count "
+        "as not `removed`; unknown ids are 404 `lead_not_found` and nothing changes.",
         parameters=[s.LeadIdsQuery],
         responses={
             200: s.ListLeadsRemovedOutput,
@@ -194,8 +194,13 @@ class LeadListLeadsView(TenantAPIView):
     )
     def delete(self, request, list_id):
         lead_list = list_or_404(list_id)
-        payload = request.data or {"leads": query_params(s.LeadIdsQuery, request).get("lead", [])}
-        data = s.LeadIdsInput(data=payload)
+        if not request.data:
+            # Ids in the URL; none given removes nothing.
+            ids = query_params(s.LeadIdsQuery, request).get("lead", [])
+            removed = services.list_leads_remove(lead_list=lead_list, leads=leads_or_404(ids))
+            count = selectors.list_lead_count(lead_list=lead_list)
+            return Response({"removed": removed, "lead_count": count})
+        data = s.LeadIdsInput(data=request.data)
         data.is_valid(raise_exception=True)
         removed = services.list_leads_remove(
             lead_list=lead_list, leads=leads_or_404(data.validated_data["leads"])

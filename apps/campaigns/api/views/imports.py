@@ -34,6 +34,7 @@ class LeadImportView(TenantAPIView):
         responses={
             202: s.ImportOutput,
             **problem_responses(400, 401, 403),
+            **problem_response(404, "list_not_found", "No list with this id."),
             **problem_response(
                 413,
                 "import_too_large",
