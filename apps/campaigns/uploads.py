@@ -16,7 +16,7 @@ class ImportSizeLimitUploadHandler(FileUploadHandler):
         super().__init__(request)
         self.max_bytes = max_bytes
         self.allowance = allowance
-        self.content_length = 0
+        self.body_length = 0
         self.received = 0
         # The size that made the upload stop (the announced length, or the bytes received).
         self.refused_size: int | None = None
@@ -24,12 +24,12 @@ class ImportSizeLimitUploadHandler(FileUploadHandler):
     def handle_raw_input(
         self, input_data, META, content_length, boundary, encoding=None
     ) -> None:  # Django's signature
-        self.content_length = content_length
+        self.body_length = content_length
 
     def new_file(self, *args, **kwargs) -> None:
         super().new_file(*args, **kwargs)
-        if self.content_length > self.max_bytes + self.allowance:
-            self.refused_size = self.content_length
+        if self.body_length > self.max_bytes + self.allowance:
+            self.refused_size = self.body_length
             # Read and drop the rest of the body, so the browser gets the page, not a reset.
             raise StopUpload(connection_reset=False)
 

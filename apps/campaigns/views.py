@@ -332,7 +332,8 @@ def leads(request):
 
 @csrf_protect
 def _leads(request, limit: ImportSizeLimitUploadHandler):
-    if request.method == "POST" and limit.refused_size is not None:
+    # Reading FILES parses the body, through the size limit; only then is its verdict known.
+    if request.method == "POST" and not request.FILES and limit.refused_size is not None:
         try:
             services.import_size_check(size=limit.refused_size)
         except DomainError as exc:

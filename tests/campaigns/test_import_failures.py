@@ -53,7 +53,7 @@ def test_overlong_tag_and_name_on_update_go_to_the_report_and_the_job_is_partial
     assert job.finished_at is not None
     assert report_of(api, job) == [
         "row,email,severity,problem",
-        "2,tagged@example.com,error,Tag 'tttttttttttttttttttt…' is longer than 64 characters",
+        "2,tagged@example.com,error,Tag 'ttttttttttttttttttt…' is longer than 64 characters",
         "3,known@example.com,error,First name is longer than 150 characters",
     ]
     assert Lead.objects.get(email="known@example.com").first_name == "Known"
@@ -76,7 +76,7 @@ def test_nul_bytes_and_invalid_github_logins_are_row_errors(api):
     assert report_of(api, job)[1:] == [
         "2,nul@example.com,error,Contains a NUL character",
         "3,attr@example.com,error,Contains a NUL character",
-        "4,gh@example.com,error,GitHub username has letters, digits or hyphens only",
+        '4,gh@example.com,error,"GitHub username has letters, digits or hyphens only"',
     ]
     assert not Lead.objects.exists()
 

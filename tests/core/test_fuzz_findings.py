@@ -190,3 +190,20 @@ def test_query_parameters_are_typed_in_the_schema(tenant_schema):
     assert parameters["list"]["schema"]["format"] == "uuid"
     assert parameters["tag"]["schema"]["type"] == "array"
     assert "400" in tenant_schema["paths"]["/api/leads"]["get"]["responses"]
+
+
+def test_a_query_parameter_given_empty_is_a_400_problem(api):
+    body = assert_problem(api.get("/api/campaigns?status="), 400, "validation_error")
+
+    assert body["errors"] == {"status": ["May not be blank."]}
+
+
+def test_more_parameters_than_the_server_reads_is_a_400_problem(api):
+    from tests.campaigns.factories import LeadListFactory
+
+    lead_list = LeadListFactory()
+    ids = "&".join(["lead=e3e70682-c209-1cac-a29f-6fbed82c07cd"] * 1001)
+
+    response = api.delete(f"/api/lists/{lead_list.public_id}/leads?{ids}")
+
+    assert_problem(response, 400, "too_many_fields")

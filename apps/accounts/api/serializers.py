@@ -1,5 +1,6 @@
 from zoneinfo import available_timezones
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Role
@@ -19,15 +20,32 @@ class UserSerializer(StrictSerializer):
     full_name = serializers.CharField(read_only=True)
 
 
+@extend_schema_field({"type": "string", "format": "email", "maxLength": 254})
+class AddressField(serializers.CharField):
+    """An email address, documented as one and checked by the service (stable error codes)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=254, **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 40,
+        "pattern": r"^$|^(?!.*--)[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$",
+    }
+)
+class SlugText(serializers.CharField):
+    """A tenant address, documented with its pattern and checked by the service."""
+
+
 class RegisterInputSerializer(StrictSerializer):
-    email = serializers.EmailField(max_length=254)
+    email = AddressField()
     password = serializers.CharField(
         max_length=4096, trim_whitespace=False, style={"input_type": "password"}
     )
     organisation_name = serializers.CharField(max_length=200)
-    slug = serializers.RegexField(
-        r"^(?!.*--)[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$",
-        max_length=40,
+    slug = SlugText(
         required=False,
         allow_blank=True,
         help_text="Subdomain: 3 to 40 lowercase letters, digits and single hyphens, starting and "
@@ -98,7 +116,7 @@ class MemberRoleInputSerializer(StrictSerializer):
 
 
 class InvitationInputSerializer(StrictSerializer):
-    email = serializers.EmailField(max_length=254)
+    email = AddressField()
     role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
 
 

@@ -42,7 +42,10 @@ class LeadInput(StrictSerializer):
     github_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     attributes = serializers.DictField(required=False)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
+        # Blank tags are dropped, so a blank one is not an error.
+        child=serializers.CharField(max_length=64, allow_blank=True),
+        required=False,
+        max_length=50,
     )
     lists = serializers.ListField(child=serializers.UUIDField(), required=False)
 

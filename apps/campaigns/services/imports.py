@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -547,16 +548,18 @@ def lead_import_files_purge(*, now: datetime | None = None) -> int:
     was stored) go too. Returns how many files were deleted.
     """
     cutoff = (now or timezone.now()) - timedelta(days=settings.CAMPAIGN_IMPORT_RETENTION_DAYS)
-    LeadImport.objects.filter(
+    abandoned = LeadImport.objects.filter(
         status__in=[LeadImport.Status.PENDING, LeadImport.Status.RUNNING], created_at__lt=cutoff
-    ).update(
+    )
+    abandoned_pks = list(abandoned.values_list("pk", flat=True))
+    abandoned.update(
         status=LeadImport.Status.FAILED,
         error="The import never finished; its file was deleted after the retention period.",
         finished_at=now or timezone.now(),
     )
     deleted = 0
     expired = LeadImport.objects.filter(
-        status__in=LeadImport.FINISHED, finished_at__lt=cutoff
+        Q(status__in=LeadImport.FINISHED, finished_at__lt=cutoff) | Q(pk__in=abandoned_pks)
     ).exclude(file_path="", errors_path="")
     for job in expired:
         for name in (job.file_path, job.errors_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 
@@ -17,5 +18,14 @@ def query_params(
 ) -> dict[str, Any]:
     """The request's query parameters, validated: a bad value is a 400 problem with field errors."""
     serializer = serializer_class(data=request.query_params)
+    # DRF reads an empty form value as "not given"; a query parameter given empty is invalid
+    # (an empty `status` is not a status), as its schema says.
+    blank = {
+        name: ["May not be blank."]
+        for name in serializer.fields
+        if name in request.query_params and "" in request.query_params.getlist(name)
+    }
+    if blank:
+        raise ValidationError(blank)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -8,8 +8,6 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 
-from apps.core.api.serializers import StrictSerializer
-
 # Field class → the JSON types it takes, as its schema documents them. DRF itself is lenient
 # (5 becomes "5", "5" becomes 5, 1 becomes True), which made requests the schema forbids pass.
 _JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...]], ...] = (
@@ -33,7 +31,7 @@ def _type_error(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
-class StrictSerializer(StrictSerializer):
+class StrictSerializer(serializers.Serializer):
     """A serializer whose JSON input must have the types its schema gives (query strings and
     form fields, which are text by nature, are left to the fields' own parsing)."""
 

@@ -45,7 +45,7 @@ class LeadListView(TenantAPIView):
         operation_id="leads_list",
         summary="List leads",
         parameters=[s.LeadFilterQuery],
-        responses={200: s.LeadOutput(many=True), **problem_responses(400, 401, 403)},
+        responses={200: s.LeadOutput(many=True), **problem_responses(400, 401, 403, 404)},
     )
     def get(self, request):
         return self.paginated_response(_leads_for(request), s.LeadOutput)
@@ -56,7 +56,7 @@ class LeadListView(TenantAPIView):
         summary="Create a lead",
         description=LEAD_GITHUB_DESCRIPTION,
         request=s.LeadInput,
-        responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 409)},
+        responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 404, 409)},
         examples=[OpenApiExample("Lead", value=LEAD_EXAMPLE, request_only=True)],
     )
     def post(self, request):
@@ -165,7 +165,10 @@ class LeadExportView(TenantAPIView):
         operation_id="leads_export",
         summary="Export leads as CSV",
         parameters=[s.LeadFilterQuery],
-        responses={(200, "text/csv"): {"type": "string"}, **problem_responses(400, 401, 403)},
+        responses={
+            (200, "text/csv"): {"type": "string"},
+            **problem_responses(400, 401, 403, 404),
+        },
     )
     def get(self, request):
         rows = selectors.leads_export_rows(_leads_for(request))
