@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from apps.accounts.models import Role
 from apps.accounts.services import tokens_issue
@@ -95,6 +96,16 @@ def served(live_server, settings, tenant, github_api, fast_github):
     target = MembershipFactory(
         tenant=tenant, user=UserFactory(email="fuzz-target@acme.test"), role=Role.MEMBER
     )
+    # Each document is generated once before the runs start: drf-spectacular loads its
+    # extensions lazily, and four first requests at once in the server's threads race on that.
+    github_api.add_passthru(f"http://127.0.0.1:{port}")
+    for host in ("localhost", host_of(tenant)):
+        document = requests.get(
+            f"http://127.0.0.1:{port}/api/schema/?format=json",
+            headers={"Host": f"{host}:{port}"},
+            timeout=60,
+        )
+        assert document.status_code == 200, document.text[:500]
     return {
         "base_url": f"http://127.0.0.1:{port}",
         "port": port,
