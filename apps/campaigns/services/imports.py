@@ -430,11 +430,15 @@ def _parse_row(
     return row
 
 
+def _max_length(field: object) -> int:
+    return int(getattr(field, "max_length", 0) or 0)
+
+
 def _row_problem(row: dict[str, Any]) -> str | None:
     """Why a row cannot be stored as a lead, checked against the columns' limits, so one bad
     cell is a line in the report instead of a database error that stops the import."""
     email = row["email"]
-    email_limit = Lead._meta.get_field("email").max_length or 0
+    email_limit = _max_length(Lead._meta.get_field("email"))
     if len(email) > email_limit:
         return f"Email address is longer than {email_limit} characters"
     cells = [email, *row["tags"], *row["attributes"], *row["attributes"].values()]
@@ -442,13 +446,13 @@ def _row_problem(row: dict[str, Any]) -> str | None:
     if any("\x00" in cell for cell in cells):
         return "Contains a NUL character"
     for field, label in TEXT_FIELDS.items():
-        limit = Lead._meta.get_field(field).max_length or 0
+        limit = _max_length(Lead._meta.get_field(field))
         if len(row.get(field, "")) > limit:
             return f"{label} is longer than {limit} characters"
     login = row.get("github_username", "")
     if login and not GITHUB_LOGIN.match(login):
         return "GitHub username has letters, digits or hyphens only"
-    tag_limit = Lead._meta.get_field("tags").base_field.max_length or 0  # type: ignore[attr-defined]
+    tag_limit = _max_length(getattr(Lead._meta.get_field("tags"), "base_field", None))
     for tag in row["tags"]:
         if len(tag) > tag_limit:
             shown = Truncator(tag).chars(20)

@@ -51,5 +51,5 @@ class StrictMultiPartParser(MultiPartParser):
         parsed = super().parse(stream, media_type, parser_context)
         data = parsed.data
         refuse_nul({key: data.getlist(key) for key in data})
-        refuse_nul([upload.name for upload in parsed.files.values()])
+        refuse_nul([upload.name for key in parsed.files for upload in parsed.files.getlist(key)])
         return parsed

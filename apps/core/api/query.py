@@ -22,7 +22,7 @@ def query_params(
     # (an empty `status` is not a status), as its schema says.
     blank = {
         name: ["May not be blank."]
-        for name in serializer.fields
+        for name in list(serializer.fields.keys())
         if name in request.query_params and "" in request.query_params.getlist(name)
     }
     if blank:

@@ -37,14 +37,14 @@ class StrictSerializer(serializers.Serializer):
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):
-            errors = {}
+            errors: dict[str, list[str]] = {}
             for field in self._writable_fields:
                 value = data.get(field.field_name)
                 if value is None:
                     continue
                 problem = _type_error(field, value)
                 if problem:
-                    errors[field.field_name] = [problem]
+                    errors[str(field.field_name)] = [problem]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)

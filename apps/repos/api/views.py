@@ -313,7 +313,7 @@ class RepositoryDiffView(TenantAPIView):
             raise ValidationFailed(
                 "Give both `base` and `head`, or neither.", code="analysis_diff_invalid"
             )
-        if base_id:
+        if base_id and head_id:
             try:
                 base = selectors.analysis_get(public_id=base_id, repository=repository)
                 head = selectors.analysis_get(public_id=head_id, repository=repository)
