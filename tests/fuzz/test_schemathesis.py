@@ -28,6 +28,8 @@ from tests.billing.factories import BillingAccountFactory
 from tests.helpers import host_of
 from tests.support.github import API as GITHUB_API
 
+pytestmark = pytest.mark.fuzz
+
 SCHEMATHESIS = Path(sys.executable).with_name("st")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 SEED = 20261206
