@@ -180,3 +180,16 @@ def test_dashboard_import_within_the_limit_still_works(shop, owner):
     job = LeadImport.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/leads/imports/{job.public_id}/"
+
+
+def test_dashboard_lead_form_with_a_nul_character_is_refused_not_a_server_error(shop, owner):
+    client = signed_in(shop, owner)
+
+    response = client.post(
+        "/leads/", {"email": "nul@example.com", "first_name": "Ad\x00a"}, follow=True
+    )
+
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert shown == ["This field may not contain a NUL character."]
+    assert not Lead.objects.filter(email="nul@example.com").exists()
