@@ -258,7 +258,11 @@ class LeadImport(models.Model):
         PENDING = "pending", "Pending"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
+        # Finished, but some rows were refused: `error` says how many, the report says which.
+        PARTIAL = "partial", "Partially imported"
         FAILED = "failed", "Failed"
+
+    FINISHED = (Status.DONE, Status.PARTIAL, Status.FAILED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -286,7 +290,7 @@ class LeadImport(models.Model):
     @property
     def progress(self) -> float:
         if not self.file_size:
-            return 1.0 if self.status == self.Status.DONE else 0.0
+            return 1.0 if self.status in (self.Status.DONE, self.Status.PARTIAL) else 0.0
         return min(1.0, self.bytes_read / self.file_size)
 
 

@@ -151,3 +151,9 @@ def import_leads(self, import_pk: int) -> str:
 def refresh_sending_domains() -> int:
     """Beat, per tenant: follow Resend's verification of the tenant's sending domains."""
     return services.sending_domains_refresh_due()
+
+
+@shared_task
+def purge_import_files() -> int:
+    """Beat, per tenant: delete import uploads and error reports past their retention."""
+    return services.lead_import_files_purge()

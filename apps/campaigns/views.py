@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, ValidationFailed
@@ -20,6 +21,7 @@ from apps.core.roles import capability_for_test_send, ensure_capability, request
 from . import selectors, services
 from .forms import AudienceForm, ContentForm, ScheduleForm, SendingDomainForm
 from .models import Campaign
+from .uploads import ImportSizeLimitUploadHandler
 
 
 def _error_text(exc: DomainError) -> str:
@@ -337,8 +339,27 @@ def campaign_action(request, campaign_id):
     return redirect("dashboard:campaign-report", campaign_id=campaign_id)
 
 
+@csrf_exempt  # checked by `_leads`, once the size limit is in place before the body is read
 @capability_required("lead.manage")
 def leads(request):
+    limit = ImportSizeLimitUploadHandler(
+        request,
+        max_bytes=settings.CAMPAIGN_IMPORT_MAX_BYTES,
+        allowance=services.MULTIPART_ALLOWANCE,
+    )
+    request.upload_handlers.insert(0, limit)
+    return _leads(request, limit)
+
+
+@csrf_protect
+def _leads(request, limit: ImportSizeLimitUploadHandler):
+    # Reading FILES parses the body, through the size limit; only then is its verdict known.
+    if request.method == "POST" and not request.FILES and limit.refused_size is not None:
+        try:
+            services.import_size_check(size=limit.refused_size)
+        except DomainError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("dashboard:leads")
     if request.method == "POST" and request.FILES.get("file"):
         try:
             lead_list = selectors.list_by_public_id(public_id=request.POST.get("list"))

@@ -48,7 +48,13 @@ def webhook_handler(provider: str) -> Callable[[Handler], Handler]:
 def signature_matches(
     *, secrets: Iterable[str], body: bytes, signature_hex: str, digest=hashlib.sha256
 ) -> bool:
-    """Constant-time HMAC check against every currently valid secret (rotation)."""
+    """Constant-time HMAC check against every currently valid secret (rotation).
+
+    A signature that is not ASCII cannot be a hex digest (and `compare_digest` refuses
+    non-ASCII text with a TypeError), so it simply does not match.
+    """
+    if not signature_hex.isascii():
+        return False
     for secret in secrets:
         if not secret:
             continue

@@ -241,7 +241,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.permissions.IsTenantMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.StrictJSONParser"],
+    "DEFAULT_METADATA_CLASS": "apps.core.api.metadata.EndpointMetadata",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -277,7 +278,9 @@ SPECTACULAR_SETTINGS = {
         "personalised email campaigns. Tenant endpoints live on `https://<tenant>.<base domain>"
         "/api/`; registration lives on the public host. Authenticate with a tenant-bound JWT "
         "(`Authorization: Bearer <access>`) or an API key (`Authorization: Api-Key <key>`). "
-        "Errors are `application/problem+json` with a stable `code`. Any endpoint answers "
+        "Errors are `application/problem+json` with a stable `code`. A NUL character "
+        "(`\\u0000`) anywhere in a request body is refused with 400 `nul_character`; a throttled "
+        "request is 429 `rate_limited` with `Retry-After` in seconds. Any endpoint answers "
         "503 `service_unavailable` with a `Retry-After` header while the database or Redis is "
         "unreachable: retry after that many seconds."
     ),
@@ -292,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.document_throttling_and_not_found",
         "apps.core.api.schema.document_required_roles",
     ],
     "ENUM_NAME_OVERRIDES": {
@@ -354,6 +358,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.tenants.tasks.for_each_ready_tenant",
         "schedule": 60.0,
         "args": ("apps.repos.tasks.sweep_analyses",),
+    },
+    "campaigns-import-files-purge": {
+        "task": "apps.tenants.tasks.for_each_ready_tenant",
+        "schedule": 3600.0,
+        "args": ("apps.campaigns.tasks.purge_import_files",),
     },
     "campaigns-tracking-flush": {
         "task": "apps.campaigns.tasks.flush_tracking_events",
@@ -524,6 +533,9 @@ CAMPAIGN_MAX_BOUNCE_RATE = env.float("CAMPAIGN_MAX_BOUNCE_RATE", default=0.05)
 CAMPAIGN_MAX_COMPLAINT_RATE = env.float("CAMPAIGN_MAX_COMPLAINT_RATE", default=0.003)
 CAMPAIGN_HEALTH_MIN_SENT = env.int("CAMPAIGN_HEALTH_MIN_SENT", default=200)
 CAMPAIGN_IMPORT_MAX_BYTES = env.int("CAMPAIGN_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# Lead import uploads and their per-row error reports are deleted this many days after the import
+# finished (the job's counts and status stay).
+CAMPAIGN_IMPORT_RETENTION_DAYS = env.int("CAMPAIGN_IMPORT_RETENTION_DAYS", default=7)
 CAMPAIGN_FILES_DIR = env("CAMPAIGN_FILES_DIR", default=str(BASE_DIR / ".data" / "files"))
 
 RESERVED_TENANT_SLUGS = {

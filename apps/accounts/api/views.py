@@ -348,13 +348,14 @@ class MemberDetailView(TenantAPIView):
         responses={200: s.MemberSerializer, **problem_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, member_id):
-        data = s.MemberRoleInputSerializer(data=request.data)
+        # A partial update: without `role` nothing changes and the member is returned as is.
+        data = s.MemberRoleInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        membership = services.membership_change_role(
-            membership=self._membership(member_id),
-            role=data.validated_data["role"],
-            actor=self.membership,
-        )
+        membership = self._membership(member_id)
+        if "role" in data.validated_data:
+            membership = services.membership_change_role(
+                membership=membership, role=data.validated_data["role"], actor=self.membership
+            )
         return Response(s.MemberSerializer(membership).data)
 
     @extend_schema(

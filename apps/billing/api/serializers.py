@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from apps.billing.plans import PLANS
+from apps.core.api.serializers import StrictSerializer
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(StrictSerializer):
     code = serializers.CharField()
     name = serializers.CharField()
     monthly_price_usd = serializers.IntegerField()
@@ -15,7 +16,7 @@ class PlanSerializer(serializers.Serializer):
     api_requests_per_minute = serializers.IntegerField()
 
 
-class UsageLineSerializer(serializers.Serializer):
+class UsageLineSerializer(StrictSerializer):
     resource = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # API field named like Field.label
     used = serializers.IntegerField()
@@ -24,7 +25,7 @@ class UsageLineSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
 
 
-class InvoiceSerializer(serializers.Serializer):
+class InvoiceSerializer(StrictSerializer):
     id = serializers.CharField(source="stripe_invoice_id")
     number = serializers.CharField()
     status = serializers.CharField()
@@ -35,7 +36,7 @@ class InvoiceSerializer(serializers.Serializer):
     created = serializers.DateTimeField()
 
 
-class BillingSummarySerializer(serializers.Serializer):
+class BillingSummarySerializer(StrictSerializer):
     state = serializers.ChoiceField(
         choices=["free", "comped", "trialing", "active", "grace", "lapsed", "canceling"]
     )
@@ -50,7 +51,7 @@ class BillingSummarySerializer(serializers.Serializer):
     stripe_configured = serializers.BooleanField()
 
 
-class PlanChoiceSerializer(serializers.Serializer):
+class PlanChoiceSerializer(StrictSerializer):
     plan = serializers.ChoiceField(choices=list(PLANS))
 
 
@@ -62,11 +63,11 @@ class PlanChangeSerializer(PlanChoiceSerializer):
     )
 
 
-class RedirectSerializer(serializers.Serializer):
+class RedirectSerializer(StrictSerializer):
     url = serializers.URLField()
 
 
-class PlanChangePreviewSerializer(serializers.Serializer):
+class PlanChangePreviewSerializer(StrictSerializer):
     plan = serializers.CharField()
     direction = serializers.ChoiceField(choices=["upgrade", "downgrade"])
     effective = serializers.ChoiceField(choices=["now", "period_end"])

@@ -1,4 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from apps.core.api.serializers import StrictSerializer
 
 from ..models import (
     Campaign,
@@ -37,7 +40,7 @@ class LeadOutput(serializers.ModelSerializer):
         return [str(item.public_id) for item in lead.lists.all()]
 
 
-class LeadInput(serializers.Serializer):
+class LeadInput(StrictSerializer):
     email = serializers.EmailField(max_length=320)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -48,7 +51,10 @@ class LeadInput(serializers.Serializer):
     github_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     attributes = serializers.DictField(required=False)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50
+        # Blank tags are dropped, so a blank one is not an error.
+        child=serializers.CharField(max_length=64, allow_blank=True),
+        required=False,
+        max_length=50,
     )
     lists = serializers.ListField(child=serializers.UUIDField(), required=False)
 
@@ -66,12 +72,48 @@ class ListOutput(serializers.ModelSerializer):
         fields = ["id", "name", "lead_count", "created_at"]
 
 
-class NameInput(serializers.Serializer):
+class NameInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
+
+
+_TAGS = {"type": "array", "items": {"type": "string"}}
+_DAYS = {"type": "integer", "minimum": 1, "maximum": 3650}
+SEGMENT_FILTERS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Every filter given must match (AND); an empty object matches every lead.",
+    "properties": {
+        "tags_any": {**_TAGS, "description": "Has any of these tags."},
+        "tags_all": {**_TAGS, "description": "Has all of these tags."},
+        "technologies": {
+            **_TAGS,
+            "description": "Detector slugs: the lead's GitHub account owns a repository whose "
+            "latest analysis found one of them.",
+        },
+        "attributes": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Custom attributes with exactly these values.",
+        },
+        "company": {"type": "string", "description": "Company, case-insensitive."},
+        "email_domain": {"type": "string", "description": "Email address domain."},
+        "search": {"type": "string", "description": "Email, name or company contains."},
+        "list": {"type": "string", "format": "uuid", "description": "Member of this list."},
+        "opened_within_days": {**_DAYS, "description": "Opened (human) recently."},
+        "clicked_within_days": {**_DAYS, "description": "Clicked recently."},
+        "not_opened_within_days": {**_DAYS, "description": "Not opened recently."},
+    },
+}
+
+
+@extend_schema_field(SEGMENT_FILTERS_SCHEMA)
+class SegmentFiltersField(serializers.DictField):
+    """A segment's filters; checked rule by rule by `segment_filter_errors` in the service."""
 
 
 class SegmentOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    filters = SegmentFiltersField(read_only=True)
 
     class Meta:
         model = Segment
@@ -88,23 +130,23 @@ class SegmentDetailOutput(SegmentOutput):
         fields = [*SegmentOutput.Meta.fields, "lead_count", "recipient_count"]
 
 
-class SegmentInput(serializers.Serializer):
+class SegmentInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
-    filters = serializers.DictField()
+    filters = SegmentFiltersField()
 
 
-class LeadIdsInput(serializers.Serializer):
+class LeadIdsInput(StrictSerializer):
     leads = serializers.ListField(
         child=serializers.UUIDField(), min_length=1, max_length=1000, help_text="Lead ids."
     )
 
 
-class ListLeadsAddedOutput(serializers.Serializer):
+class ListLeadsAddedOutput(StrictSerializer):
     added = serializers.IntegerField(help_text="Leads that were not members yet.")
     lead_count = serializers.IntegerField(help_text="Members of the list now.")
 
 
-class ListLeadsRemovedOutput(serializers.Serializer):
+class ListLeadsRemovedOutput(StrictSerializer):
     removed = serializers.IntegerField(help_text="Leads that were members.")
     lead_count = serializers.IntegerField(help_text="Members of the list now.")
 
@@ -127,21 +169,21 @@ class TemplateOutput(serializers.ModelSerializer):
         ]
 
 
-class TemplateInput(serializers.Serializer):
+class TemplateInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     subject = serializers.CharField(max_length=998)
     html = serializers.CharField(required=False, allow_blank=True, default="")
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class TemplateUpdateInput(serializers.Serializer):
+class TemplateUpdateInput(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
     subject = serializers.CharField(max_length=998, required=False)
     html = serializers.CharField(required=False, allow_blank=True)
     text = serializers.CharField(required=False, allow_blank=True)
 
 
-class PreviewInput(serializers.Serializer):
+class PreviewInput(StrictSerializer):
     template = serializers.UUIDField(required=False)
     subject = serializers.CharField(max_length=998, required=False, allow_blank=True)
     html = serializers.CharField(required=False, allow_blank=True)
@@ -149,7 +191,7 @@ class PreviewInput(serializers.Serializer):
     lead = serializers.UUIDField(required=False)
 
 
-class PreviewOutput(serializers.Serializer):
+class PreviewOutput(StrictSerializer):
     subject = serializers.CharField()
     html = serializers.CharField()
     text = serializers.CharField()
@@ -193,7 +235,7 @@ class CampaignOutput(serializers.ModelSerializer):
         ]
 
 
-class CampaignInput(serializers.Serializer):
+class CampaignInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
     template = serializers.UUIDField(required=False, allow_null=True)
     list = serializers.UUIDField(required=False, allow_null=True)
@@ -214,19 +256,19 @@ class CampaignUpdateInput(CampaignInput):
     name = serializers.CharField(max_length=200, required=False)
 
 
-class ScheduleInput(serializers.Serializer):
+class ScheduleInput(StrictSerializer):
     send_at = serializers.DateTimeField(
         help_text="ISO 8601. Without an offset it is read in the organisation's time zone.",
         default_timezone=None,
     )
 
 
-class TestSendInput(serializers.Serializer):
+class TestSendInput(StrictSerializer):
     emails = serializers.ListField(child=serializers.EmailField(), min_length=1, max_length=5)
     lead = serializers.UUIDField(required=False, help_text="Personalise with this lead.")
 
 
-class SpamCheckOutput(serializers.Serializer):
+class SpamCheckOutput(StrictSerializer):
     score = serializers.FloatField()
     threshold = serializers.FloatField()
     blocked = serializers.BooleanField()
@@ -255,7 +297,7 @@ class ImportOutput(serializers.ModelSerializer):
         ]
 
 
-class ImportInput(serializers.Serializer):
+class ImportInput(StrictSerializer):
     file = serializers.FileField()
     list = serializers.UUIDField(required=False)
     mapping = serializers.JSONField(
@@ -269,12 +311,12 @@ class SuppressionOutput(serializers.ModelSerializer):
         fields = ["email", "reason", "note", "created_at"]
 
 
-class SuppressionInput(serializers.Serializer):
+class SuppressionInput(StrictSerializer):
     email = serializers.EmailField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DnsRecordOutput(serializers.Serializer):
+class DnsRecordOutput(StrictSerializer):
     record = serializers.CharField(help_text="What the record is for: `SPF`, `DKIM`, …")
     name = serializers.CharField(help_text="Host name to create, relative to the domain.")
     type = serializers.CharField(help_text="`MX`, `TXT` or `CNAME`.")
@@ -302,9 +344,49 @@ class SendingDomainOutput(serializers.ModelSerializer):
         ]
 
 
-class SendingDomainInput(serializers.Serializer):
+class SendingDomainInput(StrictSerializer):
     name = serializers.CharField(
         max_length=253,
         help_text="The domain to send from, e.g. `mail.acme.example` (a subdomain keeps the "
         "reputation of the main domain apart). Stored lowercase in IDNA form.",
     )
+
+
+class LeadFilterQuery(StrictSerializer):
+    """Query parameters of the lead list and export."""
+
+    search = serializers.CharField(
+        required=False, max_length=200, help_text="Email, name or company contains."
+    )
+    tag = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        help_text="Has any of these tags (repeat the parameter).",
+    )
+    list = serializers.UUIDField(required=False, help_text="Member of this list (id).")
+    segment = serializers.UUIDField(required=False, help_text="Matches this saved segment (id).")
+    opened_within_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=3650, help_text="Opened (human) recently."
+    )
+
+
+class CampaignListQuery(StrictSerializer):
+    status = serializers.ChoiceField(
+        choices=Campaign.Status.choices, required=False, help_text="Only campaigns in this state."
+    )
+    deleted = serializers.BooleanField(
+        required=False, default=False, help_text="Only soft-deleted ones."
+    )
+
+
+class LeadIdsQuery(StrictSerializer):
+    lead = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=1000,
+        help_text="Lead id (repeat the parameter).",
+    )
+
+
+class SuppressionQuery(StrictSerializer):
+    email = serializers.EmailField(help_text="The suppressed address.")

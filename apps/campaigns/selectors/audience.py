@@ -30,7 +30,22 @@ SEGMENT_KEYS = {
 }
 
 
+TAG_FILTERS = {"tags_any", "tags_all", "technologies"}
+TEXT_FILTERS = {"company", "email_domain", "search"}
+DAY_FILTERS = {"opened_within_days", "clicked_within_days", "not_opened_within_days"}
+MAX_DAYS = 3650
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def segment_filter_errors(filters: Any) -> dict[str, list[str]]:
+    """Per-filter problems; the API documents the same rules as the `SegmentFilters` schema."""
     errors: dict[str, list[str]] = {}
     if not isinstance(filters, dict):
         return {"filters": ["Must be an object."]}
@@ -39,13 +54,19 @@ def segment_filter_errors(filters: Any) -> dict[str, list[str]]:
             errors[f"filters.{key}"] = [
                 f"Unknown filter. Use one of: {', '.join(sorted(SEGMENT_KEYS))}."
             ]
-        elif key in {"tags_any", "tags_all", "technologies"} and not (
+        elif key in TAG_FILTERS and not (
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):
             errors[f"filters.{key}"] = ["Must be a list of tags."]
         elif key == "attributes" and not isinstance(value, dict):
             errors[f"filters.{key}"] = ["Must be an object of attribute: value."]
-        elif key.endswith("_days") and not (isinstance(value, int) and 0 < value <= 3650):
+        elif key in TEXT_FILTERS and not isinstance(value, str):
+            errors[f"filters.{key}"] = ["Must be a string."]
+        elif key == "list" and not _is_uuid(value):
+            errors[f"filters.{key}"] = ["Must be a list id (a UUID)."]
+        elif key in DAY_FILTERS and not (
+            isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_DAYS
+        ):
             errors[f"filters.{key}"] = ["Must be a whole number of days between 1 and 3650."]
     return errors
 

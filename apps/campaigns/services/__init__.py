@@ -48,7 +48,13 @@ from .events import (
     tracking_events_flush,
     tracking_events_record,
 )
-from .imports import MULTIPART_ALLOWANCE, import_size_check, lead_import_create, lead_import_run
+from .imports import (
+    MULTIPART_ALLOWANCE,
+    import_size_check,
+    lead_import_create,
+    lead_import_files_purge,
+    lead_import_run,
+)
 from .leads import lead_create, lead_erase, lead_repositories_analyse_later, lead_update
 from .lifecycle import (
     CAMPAIGN_ACTIONS,
@@ -136,6 +142,7 @@ __all__ = [
     "lead_create",
     "lead_erase",
     "lead_import_create",
+    "lead_import_files_purge",
     "lead_import_run",
     "lead_repositories_analyse_later",
     "lead_update",

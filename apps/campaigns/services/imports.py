@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,9 +23,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from apps.billing.services import entitlement_check
 from apps.campaigns import tasks
@@ -32,10 +36,12 @@ from apps.core.errors import DomainError, PayloadTooLarge, ValidationFailed
 from ..csv_cells import SafeWriter
 from ..models import LEAD_FIELDS, Lead, LeadImport, LeadList, Suppression
 from .common import current_schema, current_tenant
-from .leads import lead_repositories_analyse_later
+from .leads import GITHUB_LOGIN, lead_repositories_analyse_later
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
+
+logger = logging.getLogger(__name__)
 
 BATCH = 1000
 
@@ -97,6 +103,14 @@ DISPOSABLE_DOMAINS = {
     "emailondeck.com",
 }
 _validate_email = EmailValidator()
+# Lead columns a row may set, with the label the error report uses.
+TEXT_FIELDS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "company": "Company",
+    "github_username": "GitHub username",
+    "github_url": "GitHub URL",
+}
 
 
 def files_dir() -> Path:
@@ -221,7 +235,7 @@ class _Counting(io.RawIOBase):
 
 def lead_import_run(*, import_pk: int) -> str:
     job = LeadImport.objects.get(pk=import_pk)
-    if job.status in (LeadImport.Status.DONE, LeadImport.Status.FAILED):
+    if job.status in LeadImport.FINISHED:
         return job.status
     errors_path = Path(job.file_path).with_suffix(".errors.csv")
     LeadImport.objects.filter(pk=job.pk).update(
@@ -234,6 +248,23 @@ def lead_import_run(*, import_pk: int) -> str:
         skipped=0,
         errors_count=0,
     )
+    totals = {"rows_total": 0, "created": 0, "updated": 0, "skipped": 0, "errors_count": 0}
+    try:
+        return _import_rows(job, errors_path, totals)
+    except Exception:
+        # Rows are validated before they are written, so this is a bug or an outage; the job
+        # still finishes (never `running` forever) and says where it stopped.
+        logger.exception("Lead import %s stopped on an unexpected error", job.public_id)
+        return _fail(
+            job,
+            f"The import stopped on an unexpected error near row {totals['rows_total'] + 1}; "
+            "rows before it were imported. Try again, or contact support if it repeats.",
+            None,
+            totals,
+        )
+
+
+def _import_rows(job: LeadImport, errors_path: Path, totals: dict[str, int]) -> str:
     with open(job.file_path, "rb") as raw_file, open(errors_path, "w", newline="") as err_file:
         counting = _Counting(raw_file)
         text = io.TextIOWrapper(
@@ -248,7 +279,6 @@ def lead_import_run(*, import_pk: int) -> str:
             dialect = csv.excel
         reader = csv.reader(text, dialect)
         seen: set[str] = set()
-        totals = {"rows_total": 0, "created": 0, "updated": 0, "skipped": 0, "errors_count": 0}
         batch: list[tuple[int, dict[str, Any]]] = []
         try:
             next(reader)
@@ -281,21 +311,43 @@ def lead_import_run(*, import_pk: int) -> str:
             )
         except DomainError as exc:
             return _fail(job, exc.detail, counting.count, totals)
+    status, reason = _outcome(totals)
     LeadImport.objects.filter(pk=job.pk).update(
-        status=LeadImport.Status.DONE,
+        status=status,
+        error=reason,
         bytes_read=job.file_size,
         finished_at=timezone.now(),
         **totals,
     )
-    return LeadImport.Status.DONE
+    return status
 
 
-def _fail(job: LeadImport, message: str, position: int, totals: dict[str, int]) -> str:
+def _outcome(totals: dict[str, int]) -> tuple[str, str]:
+    """Done when every row was imported or deliberately skipped; partial when some rows were
+    refused; failed when rows were refused and none imported."""
+    errors = totals["errors_count"]
+    if not errors:
+        return LeadImport.Status.DONE, ""
+    rows = "1 row was" if errors == 1 else f"{errors} rows were"
+    if totals["created"] or totals["updated"]:
+        return (
+            LeadImport.Status.PARTIAL,
+            f"{rows} not imported; the per-row report says why.",
+        )
+    return (
+        LeadImport.Status.FAILED,
+        f"No lead was imported: {rows} refused; the per-row report says why.",
+    )
+
+
+def _fail(job: LeadImport, message: str, position: int | None, totals: dict[str, int]) -> str:
+    """Finish as failed with `message`; `position` is the bytes read, when known."""
+    progress = {} if position is None else {"bytes_read": position}
     LeadImport.objects.filter(pk=job.pk).update(
         status=LeadImport.Status.FAILED,
         error=message,
-        bytes_read=position,
         finished_at=timezone.now(),
+        **progress,
         **totals,
     )
     return LeadImport.Status.FAILED
@@ -333,7 +385,7 @@ def _parse_row(
         elif target == "tags":
             row["tags"] = [t.strip().lower() for t in re.split(r"[;,|]", value) if t.strip()]
         else:
-            row[target] = value[:500]
+            row[target] = value
     email = row.get("email", "")
     try:
         _validate_email(email)
@@ -346,6 +398,11 @@ def _parse_row(
                 "Invalid email address" if email else "Missing email address",
             ]
         )
+        totals["errors_count"] += 1
+        return None
+    problem = _row_problem(row)
+    if problem:
+        report.writerow([row_number, email, "error", problem])
         totals["errors_count"] += 1
         return None
     key = email.lower()
@@ -371,6 +428,36 @@ def _parse_row(
             ]
         )
     return row
+
+
+def _max_length(field: object) -> int:
+    return int(getattr(field, "max_length", 0) or 0)
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """Why a row cannot be stored as a lead, checked against the columns' limits, so one bad
+    cell is a line in the report instead of a database error that stops the import."""
+    email = row["email"]
+    email_limit = _max_length(Lead._meta.get_field("email"))
+    if len(email) > email_limit:
+        return f"Email address is longer than {email_limit} characters"
+    cells = [email, *row["tags"], *row["attributes"], *row["attributes"].values()]
+    cells += [row.get(field, "") for field in TEXT_FIELDS]
+    if any("\x00" in cell for cell in cells):
+        return "Contains a NUL character"
+    for field, label in TEXT_FIELDS.items():
+        limit = _max_length(Lead._meta.get_field(field))
+        if len(row.get(field, "")) > limit:
+            return f"{label} is longer than {limit} characters"
+    login = row.get("github_username", "")
+    if login and not GITHUB_LOGIN.match(login):
+        return "GitHub username has letters, digits or hyphens only"
+    tag_limit = _max_length(getattr(Lead._meta.get_field("tags"), "base_field", None))
+    for tag in row["tags"]:
+        if len(tag) > tag_limit:
+            shown = Truncator(tag).chars(20)
+            return f"Tag '{shown}' is longer than {tag_limit} characters"
+    return None
 
 
 @transaction.atomic
@@ -406,11 +493,11 @@ def _flush(
             new.append(
                 Lead(
                     email=row["email"],
-                    first_name=row.get("first_name", "")[:150],
-                    last_name=row.get("last_name", "")[:150],
-                    company=row.get("company", "")[:200],
-                    github_username=row.get("github_username", "")[:39],
-                    github_url=row.get("github_url", "")[:500],
+                    first_name=row.get("first_name", ""),
+                    last_name=row.get("last_name", ""),
+                    company=row.get("company", ""),
+                    github_username=row.get("github_username", ""),
+                    github_url=row.get("github_url", ""),
                     attributes=row["attributes"],
                     tags=sorted(set(row["tags"])),
                 )
@@ -454,3 +541,53 @@ def _flush(
     lead_repositories_analyse_later(leads=[*new, *github_changed])
     totals["created"] += len(new)
     totals["updated"] += len(changed)
+
+
+def lead_import_files_purge(*, now: datetime | None = None) -> int:
+    """Delete the uploads and error reports older than `CAMPAIGN_IMPORT_RETENTION_DAYS`.
+
+    Finished jobs keep their row (counts, status, reason) but lose their files; a job still
+    pending or running after the whole retention period was abandoned by a lost worker and is
+    finished as failed. Files in the folder that no job references (an upload refused after it
+    was stored) go too. Returns how many files were deleted.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CAMPAIGN_IMPORT_RETENTION_DAYS)
+    abandoned = LeadImport.objects.filter(
+        status__in=[LeadImport.Status.PENDING, LeadImport.Status.RUNNING], created_at__lt=cutoff
+    )
+    abandoned_pks = list(abandoned.values_list("pk", flat=True))
+    abandoned.update(
+        status=LeadImport.Status.FAILED,
+        error="The import never finished; its file was deleted after the retention period.",
+        finished_at=now or timezone.now(),
+    )
+    deleted = 0
+    expired = LeadImport.objects.filter(
+        Q(status__in=LeadImport.FINISHED, finished_at__lt=cutoff) | Q(pk__in=abandoned_pks)
+    ).exclude(file_path="", errors_path="")
+    for job in expired:
+        for name in (job.file_path, job.errors_path):
+            if name and _unlink(Path(name)):
+                deleted += 1
+        LeadImport.objects.filter(pk=job.pk).update(file_path="", errors_path="")
+    referenced = {
+        name
+        for pair in LeadImport.objects.values_list("file_path", "errors_path")
+        for name in pair
+        if name
+    }
+    for path in files_dir().glob("import-*"):
+        if str(path) in referenced:
+            continue
+        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        if modified < cutoff and _unlink(path):
+            deleted += 1
+    return deleted
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

@@ -41,6 +41,19 @@ def _check_github_fields(*, github_username: str | None, github_url: str | None)
         )
 
 
+def _refuse_nul(**fields: Any) -> None:
+    """PostgreSQL stores no NUL character: refused here for every caller (the API's parsers
+    refuse it earlier; the dashboard's lead form reaches this directly)."""
+    for name, value in fields.items():
+        texts = value if isinstance(value, list) else [value]
+        if isinstance(value, dict):
+            texts = [*value, *(v for v in value.values() if isinstance(v, str))]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValidationFailed.for_field(
+                name, "This field may not contain a NUL character.", code="nul_character"
+            )
+
+
 def _github_identity(lead: Lead) -> tuple[str, str]:
     return (lead.github_username or "").strip(), (lead.github_url or "").strip()
 
@@ -77,6 +90,16 @@ def lead_create(
     tags: list[str] | None = None,
 ) -> Lead:
     email = email.strip()
+    _refuse_nul(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        github_username=github_username,
+        github_url=github_url,
+        attributes=attributes or {},
+        tags=tags or [],
+    )
     if Lead.objects.filter(email__iexact=email).exists():
         raise Conflict(f"A lead with the address {email} already exists.", code="lead_exists")
     _check_lead_allowance(tenant=tenant)
@@ -120,6 +143,16 @@ def lead_update(
     """Change the fields given; `None` (the default) leaves a field, or the lists, unchanged."""
     entitlement_ensure_writable(
         tenant=current_tenant(), resource="leads", current=Lead.objects.count()
+    )
+    _refuse_nul(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        github_username=github_username,
+        github_url=github_url,
+        attributes=attributes or {},
+        tags=tags or [],
     )
     if email is not None:
         email = email.strip()

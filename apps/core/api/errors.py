@@ -6,7 +6,12 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -140,6 +145,23 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             detail="The request body is larger than this server accepts.",
         )
         return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        # More query or form parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) allows.
+        body = problem(
+            status_code=400,
+            code="too_many_fields",
+            title="Too many parameters",
+            detail="The request has more parameters or files than this server accepts.",
+        )
+        return Response(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, SuspiciousOperation):
+        body = problem(
+            status_code=400,
+            code="malformed_request",
+            title="Malformed request",
+            detail="The request could not be read.",
+        )
+        return Response(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -160,3 +160,73 @@ def _denial_examples_name(operation: dict, *, name: str, role: str) -> None:
         value = example.get("value", {})
         if value.get("code") == "permission_denied" and "capability" in value:
             value.update(detail=denial_message(name), capability=name, required_role=role)
+
+
+def _problem_answer(status: int) -> dict:
+    description, code, detail = _DESCRIPTIONS[status]
+    return {
+        "description": description,
+        "content": {
+            "application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "examples": {
+                    code: {
+                        "summary": code,
+                        "value": {
+                            "type": f"https://docs.strato.dev/errors/{code}",
+                            "title": description,
+                            "status": status,
+                            "detail": detail,
+                            "code": code,
+                        },
+                    }
+                },
+            }
+        },
+    }
+
+
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+
+
+def document_throttling_and_not_found(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the answers every operation can give, documented
+    where the views cannot forget them.
+
+    - 429 (with `Retry-After`) on every operation whose view has a throttle;
+    - 404 on every operation with a path parameter (an unknown or malformed id).
+    """
+    paths = result.get("paths", {})
+    for path, _path_regex, method, callback in generator.endpoints:
+        operation = paths.get(path, {}).get(method.lower())
+        if operation is None:
+            continue
+        responses = operation.setdefault("responses", {})
+        view = callback.cls(**getattr(callback, "initkwargs", {}))
+        if view.get_throttles():
+            answer = responses.setdefault("429", _problem_answer(429))
+            answer.setdefault("headers", {}).update(RETRY_AFTER)
+        if "{" in path:
+            responses.setdefault("404", _problem_answer(404))
+    if "Problem" not in result.get("components", {}).get("schemas", {}):
+        result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "format": "uri"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "code": {"type": "string"},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["type", "title", "status", "detail", "code"],
+        }
+    return result

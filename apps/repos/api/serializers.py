@@ -1,10 +1,11 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from apps.core.api.serializers import StrictSerializer
 from apps.repos.models import Analysis, Repository
 
 
-class AnalyzeInputSerializer(serializers.Serializer):
+class AnalyzeInputSerializer(StrictSerializer):
     url = serializers.CharField(
         max_length=500,
         help_text="Any GitHub repository form: https URL (with `.git`, "
@@ -90,13 +91,13 @@ class RepositorySerializer(serializers.ModelSerializer):
         return AnalysisSummarySerializer(latest).data if latest else None
 
 
-class AnalyzeOutputSerializer(serializers.Serializer):
+class AnalyzeOutputSerializer(StrictSerializer):
     analysis = AnalysisSummarySerializer()
     repository = RepositorySerializer()
     status_url = serializers.CharField()
 
 
-class TechnologyChangeSerializer(serializers.Serializer):
+class TechnologyChangeSerializer(StrictSerializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     category = serializers.CharField()
@@ -104,14 +105,14 @@ class TechnologyChangeSerializer(serializers.Serializer):
     version = serializers.CharField(allow_null=True)
 
 
-class VersionChangeSerializer(serializers.Serializer):
+class VersionChangeSerializer(StrictSerializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     from_version = serializers.CharField(allow_null=True)
     to_version = serializers.CharField(allow_null=True)
 
 
-class DiffSerializer(serializers.Serializer):
+class DiffSerializer(StrictSerializer):
     base = AnalysisSummarySerializer()
     head = AnalysisSummarySerializer()
     added = TechnologyChangeSerializer(many=True)
@@ -119,7 +120,7 @@ class DiffSerializer(serializers.Serializer):
     changed = VersionChangeSerializer(many=True)
 
 
-class GitHubConnectionSerializer(serializers.Serializer):
+class GitHubConnectionSerializer(StrictSerializer):
     token_set = serializers.BooleanField(
         help_text="Whether a token is stored; it is never returned."
     )
@@ -135,11 +136,11 @@ class GitHubConnectionSerializer(serializers.Serializer):
     )
 
 
-class TokenInputSerializer(serializers.Serializer):
+class TokenInputSerializer(StrictSerializer):
     token = serializers.CharField(max_length=255, write_only=True, trim_whitespace=True)
 
 
-class InstallationInputSerializer(serializers.Serializer):
+class InstallationInputSerializer(StrictSerializer):
     installation_id = serializers.IntegerField(
         min_value=1, help_text="`installation_id` GitHub added to the App's Setup URL."
     )
@@ -156,9 +157,29 @@ class InstallationInputSerializer(serializers.Serializer):
     )
 
 
-class InstallLinkSerializer(serializers.Serializer):
+class InstallLinkSerializer(StrictSerializer):
     state = serializers.CharField(help_text="Signed, single use, bound to this user.")
     install_url = serializers.CharField(
         help_text="Send the person who administers the GitHub account here."
     )
     expires_at = serializers.DateTimeField()
+
+
+class RepositoryListQuery(StrictSerializer):
+    status = serializers.ChoiceField(
+        choices=Repository.Status.choices,
+        required=False,
+        help_text="Only repositories in this status.",
+    )
+    q = serializers.CharField(required=False, max_length=200, help_text="Owner or name contains.")
+
+
+class AnalysisListQuery(StrictSerializer):
+    status = serializers.ChoiceField(
+        choices=Analysis.Status.choices, required=False, help_text="Only analyses in this status."
+    )
+
+
+class DiffQuery(StrictSerializer):
+    base = serializers.UUIDField(required=False, help_text="Analysis id (older); with `head`.")
+    head = serializers.UUIDField(required=False, help_text="Analysis id (newer); with `base`.")

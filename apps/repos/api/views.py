@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from apps.core.api.query import query_params
 from apps.core.api.schema import problem_response, problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import ValidationFailed
@@ -169,16 +169,8 @@ class RepositoryListView(TenantAPIView):
         operation_id="repositories_list",
         summary="List repositories",
         description="Newest first, cursor-paginated, each with its latest analysis.",
-        parameters=[
-            OpenApiParameter(
-                "status",
-                OpenApiTypes.STR,
-                enum=Repository.Status.values,
-                description="Only repositories in this status.",
-            ),
-            OpenApiParameter("q", OpenApiTypes.STR, description="Owner or name contains."),
-        ],
-        responses={200: s.RepositorySerializer(many=True), **problem_responses(401, 403)},
+        parameters=[s.RepositoryListQuery],
+        responses={200: s.RepositorySerializer(many=True), **problem_responses(400, 401, 403)},
         examples=[
             OpenApiExample(
                 "Page",
@@ -188,9 +180,8 @@ class RepositoryListView(TenantAPIView):
         ],
     )
     def get(self, request):
-        repositories = selectors.repository_list(
-            status=request.query_params.get("status"), query=request.query_params.get("q")
-        )
+        params = query_params(s.RepositoryListQuery, request)
+        repositories = selectors.repository_list(status=params.get("status"), query=params.get("q"))
         page = self.paginate_queryset(repositories)
         latest = selectors.latest_analyses_for(page or [])
         return self.get_paginated_response(
@@ -239,8 +230,11 @@ class RepositoryAnalysesView(TenantAPIView):
         operation_id="repositories_analyses",
         summary="Analysis history of a repository",
         description="Newest first, cursor-paginated; failed analyses keep their reason.",
-        parameters=[OpenApiParameter("status", OpenApiTypes.STR, enum=Analysis.Status.values)],
-        responses={200: s.AnalysisSummarySerializer(many=True), **problem_responses(401, 403, 404)},
+        parameters=[s.AnalysisListQuery],
+        responses={
+            200: s.AnalysisSummarySerializer(many=True),
+            **problem_responses(400, 401, 403, 404),
+        },
         examples=[
             OpenApiExample(
                 "Page",
@@ -263,8 +257,9 @@ class RepositoryAnalysesView(TenantAPIView):
     def get(self, request, repository_id):
         repository = selectors.repository_get(public_id=repository_id)
         analyses = selectors.analyses_of(repository=repository).select_related("reused_from")
-        if request.query_params.get("status"):
-            analyses = analyses.filter(status=request.query_params["status"])
+        wanted = query_params(s.AnalysisListQuery, request).get("status")
+        if wanted:
+            analyses = analyses.filter(status=wanted)
         return self.paginated_response(analyses, s.AnalysisSummarySerializer)
 
 
@@ -277,10 +272,7 @@ class RepositoryDiffView(TenantAPIView):
         summary="Technologies added and removed between two analyses",
         description="Defaults to the two newest succeeded analyses (`base` older, `head` "
         "newer). 404 `analysis_diff_unavailable` with fewer than two.",
-        parameters=[
-            OpenApiParameter("base", OpenApiTypes.UUID, description="Analysis id."),
-            OpenApiParameter("head", OpenApiTypes.UUID, description="Analysis id."),
-        ],
+        parameters=[s.DiffQuery],
         responses={200: s.DiffSerializer, **problem_responses(400, 401, 403, 404)},
         examples=[
             OpenApiExample(
@@ -321,12 +313,13 @@ class RepositoryDiffView(TenantAPIView):
     )
     def get(self, request, repository_id):
         repository = selectors.repository_get(public_id=repository_id)
-        base_id, head_id = request.query_params.get("base"), request.query_params.get("head")
+        params = query_params(s.DiffQuery, request)
+        base_id, head_id = params.get("base"), params.get("head")
         if bool(base_id) != bool(head_id):
             raise ValidationFailed(
                 "Give both `base` and `head`, or neither.", code="analysis_diff_invalid"
             )
-        if base_id:
+        if base_id and head_id:
             try:
                 base = selectors.analysis_get(public_id=base_id, repository=repository)
                 head = selectors.analysis_get(public_id=head_id, repository=repository)

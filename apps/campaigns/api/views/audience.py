@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from apps.core.api.query import query_params
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
@@ -189,9 +189,9 @@ class LeadListLeadsView(TenantAPIView):
         summary="Remove leads from a list",
         description="The leads themselves stay. Give the ids as repeated `lead` query "
         'parameters, or (for more than fit in a URL) as a JSON body `{"leads": [...]}`; '
-        "at most 1,000. Leads that are not members count as not `removed`; unknown ids are "
-        "404 `lead_not_found` and nothing changes.",
-        parameters=[OpenApiParameter("lead", OpenApiTypes.UUID, many=True, description="Lead id.")],
+        "at most 1,000 (no ids in the URL removes nothing). Leads that are not members count "
+        "as not `removed`; unknown ids are 404 `lead_not_found` and nothing changes.",
+        parameters=[s.LeadIdsQuery],
         responses={
             200: s.ListLeadsRemovedOutput,
             **problem_responses(400, 401, 403, 404),
@@ -202,8 +202,13 @@ class LeadListLeadsView(TenantAPIView):
     )
     def delete(self, request, list_id):
         lead_list = list_or_404(list_id)
-        payload = request.data if request.data else {"leads": request.query_params.getlist("lead")}
-        data = s.LeadIdsInput(data=payload)
+        if not request.data:
+            # Ids in the URL; none given removes nothing.
+            ids = query_params(s.LeadIdsQuery, request).get("lead", [])
+            removed = services.list_leads_remove(lead_list=lead_list, leads=leads_or_404(ids))
+            count = selectors.list_lead_count(lead_list=lead_list)
+            return Response({"removed": removed, "lead_count": count})
+        data = s.LeadIdsInput(data=request.data)
         data.is_valid(raise_exception=True)
         removed = services.list_leads_remove(
             lead_list=lead_list, leads=leads_or_404(data.validated_data["leads"])
@@ -412,10 +417,11 @@ class SuppressionsView(TenantAPIView):
         tags=["leads"],
         operation_id="suppressions_remove",
         summary="Lift a suppression (admins)",
-        parameters=[OpenApiParameter("email", str, required=True)],
-        responses={204: None, **problem_responses(401, 403, 404)},
+        parameters=[s.SuppressionQuery],
+        responses={204: None, **problem_responses(400, 401, 403, 404)},
     )
     def delete(self, request):
-        if not services.suppression_remove(email=request.query_params.get("email", "")):
+        email = query_params(s.SuppressionQuery, request)["email"]
+        if not services.suppression_remove(email=email):
             raise NotFound("That address is not suppressed.", code="suppression_not_found")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,10 +3,11 @@ check and analytics."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from apps.core.api.query import query_params
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.roles import capability_for_test_send, ensure_capability, request_role
@@ -37,17 +38,14 @@ class CampaignListView(TenantAPIView):
         tags=["campaigns"],
         operation_id="campaigns_list",
         summary="List campaigns",
-        parameters=[
-            OpenApiParameter("status", str, description="Filter by state."),
-            OpenApiParameter("deleted", bool, description="Only soft-deleted ones."),
-        ],
-        responses={200: s.CampaignOutput(many=True), **problem_responses(401, 403)},
+        parameters=[s.CampaignListQuery],
+        responses={200: s.CampaignOutput(many=True), **problem_responses(400, 401, 403)},
         examples=[OpenApiExample("Campaigns", value=[CAMPAIGN_EXAMPLE], response_only=True)],
     )
     def get(self, request):
+        params = query_params(s.CampaignListQuery, request)
         campaigns = selectors.campaign_list(
-            status=request.query_params.get("status", ""),
-            deleted=request.query_params.get("deleted") in ("1", "true"),
+            status=params.get("status", ""), deleted=params["deleted"]
         )
         return self.paginated_response(campaigns, s.CampaignOutput)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.core.api.parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser
 from apps.core.api.schema import problem_response, problem_responses
 from apps.core.api.views import TenantAPIView
 from apps.core.errors import NotFound
@@ -19,7 +19,7 @@ from .common import import_or_404, list_referenced
 
 class LeadImportView(TenantAPIView):
     required_capability = "lead.manage"
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [StrictMultiPartParser, StrictFormParser, StrictJSONParser]
 
     @extend_schema(
         tags=["leads"],
@@ -35,6 +35,7 @@ class LeadImportView(TenantAPIView):
         responses={
             202: s.ImportOutput,
             **problem_responses(400, 401, 403),
+            **problem_response(404, "list_not_found", "No list with this id."),
             **problem_response(
                 413,
                 "import_too_large",
@@ -88,9 +89,21 @@ class LeadImportErrorsView(TenantAPIView):
     def get(self, request, import_id):
         job = import_or_404(import_id)
         if not job.errors_path:
+            if job.finished_at is not None:
+                raise NotFound(
+                    "The per-row report was deleted after the retention period.",
+                    code="import_report_deleted",
+                )
             raise NotFound("This import has not started yet.", code="import_not_started")
+        try:
+            report = open(job.errors_path, "rb")  # noqa: SIM115  # FileResponse closes it
+        except FileNotFoundError as exc:
+            raise NotFound(
+                "The per-row report was deleted after the retention period.",
+                code="import_report_deleted",
+            ) from exc
         return FileResponse(
-            open(job.errors_path, "rb"),
+            report,
             as_attachment=True,
             filename=f"import-{job.public_id}-errors.csv",
             content_type="text/csv",

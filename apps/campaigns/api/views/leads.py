@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from apps.core.api.query import query_params
 from apps.core.api.schema import problem_responses
 from apps.core.api.views import TenantAPIView
 
@@ -21,31 +22,19 @@ from ..examples import LEAD_EXAMPLE, LEAD_GITHUB_DESCRIPTION
 from .common import lead_or_404, lists_or_404, segment_referenced
 
 
-def _lead_filters(params) -> dict[str, Any]:
+def _leads_for(request):
+    params = query_params(s.LeadFilterQuery, request)
     filters: dict[str, Any] = {}
     if params.get("search"):
         filters["search"] = params["search"]
     if params.get("tag"):
-        filters["tags_any"] = params.getlist("tag")
+        filters["tags_any"] = params["tag"]
     if params.get("list"):
-        filters["list"] = params["list"]
-    if params.get("opened_within_days", "").isdigit():
-        filters["opened_within_days"] = int(params["opened_within_days"])
-    return filters
-
-
-LEAD_FILTER_PARAMS = [
-    OpenApiParameter("search", str, description="Email, name or company contains."),
-    OpenApiParameter("tag", str, many=True, description="Has any of these tags."),
-    OpenApiParameter("list", str, description="Member of this list (id)."),
-    OpenApiParameter("segment", str, description="Matches this saved segment (id)."),
-    OpenApiParameter("opened_within_days", int, description="Opened (human) recently."),
-]
-
-
-def _leads_for(params):
+        filters["list"] = str(params["list"])
+    if params.get("opened_within_days"):
+        filters["opened_within_days"] = params["opened_within_days"]
     segment = segment_referenced(params["segment"]) if params.get("segment") else None
-    return selectors.leads_filtered(filters=_lead_filters(params), segment=segment)
+    return selectors.leads_filtered(filters=filters, segment=segment)
 
 
 class LeadListView(TenantAPIView):
@@ -56,11 +45,11 @@ class LeadListView(TenantAPIView):
         tags=["leads"],
         operation_id="leads_list",
         summary="List leads",
-        parameters=LEAD_FILTER_PARAMS,
-        responses={200: s.LeadOutput(many=True), **problem_responses(401, 403)},
+        parameters=[s.LeadFilterQuery],
+        responses={200: s.LeadOutput(many=True), **problem_responses(400, 401, 403, 404)},
     )
     def get(self, request):
-        return self.paginated_response(_leads_for(request.query_params), s.LeadOutput)
+        return self.paginated_response(_leads_for(request), s.LeadOutput)
 
     @extend_schema(
         tags=["leads"],
@@ -68,7 +57,7 @@ class LeadListView(TenantAPIView):
         summary="Create a lead",
         description=LEAD_GITHUB_DESCRIPTION,
         request=s.LeadInput,
-        responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 409)},
+        responses={201: s.LeadOutput, **problem_responses(400, 401, 402, 403, 404, 409)},
         examples=[OpenApiExample("Lead", value=LEAD_EXAMPLE, request_only=True)],
     )
     def post(self, request):
@@ -182,9 +171,12 @@ class LeadExportView(TenantAPIView):
         tags=["leads"],
         operation_id="leads_export",
         summary="Export leads as CSV",
-        parameters=LEAD_FILTER_PARAMS,
-        responses={(200, "text/csv"): {"type": "string"}, **problem_responses(401, 403)},
+        parameters=[s.LeadFilterQuery],
+        responses={
+            (200, "text/csv"): {"type": "string"},
+            **problem_responses(400, 401, 403, 404),
+        },
     )
     def get(self, request):
-        rows = selectors.leads_export_rows(_leads_for(request.query_params))
+        rows = selectors.leads_export_rows(_leads_for(request))
         return csv_stream(rows, "leads.csv")
