@@ -57,3 +57,58 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert body["title"]
     assert body["detail"]
     return body
+
+
+def race(first: Callable[[], object], second: Callable[[], object], *, schema: str) -> list:
+    """Run `first` in a transaction kept open until `second`, in another thread, waits on a
+    database lock; then let `first` commit. How two concurrent requests that check, then insert
+    the same row meet. Returns what either raised."""
+    import threading
+
+    from django.db import connection, transaction
+
+    errors: list[BaseException] = []
+    first_inserted = threading.Event()
+    second_backend: list[int] = []
+
+    def waiting_on_a_lock(pid: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+            row = cursor.fetchone()
+        return row is not None and row[0] == "Lock"
+
+    def run_first() -> None:
+        try:
+            connection.set_schema(schema)
+            with transaction.atomic():
+                first()
+                first_inserted.set()
+                deadline = time.monotonic() + 10
+                while not (second_backend and waiting_on_a_lock(second_backend[0])):
+                    assert time.monotonic() < deadline, "the second never waited for the first"
+                    time.sleep(0.02)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            first_inserted.set()
+            connection.close()
+
+    def run_second() -> None:
+        try:
+            connection.set_schema(schema)
+            first_inserted.wait(10)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                second_backend.append(cursor.fetchone()[0])
+            second()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors

@@ -34,6 +34,7 @@ from apps.core.errors import (
     RateLimited,
     ValidationFailed,
 )
+from apps.core.locks import advisory_lock
 from apps.core.roles import capability_denied, role_can
 from apps.tenants.models import Tenant
 from apps.tenants.selectors import public_url, tenant_reverse
@@ -498,6 +499,8 @@ def invitation_create(
     if role not in Role.values:
         raise ValidationFailed.for_field("role", f"Choose one of: {', '.join(Role.values)}.")
     _ensure_can_manage(actor=invited_by, target_role=role)
+    # Concurrent invitations of one address: the second waits, then replaces the first's.
+    advisory_lock("invitation", tenant.pk, email.lower())
     if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
         raise Conflict(
             "This person is already a member.",

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from apps.accounts.models import Invitation, Membership, Role, User
 from tests.accounts.factories import PASSWORD, add_member
-from tests.helpers import assert_problem
+from apps.accounts import services
+from tests.helpers import assert_problem, race
 
 pytestmark = pytest.mark.django_db
 
@@ -409,3 +410,20 @@ def test_other_tenant_cannot_withdraw_an_invitation(
 
     assert_problem(response, 404, "not_found")
     assert Invitation.objects.get(public_id=invitation_id).revoked_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_invitations_of_one_address_leave_one_pending(tenant, owner):
+    """Both requests find no pending invitation; without a lock the second insert broke the
+    one-pending-invitation constraint (an IntegrityError, a 500). Now it waits and replaces."""
+    inviter = Membership.objects.get(tenant=tenant, user=owner)
+
+    def invite() -> None:
+        services.invitation_create(
+            tenant=tenant, email="grace@example.com", role=Role.MEMBER, invited_by=inviter
+        )
+
+    assert race(invite, invite, schema="public") == []
+    invitations = Invitation.objects.filter(tenant=tenant, email="grace@example.com")
+    assert invitations.count() == 2
+    assert invitations.filter(revoked_at__isnull=True).count() == 1

@@ -19,6 +19,7 @@ from apps.repos import services, tasks
 from apps.repos.github import RepoRef
 from apps.repos.models import Analysis, Repository
 from apps.repos.routing.models import RepositoryRoute
+from tests.helpers import race
 from tests.repos.support import SHA_1, SHA_2, build_tarball, stub_metadata, stub_tarball
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -173,3 +174,17 @@ def test_the_sweep_fails_an_analysis_running_past_the_deadline(tenant, repositor
     assert stuck.finished_at is not None
     assert Repository.objects.get(pk=repository.pk).status == "failed"
     assert recent.status == "running"
+
+
+def test_two_concurrent_requests_for_a_new_repository_track_one(tenant, repository):
+    """Both requests find no `octo/new`; without a lock the second insert broke the unique
+    full name (an IntegrityError, a 500). Now it waits and finds the first's row."""
+    tracked: list[tuple[Repository, bool]] = []
+
+    def track() -> None:
+        tracked.append(services.repository_track(tenant=tenant, ref=RepoRef("octo", "New")))
+
+    assert race(track, track, schema=tenant.schema_name) == []
+    assert [created for _repository, created in tracked] == [True, False]
+    assert tracked[0][0].pk == tracked[1][0].pk
+    assert Repository.objects.filter(owner="octo", name__iexact="new").count() == 1

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.billing.services import entitlement_check
+from apps.core.locks import advisory_lock
 from apps.tenants.models import Tenant
 
 from .. import github, selectors
@@ -43,6 +44,8 @@ def repository_track(
     installation_id: int | None = None,
 ) -> tuple[Repository, bool]:
     """The repository `ref`, created (within the plan's repository allowance) if new."""
+    # Concurrent requests for the same repository: the second waits, then finds the first's row.
+    advisory_lock("repository", ref.owner.lower(), ref.name.lower())
     existing = selectors.repository_by_full_name(owner=ref.owner, name=ref.name)
     if existing is None and metadata and metadata.get("id"):
         existing = selectors.repository_by_github_id(github_id=metadata["id"])
