@@ -8,6 +8,7 @@ Resend is stubbed at the HTTP boundary (`responses`) with the shapes its domains
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -125,16 +126,35 @@ def test_the_platform_domain_defaults_to_the_default_from_address(shop, resend_a
     assert refused.value.code == "sending_domain_reserved"
 
 
-@pytest.mark.parametrize(
-    "name", ["", "ada@acme.example", "https://acme.example/", "localhost", "-bad-.example", "a..b"]
-)
+MALFORMED = ["", "0", "ada@acme.example", "https://acme.example/", "localhost", "-bad-.example"]
+
+
+@pytest.mark.parametrize("name", [*MALFORMED, "a..b", " acme.example", "acme.example."])
 def test_a_malformed_domain_is_refused_before_resend_is_called(shop, api, resend_api, name):
+    """The API takes what its documented pattern allows, and nothing else."""
     assert_problem(
         api.post("/api/sending-domains", {"name": name or " "}, format="json"),
         400,
-        "sending_domain_invalid" if name else "validation_error",
+        "validation_error",
     )
     assert len(resend_api.calls) == 0
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_the_service_refuses_a_malformed_domain_too(shop, resend_api, name):
+    with pytest.raises(ValidationFailed) as refused:
+        services.sending_domain_create(name=name, tenant=shop)
+
+    assert refused.value.code == "sending_domain_invalid"
+    assert len(resend_api.calls) == 0
+
+
+def test_the_api_documents_the_domain_name_pattern(api):
+    schema = api.get("/api/schema/?format=json").json()
+    name = schema["components"]["schemas"]["SendingDomainInputRequest"]["properties"]["name"]
+
+    assert re.fullmatch(name["pattern"], "mail.acme.example")
+    assert not re.fullmatch(name["pattern"], "0")
 
 
 def test_a_domain_belongs_to_one_tenant_only(

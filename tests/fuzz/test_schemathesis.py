@@ -13,18 +13,23 @@ is left to a manual `st run --phases coverage` (see README, "API fuzzing").
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 import requests
+import responses
 
 from apps.accounts.models import Role
 from apps.accounts.services import tokens_issue
 from tests.accounts.factories import MembershipFactory, UserFactory, add_member
 from tests.billing.factories import BillingAccountFactory
+from tests.campaigns.support import resend_domain
 from tests.helpers import host_of
 from tests.support.github import API as GITHUB_API
 
@@ -32,6 +37,7 @@ pytestmark = pytest.mark.fuzz
 
 SCHEMATHESIS = Path(sys.executable).with_name("st")
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+RESEND = "https://resend.fuzz.test"
 SEED = 20261206
 MAX_EXAMPLES = 4
 RUN_TIMEOUT_SECONDS = 300
@@ -75,6 +81,34 @@ def schemathesis_command(*, base_url: str, host: str, headers: dict[str, str]) -
     return command
 
 
+def stub_resend_domains(stub, settings) -> None:
+    """Resend's domains API, answering as Resend does for the domains it was given."""
+    settings.RESEND_API_URL = RESEND
+    settings.ANYMAIL = {**settings.ANYMAIL, "RESEND_API_KEY": "re_fuzz_key"}
+    names: dict[str, str] = {}
+
+    def create(request):
+        domain_id = str(uuid.uuid4())
+        names[domain_id] = json.loads(request.body)["name"]
+        return 201, {}, json.dumps(resend_domain(names[domain_id], domain_id=domain_id))
+
+    def read(request):
+        domain_id = request.path_url.split("/")[2]
+        if domain_id not in names:
+            return 404, {}, json.dumps({"name": "not_found", "message": "Domain not found"})
+        if request.method == "DELETE":
+            names.pop(domain_id)
+            return 200, {}, json.dumps({"object": "domain", "id": domain_id, "deleted": True})
+        if request.path_url.endswith("/verify"):
+            return 200, {}, json.dumps({"object": "domain", "id": domain_id})
+        return 200, {}, json.dumps(resend_domain(names[domain_id], "pending", domain_id))
+
+    stub.add_callback(responses.POST, f"{RESEND}/domains", callback=create)
+    one = re.compile(rf"{re.escape(RESEND)}/domains/[^/]+(/verify)?$")
+    for method in (responses.GET, responses.POST, responses.DELETE):
+        stub.add_callback(method, one, callback=read)
+
+
 @pytest.fixture
 def served(live_server, settings, tenant, github_api, fast_github):
     from apps.tenants.services import tenancy_bootstrap
@@ -86,6 +120,21 @@ def served(live_server, settings, tenant, github_api, fast_github):
     # Configured as in production, so the webhooks verify signatures instead of answering 503.
     settings.GITHUB_WEBHOOK_SECRET = "fuzz-github-secret"
     settings.RESEND_WEBHOOK_SECRET = "whsec_" + "ZnV6ei1yZXNlbmQtc2VjcmV0"
+    # The GitHub App's OAuth client, so linking starts (it signs a state; GitHub is not called).
+    settings.GITHUB_APP_SLUG = "strato-fuzz"
+    settings.GITHUB_APP_CLIENT_ID = "Iv1.fuzz"
+    settings.GITHUB_APP_CLIENT_SECRET = "fuzz-client-secret"
+    # The stateful phase links with a state it got from the API; the code it makes up is
+    # refused by GitHub as GitHub refuses one (200 with an `error`).
+    github_api.post(
+        "https://github.com/login/oauth/access_token",
+        json={
+            "error": "bad_verification_code",
+            "error_description": "The code passed is incorrect or expired.",
+            "error_uri": "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code",
+        },
+    )
+    stub_resend_domains(github_api, settings)
     # Enterprise allows 3 000 requests a minute per principal: enough not to throttle the fuzzer.
     BillingAccountFactory(tenant=tenant, plan="enterprise", comped=True)
     # GitHub is stubbed at the HTTP layer in this process, where the live server's threads run.

@@ -344,11 +344,22 @@ class SendingDomainOutput(serializers.ModelSerializer):
         ]
 
 
+# A host name of two or more LDH labels, the last starting with a letter. An internationalised
+# name is given in its ASCII (punycode, `xn--…`) form; the dashboard also takes the Unicode form.
+DOMAIN_NAME_PATTERN = (
+    r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+)
+
+
 class SendingDomainInput(StrictSerializer):
-    name = serializers.CharField(
+    name = serializers.RegexField(
+        DOMAIN_NAME_PATTERN,
         max_length=253,
+        trim_whitespace=False,
+        error_messages={"invalid": "Enter a domain name such as mail.example.com."},
         help_text="The domain to send from, e.g. `mail.acme.example` (a subdomain keeps the "
-        "reputation of the main domain apart). Stored lowercase in IDNA form.",
+        "reputation of the main domain apart); an internationalised name in its `xn--` form. "
+        "Stored lowercase.",
     )
 
 

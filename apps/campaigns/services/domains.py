@@ -110,7 +110,9 @@ def domain_normalise(name: str) -> str:
     if "@" in raw or "/" in raw or ":" in raw:
         raise invalid("Enter the domain only (mail.example.com), without an address or URL.")
     try:
-        ascii_name = idna.encode(raw, uts46=True).decode("ascii")
+        # An ASCII name is taken as DNS spells it (IDNA's rules would refuse some valid host
+        # names, such as `ab--cd.example`); a Unicode one is converted to its punycode form.
+        ascii_name = raw if raw.isascii() else idna.encode(raw, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
         raise invalid(f"{name.strip()} is not a valid domain name.") from exc
     labels = ascii_name.split(".")
