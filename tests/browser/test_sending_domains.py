@@ -4,7 +4,6 @@ this process)."""
 
 import pytest
 import responses
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from apps.campaigns.models import Campaign, SendingDomain
@@ -65,7 +64,7 @@ def test_add_read_records_verify_and_send_as_a_domain(page, live_urls, tenant, o
     page.click("[data-testid=wizard-next]")
     page.wait_for_selector("[data-testid=wizard-step][data-step=schedule]")
 
-    connection.set_tenant(tenant)
-    assert SendingDomain.objects.get(name="mail.shop.example").status == "verified"
-    campaign = Campaign.objects.get(name="From our domain")
+    with schema_context(tenant.schema_name):
+        assert SendingDomain.objects.get(name="mail.shop.example").status == "verified"
+        campaign = Campaign.objects.get(name="From our domain")
     assert campaign.from_email == "Shop <hi@mail.shop.example>"
