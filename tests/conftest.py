@@ -30,12 +30,18 @@ MIGRATED_FROM_SCRATCH = pytest.StashKey[BackgroundMigrate]()
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `migrations` run last, and the from-scratch migrate they compare with starts
-    now in a child process, so its minute of work overlaps the rest of the suite."""
-    migrating = [item for item in items if item.get_closest_marker("migrations")]
-    if not migrating or config.option.collectonly:
+    """Tests marked `migrations` run after the others, and the from-scratch migrate they compare
+    with starts now in a child process, so its minute of work overlaps the rest of the suite.
+    Tests that stop the test PostgreSQL come last, once that migrate is over."""
+
+    def position(item) -> int:
+        if item.get_closest_marker("stops_database"):
+            return 2
+        return 1 if item.get_closest_marker("migrations") else 0
+
+    items.sort(key=position)  # stable: the order within each group is kept
+    if config.option.collectonly or not any(position(item) == 1 for item in items):
         return
-    items[:] = [item for item in items if item not in migrating] + migrating
     config.stash[MIGRATED_FROM_SCRATCH] = BackgroundMigrate("strato_test_migrated")
 
 

@@ -67,6 +67,7 @@ def restart_postgres_immediately(*, down_seconds: float) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.stops_database
 def test_database_restart_mid_send_resumes_within_a_minute_without_duplicates(
     shop, campaign, stub_resend
 ):
