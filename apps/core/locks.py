@@ -12,6 +12,7 @@ from django.db import connection
 
 def advisory_lock(*parts: object) -> None:
     """Hold a lock named by `parts` (and the current schema) until the transaction ends."""
-    name = ":".join([connection.schema_name, *(str(part) for part in parts)])
+    schema = getattr(connection, "schema_name", "public")  # django-tenants sets it
+    name = ":".join([schema, *(str(part) for part in parts)])
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])

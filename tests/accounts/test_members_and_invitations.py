@@ -11,9 +11,9 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
+from apps.accounts import services
 from apps.accounts.models import Invitation, Membership, Role, User
 from tests.accounts.factories import PASSWORD, add_member
-from apps.accounts import services
 from tests.helpers import assert_problem, race
 
 pytestmark = pytest.mark.django_db
