@@ -312,3 +312,29 @@ def test_openapi_documents_campaign_endpoints(api):
     schedule = paths["/api/campaigns/{campaign_id}/schedule"]["post"]
     assert "409" in schedule["responses"]
     assert "application/problem+json" in schedule["responses"]["409"]["content"]
+
+
+@pytest.mark.parametrize("github_url", ["a:b", "ftp://github.com/octocat", "https://localhost/x"])
+def test_a_lead_github_url_is_an_http_address_as_documented(api, github_url):
+    """The document said `format: uri` (any URI, `a:b` included) while Django's URL validator
+    refused most of them; now both say "an http(s) address on a dotted host name"."""
+    import re
+
+    schemas = api.get("/api/schema/?format=json").json()["components"]["schemas"]
+    field = schemas["LeadInputRequest"]["properties"]["github_url"]
+    pattern = field["oneOf"][0]["pattern"]  # or blank, the other branch
+    assert not re.fullmatch(pattern, github_url)
+    assert_problem(
+        api.post(
+            "/api/leads", {"email": "url@example.com", "github_url": github_url}, format="json"
+        ),
+        400,
+        "validation_error",
+    )
+    accepted = api.post(
+        "/api/leads",
+        {"email": "url@example.com", "github_url": "https://github.com/octocat"},
+        format="json",
+    )
+    assert accepted.status_code == 201, accepted.content
+    assert re.fullmatch(pattern, "https://github.com/octocat")

@@ -14,6 +14,17 @@ from ..models import (
     Suppression,
 )
 
+# A host name of two or more LDH labels, the last starting with a letter. An internationalised
+# name is given in its ASCII (punycode, `xn--…`) form; the dashboard also takes the Unicode form.
+HOST_NAME = (
+    r"([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"  # labels and their dots
+    r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # the top-level label
+)
+DOMAIN_NAME_PATTERN = rf"^{HOST_NAME}$"
+# An http(s) address on such a host: what the document states is what is taken (`format: uri`
+# promised any URI, which Django's URL validator does not take).
+WEB_URL_PATTERN = rf"^https?://{HOST_NAME}(/\S*)?$"
+
 
 class LeadOutput(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
@@ -48,7 +59,14 @@ class LeadInput(StrictSerializer):
     github_username = serializers.RegexField(
         r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", required=False, allow_blank=True
     )
-    github_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    github_url = serializers.RegexField(
+        WEB_URL_PATTERN,
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        error_messages={"invalid": "Enter an http(s) address such as https://github.com/octocat."},
+    )
     attributes = serializers.DictField(required=False)
     tags = serializers.ListField(
         # Blank tags are dropped, so a blank one is not an error.
@@ -342,13 +360,6 @@ class SendingDomainOutput(serializers.ModelSerializer):
             "verified_at",
             "created_at",
         ]
-
-
-# A host name of two or more LDH labels, the last starting with a letter. An internationalised
-# name is given in its ASCII (punycode, `xn--…`) form; the dashboard also takes the Unicode form.
-DOMAIN_NAME_PATTERN = (
-    r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
-)
 
 
 class SendingDomainInput(StrictSerializer):
