@@ -14,7 +14,6 @@ from .. import serializers as s
 from ..examples import RESEND_ERRORS, SENDING_DOMAIN_EXAMPLE
 from .common import sending_domain_or_404
 
-ROLE_NOTE = "Admins and owners only."
 RECORDS_NOTE = (
     "`records` are the DNS records to publish at the domain's DNS provider, as Resend asks for "
     "them: the return path (an `MX` and an SPF `TXT` record on `send.<domain>`) and DKIM (a "
@@ -52,7 +51,7 @@ class SendingDomainListView(TenantAPIView):
         tags=["sending domains"],
         operation_id="sending_domains_list",
         summary="List sending domains",
-        description=f"{ROLE_NOTE} {RECORDS_NOTE}",
+        description=RECORDS_NOTE,
         responses={200: s.SendingDomainOutput(many=True), **problem_responses(401, 403)},
         examples=[
             OpenApiExample("Domains", value=[SENDING_DOMAIN_EXAMPLE], response_only=True),
@@ -65,7 +64,7 @@ class SendingDomainListView(TenantAPIView):
         tags=["sending domains"],
         operation_id="sending_domains_create",
         summary="Add a sending domain",
-        description=f"{ROLE_NOTE} Registers the domain with Resend and answers the DNS records "
+        description=f"Registers the domain with Resend and answers the DNS records "
         "to publish; then call `verify`. Campaign senders may use an address on the domain "
         "once its `status` is `verified`. A domain belongs to one organisation only (409 "
         "`sending_domain_taken`, or `sending_domain_exists` when it is already yours). The "
@@ -105,7 +104,7 @@ class SendingDomainDetailView(TenantAPIView):
         tags=["sending domains"],
         operation_id="sending_domains_retrieve",
         summary="Get a sending domain",
-        description=f"{ROLE_NOTE} Answers what Strato last heard from Resend (see "
+        description=f"Answers what Strato last heard from Resend (see "
         f"`last_checked_at`); `verify` asks Resend again. {RECORDS_NOTE}",
         responses={200: s.SendingDomainOutput, **problem_responses(401, 403, 404)},
         examples=[OpenApiExample("Domain", value=SENDING_DOMAIN_EXAMPLE, response_only=True)],
@@ -117,7 +116,7 @@ class SendingDomainDetailView(TenantAPIView):
         tags=["sending domains"],
         operation_id="sending_domains_destroy",
         summary="Remove a sending domain",
-        description=f"{ROLE_NOTE} Removes it from Resend and frees the name for other "
+        description="Removes it from Resend and frees the name for other "
         "organisations. Campaigns whose sender is on it are not changed, but go out from the "
         "platform's address (`<organisation> via Strato`, Reply-To their sender) from then on.",
         responses={204: None, **problem_responses(401, 403, 404), **RESEND_ERRORS},
@@ -135,7 +134,7 @@ class SendingDomainVerifyView(TenantAPIView):
         tags=["sending domains"],
         operation_id="sending_domains_verify",
         summary="Check a sending domain's DNS records now",
-        description=f"{ROLE_NOTE} Asks Resend to check the DNS records, then answers the "
+        description="Asks Resend to check the DNS records, then answers the "
         "domain as Resend reports it. Resend checks asynchronously: the status is usually "
         "`pending` at first and settles within minutes (Strato also follows it every ten "
         "minutes). Send no body.",
