@@ -271,6 +271,8 @@ def run_dev() -> int:
                 **os.environ,
                 **services,
                 "DJANGO_SETTINGS_MODULE": "strato.settings.dev",
+                # Where beat keeps its schedule (STRATO_DATA_DIR may move the data folders).
+                "STRATO_DEV_DATA": str(data_dir("dev")),
                 # Procfile.dev's `python` and `celery` are the virtualenv's.
                 "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             }
