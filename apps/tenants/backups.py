@@ -50,7 +50,7 @@ from apps.monitoring import services as monitoring_services
 
 from . import pg_client
 from .backup_storage import MANIFEST_NAME, BackupStorage, LocalStorage, backup_storage
-from .models import Tenant
+from .models import Domain, Tenant
 from .selectors import forget_hosts
 
 FORMAT_VERSION = 1
@@ -611,8 +611,6 @@ def _restore_tenant(manifest: dict[str, Any], folder: Path) -> None:
 
 
 def _tenant_hosts(tenant_id: int) -> list[str]:
-    from .models import Domain
-
     return list(Domain.objects.filter(tenant_id=tenant_id).values_list("domain", flat=True))
 
 
