@@ -114,6 +114,36 @@ def service_unavailable_body() -> dict[str, Any]:
     )
 
 
+# Django's refusals while reading a request, most specific first (all are SuspiciousOperation).
+REQUEST_READING_ERRORS: tuple[
+    tuple[type[Exception] | tuple[type[Exception], ...], int, str, str, str], ...
+] = (
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE, raised when DRF first reads it.
+    (
+        RequestDataTooBig,
+        413,
+        "payload_too_large",
+        "Payload too large",
+        "The request body is larger than this server accepts.",
+    ),
+    # More query or form parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) allows.
+    (
+        (TooManyFieldsSent, TooManyFilesSent),
+        400,
+        "too_many_fields",
+        "Too many parameters",
+        "The request has more parameters or files than this server accepts.",
+    ),
+    (
+        SuspiciousOperation,
+        400,
+        "malformed_request",
+        "Malformed request",
+        "The request could not be read.",
+    ),
+)
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if is_transient(exc):
         # The database or Redis is unreachable: the request may succeed later, so not a 500.
@@ -136,32 +166,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(
             body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE, headers=exc.headers
         )
-    if isinstance(exc, RequestDataTooBig):
-        # Raised when DRF first reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
-        body = problem(
-            status_code=413,
-            code="payload_too_large",
-            title="Payload too large",
-            detail="The request body is larger than this server accepts.",
-        )
-        return Response(body, status=413, content_type=PROBLEM_CONTENT_TYPE)
-    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
-        # More query or form parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) allows.
-        body = problem(
-            status_code=400,
-            code="too_many_fields",
-            title="Too many parameters",
-            detail="The request has more parameters or files than this server accepts.",
-        )
-        return Response(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
-    if isinstance(exc, SuspiciousOperation):
-        body = problem(
-            status_code=400,
-            code="malformed_request",
-            title="Malformed request",
-            detail="The request could not be read.",
-        )
-        return Response(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
+    for error_class, status_code, code, title, detail in REQUEST_READING_ERRORS:
+        if isinstance(exc, error_class):
+            body = problem(status_code=status_code, code=code, title=title, detail=detail)
+            return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
