@@ -59,6 +59,16 @@ def assert_problem(response, status: int, code: str) -> dict:
     return body
 
 
+def waiting_on_a_lock(backend_pid: int) -> bool:
+    """Whether the database session `backend_pid` is waiting for a lock another one holds."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backend_pid])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "Lock"
+
+
 def race(first: Callable[[], object], second: Callable[[], object], *, schema: str) -> list:
     """Run `first` in a transaction kept open until `second`, in another thread, waits on a
     database lock; then let `first` commit. How two concurrent requests that check, then insert
@@ -70,12 +80,6 @@ def race(first: Callable[[], object], second: Callable[[], object], *, schema: s
     errors: list[BaseException] = []
     first_inserted = threading.Event()
     second_backend: list[int] = []
-
-    def waiting_on_a_lock(pid: int) -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
-            row = cursor.fetchone()
-        return row is not None and row[0] == "Lock"
 
     def run_first() -> None:
         try:

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from apps.billing.models import UsageCounter
@@ -19,7 +19,7 @@ from apps.repos import services, tasks
 from apps.repos.github import RepoRef
 from apps.repos.models import Analysis, Repository
 from apps.repos.routing.models import RepositoryRoute
-from tests.helpers import race
+from tests.helpers import race, waiting_on_a_lock
 from tests.repos.support import SHA_1, SHA_2, build_tarball, stub_metadata, stub_tarball
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,13 +37,6 @@ def repository(tenant, fast_github):
     repository, _ = services.repository_track(tenant=tenant, ref=RepoRef("octo", "hello"))
     yield repository
     connection.set_schema_to_public()
-
-
-def waiting_on_a_lock(backend_pid: int) -> bool:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [backend_pid])
-        row = cursor.fetchone()
-    return row is not None and row[0] == "Lock"
 
 
 def test_a_push_while_the_analysis_starts_does_not_deadlock(tenant, repository, github_api):
